@@ -1,0 +1,226 @@
+"""The answer chain: one object, built from langchain-core runnables, used by the CLI, API, UI and eval.
+
+    question, history ─▶ condense ─▶ retrieve ─▶ answer (extractive or LLM) ─▶ citation check ─▶ Answer
+
+Offline (the default) the answer is extractive; with an OpenAI-compatible LLM configured the model
+writes it, and any failure of the model falls back to the extractive answer with `mode` saying so.
+Both modes go through the same citation check and the same refusal rule.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+from langchain_core.runnables import RunnableLambda, RunnablePassthrough
+
+from app.citations import CitationChecker, lexical_support
+from app.config import Settings
+from app.errors import BadRequest, IndexEmpty, ServiceUnavailable, TooLarge
+from app.extractive import ExtractiveAnswerer, Quote
+from app.llm import LLMFailure, OpenAIChat, answer_messages
+from app.models import Answer, Citation, Passage
+from app.prompts import render
+from app.retrieval import HybridRetriever, RetrievalSettings, history_aware_query
+from ingest.lexical import query_tokens
+from ingest.split import sentence_spans
+from ingest.store import Index, IndexUnavailable
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# below this evidence score the extractive answerer refuses (calibrated on the gold set: see evals/)
+REFUSAL_THRESHOLD = 0.42
+SEMANTIC_REFUSAL_THRESHOLD = 0.80
+_LLM_REFUSAL = re.compile(r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.I)
+
+
+def is_english(text: str) -> bool:
+    return not _CJK.search(text)
+
+
+class WendaChain:
+    def __init__(self, settings: Settings, index: Index, llm: OpenAIChat | None = None) -> None:
+        self.settings = settings
+        self.index = index
+        self.retriever = HybridRetriever(index, RetrievalSettings(top_k=settings.top_k, context_tokens=settings.context_tokens))
+        self.extractive = ExtractiveAnswerer()
+        self.checker = CitationChecker(similarity=self._similarity)
+        self.llm = llm if llm is not None else (OpenAIChat(settings) if settings.llm == "openai" else None)
+        self.refusal_threshold = REFUSAL_THRESHOLD
+        self.runnable = (
+            RunnablePassthrough.assign(query=RunnableLambda(self._condense))
+            | RunnablePassthrough.assign(passages=RunnableLambda(self._retrieve))
+            | RunnableLambda(self._answer)
+        )
+
+    @property
+    def mode(self) -> str:
+        return "llm" if self.llm is not None else "extractive"
+
+    # -- public ------------------------------------------------------------------------------
+    def ask(self, question: str, history: list[dict] | None = None, top_k: int | None = None) -> Answer:
+        return self.runnable.invoke(self._inputs(question, history, top_k))
+
+    def stream(self, question: str, history: list[dict] | None = None, top_k: int | None = None) -> Iterator[dict]:
+        """Events: {"type": "delta", "text": …} as the answer is written, then {"type": "final", "answer": Answer}."""
+        inputs = self._inputs(question, history, top_k)
+        inputs["query"] = self._condense(inputs)
+        inputs["passages"] = self._retrieve(inputs)
+        if self.llm is not None and inputs["passages"]:
+            deltas: list[str] = []
+            try:
+                for piece in self.llm.stream(answer_messages(inputs["query"], inputs["passages"])):
+                    deltas.append(piece)
+                    yield {"type": "delta", "text": piece}
+                inputs["llm_text"] = "".join(deltas)
+            except LLMFailure as exc:
+                inputs["llm_error"] = str(exc)
+            answer = self._answer(inputs)
+        else:
+            answer = self._answer(inputs)
+            for sentence in re.findall(r".+?(?:\]|$)(?:[。！？.；]?)", answer.answer):
+                yield {"type": "delta", "text": sentence}
+        yield {"type": "final", "answer": answer}
+
+    # -- steps -------------------------------------------------------------------------------
+    def _inputs(self, question, history, top_k) -> dict:
+        if not isinstance(question, str) or not question.strip():
+            raise BadRequest("the question is empty: ask something about the documents")
+        if len(question) > self.settings.max_question_chars:
+            raise TooLarge(f"the question is {len(question):,} characters; the limit is {self.settings.max_question_chars:,} (WENDA_MAX_QUESTION_CHARS)")
+        history = history or []
+        if not isinstance(history, list) or not all(isinstance(t, dict) and isinstance(t.get("content", ""), str) for t in history):
+            raise BadRequest('history must be a list of {"role": "user"|"assistant", "content": "..."} objects')
+        if top_k is not None and not (1 <= int(top_k) <= 50):
+            raise BadRequest("top_k must be between 1 and 50")
+        question = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        return {"question": question, "history": history, "top_k": top_k, "timings": {"started": time.perf_counter()}}
+
+    def _condense(self, inputs: dict) -> str:
+        question, history = inputs["question"], inputs["history"]
+        if not history:
+            return question
+        if self.llm is not None:
+            try:
+                return self.llm.condense(question, history)
+            except LLMFailure:
+                pass
+        return history_aware_query(question, history)
+
+    def _retrieve(self, inputs: dict) -> list[Passage]:
+        started = time.perf_counter()
+        try:
+            if self.index.count() == 0:
+                raise IndexEmpty()
+            passages = self.retriever.search(inputs["query"], inputs["top_k"])
+        except IndexUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from exc
+        except IndexEmpty:
+            raise
+        except Exception as exc:  # the Chroma server went away mid-request, and the like
+            if "connect" in str(exc).lower() or "timed out" in str(exc).lower():
+                raise ServiceUnavailable(f"the index is unreachable: {exc}") from exc
+            raise
+        inputs["timings"]["retrieve"] = (time.perf_counter() - started) * 1000
+        return passages
+
+    def _answer(self, inputs: dict) -> Answer:
+        started = time.perf_counter()
+        question, passages = inputs["question"], inputs["passages"]
+        error = inputs.get("llm_error")
+        answer = None
+        if self.llm is not None and error is None:
+            try:
+                text = inputs.get("llm_text") or self.llm.generate(answer_messages(inputs["query"], passages))
+                answer = self._llm_answer(inputs, text)
+            except LLMFailure as exc:
+                error = str(exc)
+        if answer is None:
+            answer = self._extractive_answer(inputs)
+            if error:
+                answer.mode, answer.error = "extractive-fallback", error
+        timings = inputs["timings"]
+        timings["generate"] = (time.perf_counter() - started) * 1000
+        answer.timings_ms = {
+            "retrieve": timings.get("retrieve", 0.0),
+            "generate": timings["generate"],
+            "total": (time.perf_counter() - timings["started"]) * 1000,
+        }
+        return answer
+
+    # -- the two answerers -------------------------------------------------------------------
+    def _extractive_answer(self, inputs: dict) -> Answer:
+        question, passages = inputs["question"], inputs["passages"]
+        context = inputs["query"][: -len(question)] if inputs["query"].endswith(question) else ""
+        idf = self.index.lexical.idf(query_tokens(question + " " + context))
+        quotes = self.extractive.quotes(question, passages, idf, context)
+        if is_english(question) and quotes:
+            quotes, threshold = self._semantic_rescore(question, quotes), SEMANTIC_REFUSAL_THRESHOLD
+        else:
+            threshold = self.refusal_threshold
+        if not quotes or quotes[0].score < threshold:
+            return self._refusal(question, passages, "extractive")
+        chosen = self.extractive.select(question, quotes)
+        checked = self.checker.check(self.extractive.render(chosen), passages)
+        citations = self._citations(passages, checked.cited, chosen)
+        return Answer(checked.text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped)
+
+    def _llm_answer(self, inputs: dict, text: str) -> Answer:
+        question, passages = inputs["question"], inputs["passages"]
+        if _LLM_REFUSAL.search(text) and not re.search(r"\[\d+\]", text):
+            return self._refusal(question, passages, "llm")
+        checked = self.checker.check(text, passages)
+        if not checked.text:
+            answer = self._refusal(question, passages, "llm")
+            answer.dropped = checked.dropped
+            return answer
+        citations = self._citations(passages, checked.cited, [])
+        return Answer(checked.text, False, "llm", citations, passages, {}, inputs["query"], checked.dropped)
+
+    def _refusal(self, question: str, passages: list[Passage], mode: str) -> Answer:
+        message = render("refusal_en") if is_english(question) else render("refusal")
+        return Answer(message, True, mode, [], passages, {}, question)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _semantic_rescore(self, question: str, quotes: list[Quote], limit: int = 16) -> list[Quote]:
+        """English question, Chinese text: rank the leading candidates by e5 similarity instead."""
+        top = sorted(quotes, key=lambda q: (q.n, q.order))[:limit]
+        embedder = self.index.embedder
+        qv = embedder.embed_query(question)
+        sims = embedder.embed([q.text for q in top], "passage") @ qv
+        for quote, sim in zip(top, sims):
+            quote.score = float(sim) + 0.01 / quote.n
+        return sorted(top, key=lambda q: q.score, reverse=True)
+
+    def _similarity(self, sentence: str, passage_text: str) -> float:
+        embedder = self.index.embedder
+        return float(embedder.embed([passage_text], "passage")[0] @ embedder.embed_query(sentence))
+
+    @staticmethod
+    def _citations(passages: list[Passage], cited: dict[int, list[str]], quotes: list[Quote]) -> list[Citation]:
+        out = []
+        for n in sorted(cited):
+            p = passages[n - 1]
+            spans = [(q.start, q.end) for q in quotes if q.n == n] or [_locate(sentence, p) for sentence in cited[n]]
+            out.append(Citation(
+                n=n, source=p.source, chunk_id=p.chunk_id, text=p.text, start=p.start, end=p.end, score=p.score,
+                quotes=[{"text": p.text[s - p.start : e - p.start], "start": s, "end": e} for s, e in spans],
+            ))
+        return out
+
+
+def _locate(sentence: str, passage: Passage) -> tuple[int, int]:
+    """Document offsets of the passage sentence that best matches a cited sentence (for highlighting)."""
+    spans = sentence_spans(passage.text) or [(0, len(passage.text))]
+    from ingest.clean import search_text
+
+    best = max(spans, key=lambda se: lexical_support(sentence, search_text(passage.text[se[0] : se[1]])))
+    return passage.start + best[0], passage.start + best[1]
+
+
+def build_chain(settings: Settings, index: Index | None = None) -> WendaChain:
+    from app.core import open_index
+
+    return WendaChain(settings, index or open_index(settings))
+
+

@@ -1,0 +1,122 @@
+"""The citation check, for every answer in every mode: markers must name given passages, and each cited
+sentence must be supported by the passage it cites.
+
+Support is lexical for Chinese (share of the sentence's character bigrams and words that occur in the
+passage, both normalised) and semantic for sentences with no Chinese (e5 similarity between the
+sentence and the passage), because an English answer about a Chinese passage shares no characters with
+it. A marker naming a passage that was not given is removed; a sentence its passage does not support
+(nor any other given passage) is dropped; both are reported in `Answer.dropped`.
+
+    >>> split_cited("产值达11340亿元[1]。出口增长22%[2][7]")
+    [('产值达11340亿元。', [1]), ('出口增长22%', [2, 7])]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.extractive import bigrams
+from app.models import Dropped, Passage
+from ingest.clean import search_text
+from ingest.lexical import tokenize
+
+MARKER = re.compile(r"\s*[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
+_SENTENCE = re.compile(r".+?(?:[。！？!?；;]+|(?<!\d)\.(?=\s|$)|$)((?:\s*[\[【][\d,，、\s]+[\]】])*)[。！？!?；;.]?", re.S)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+LEXICAL_THRESHOLD = 0.5
+SEMANTIC_THRESHOLD = 0.80
+
+
+def split_cited(answer: str) -> list[tuple[str, list[int]]]:
+    """Sentences of an answer with the passage numbers each cites (markers removed from the text)."""
+    out = []
+    for match in _SENTENCE.finditer(answer.strip()):
+        chunk = match.group(0).strip()
+        if not chunk:
+            continue
+        numbers = [int(n) for m in MARKER.finditer(chunk) for n in re.split(r"[,，、\s]+", m.group(1)) if n]
+        text = MARKER.sub("", chunk).strip()
+        if text:
+            out.append((text, numbers))
+    return out
+
+
+def lexical_support(sentence: str, passage_search_text: str) -> float:
+    """How much of the sentence's wording occurs in the passage (0–1), after normalisation."""
+    norm = search_text(sentence)
+    grams = bigrams(norm)
+    words = set(tokenize(norm))
+    if not grams and not words:
+        return 1.0
+    passage_grams = bigrams(passage_search_text)
+    gram_share = len(grams & passage_grams) / max(1, len(grams))
+    word_share = sum(1 for w in words if w in passage_search_text) / max(1, len(words))
+    return max(gram_share, 0.5 * gram_share + 0.5 * word_share)
+
+
+@dataclass
+class CheckedAnswer:
+    text: str
+    cited: dict[int, list[str]]  # passage number -> the sentences citing it
+    dropped: list[Dropped]
+
+
+class CitationChecker:
+    """`check(answer, passages)`; `similarity(a, b)` is used for sentences without Chinese characters."""
+
+    def __init__(self, similarity: Callable[[str, str], float] | None = None,
+                 lexical_threshold: float = LEXICAL_THRESHOLD, semantic_threshold: float = SEMANTIC_THRESHOLD) -> None:
+        self.similarity = similarity
+        self.lexical_threshold = lexical_threshold
+        self.semantic_threshold = semantic_threshold
+
+    def support(self, sentence: str, passage: Passage) -> tuple[float, float]:
+        """(score, threshold) for `sentence` against `passage`."""
+        if _CJK.search(sentence) or self.similarity is None:
+            return lexical_support(sentence, passage.search_text or search_text(passage.text)), self.lexical_threshold
+        return self.similarity(sentence, passage.text), self.semantic_threshold
+
+    def check(self, answer: str, passages: list[Passage]) -> CheckedAnswer:
+        kept: list[str] = []
+        cited: dict[int, list[str]] = {}
+        dropped: list[Dropped] = []
+        for sentence, numbers in split_cited(answer):
+            valid = []
+            for n in dict.fromkeys(numbers):
+                if 1 <= n <= len(passages):
+                    valid.append(n)
+                else:
+                    dropped.append(Dropped(f"[{n}]", f"cites passage {n}, but only {len(passages)} were given"))
+            supported = []
+            for n in valid:
+                score, threshold = self.support(sentence, passages[n - 1])
+                if score >= threshold:
+                    supported.append(n)
+                else:
+                    dropped.append(Dropped(f"[{n}]", f"passage {n} does not support: {sentence}", round(score, 3)))
+            if not supported:
+                # an uncited (or wrongly cited) sentence stays only if some given passage supports it
+                scored = [(self.support(sentence, p), i) for i, p in enumerate(passages, start=1)]
+                best = max(scored, default=None, key=lambda x: x[0][0])
+                if best is not None and best[0][0] >= best[0][1]:
+                    supported = [best[1]]
+                else:
+                    score = round(best[0][0], 3) if best else None
+                    dropped.append(Dropped(sentence, "not supported by any given passage", score))
+                    continue
+            for n in supported:
+                cited.setdefault(n, []).append(sentence)
+            body = sentence.rstrip("。！？!?；;.")
+            kept.append(body + "".join(f"[{n}]" for n in supported) + sentence[len(body):])
+        return CheckedAnswer(_join(kept), cited, dropped)
+
+
+def _join(sentences: list[str]) -> str:
+    out = ""
+    for s in sentences:
+        if out and not _CJK.search(out[-8:]) and not _CJK.search(s[:1]):
+            out += " "
+        out += s
+    return out

@@ -1,0 +1,118 @@
+"""The `wenda` command: ingest, ask, serve, eval, bench — thin adapters over the core objects.
+
+Errors from the core (`WendaError`, `LoadError`, configuration errors) become one line on stderr and a
+non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.config import SEEDS_DIR, ConfigError, Settings
+from app.errors import WendaError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wenda", description="问答 — answers questions about your documents, with citations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add documents to the index (default: seeds/)")
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
+    p.add_argument("--reset", action="store_true", help="drop the index first and rebuild it")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("ask", help="ask a question")
+    p.add_argument("question")
+    p.add_argument("--history", type=Path, help='JSON file: a list of {"role", "content"} turns')
+    p.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    p.add_argument("--top-k", type=int, default=None)
+
+    p = sub.add_parser("serve", help="serve the HTTP API and the web UI")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
+    p = sub.add_parser("eval", help="run the gold set and write reports")
+    p.add_argument("--gold", type=Path, default=Path("evals/gold.jsonl"))
+    p.add_argument("--out", type=Path, default=Path("evals/out"))
+    p.add_argument("--baselines", action="store_true", help="also run the baselines (dense, BM25, LangChain recipe)")
+    p.add_argument("--fresh", action="store_true", help="ignore earlier results in --out (no resume)")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.load()
+        return COMMANDS[args.command](args, settings)
+    except (WendaError, ConfigError) as exc:
+        print(f"wenda: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("wenda: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from app.core import chunk_settings, open_index
+    from ingest.pipeline import ingest_paths
+    from ingest.store import IndexUnavailable
+
+    paths = args.paths or [SEEDS_DIR]
+    try:
+        report = ingest_paths(open_index(settings), paths, reset=args.reset, settings=chunk_settings(settings), progress=not args.quiet)
+    except IndexUnavailable as exc:
+        print(f"wenda: {exc}", file=sys.stderr)
+        return 2
+    for name, reason in report.skipped:
+        print(f"skipped {name}: {reason}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from app.chain import build_chain
+
+    history = _read_history(args.history) if args.history else []
+    answer = build_chain(settings).ask(args.question, history, args.top_k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.answer)
+    if answer.citations:
+        print("\n来源 Sources:")
+        for c in answer.citations:
+            quote = " … ".join(q["text"].replace("\n", " ") for q in c.quotes)[:160]
+            print(f"  [{c.n}] {c.source} (chars {c.start}–{c.end}): {quote}")
+    if answer.error:
+        print(f"\n(note: {answer.error}; answered extractively)", file=sys.stderr)
+    return 0
+
+
+def _read_history(path: Path) -> list[dict]:
+    from app.errors import BadRequest
+
+    try:
+        history = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadRequest(f"cannot read the history file {path}: {exc}") from exc
+    if not isinstance(history, list):
+        raise BadRequest(f'{path}: the history must be a JSON list of {{"role", "content"}} objects')
+    return history
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from app.server import serve
+
+    return serve(settings, args.host, args.port)
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from evals.runner import main as run_eval
+
+    return run_eval(args, settings)
+
+
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+
+if __name__ == "__main__":
+    sys.exit(main())

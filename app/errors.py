@@ -1,0 +1,40 @@
+"""Typed errors raised in the core, each with a message that says what to do.
+
+Adapters translate them once: the CLI prints the message and exits non-zero, the HTTP API answers
+with `status` and a JSON body.
+"""
+
+from __future__ import annotations
+
+
+class WendaError(Exception):
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(WendaError):
+    status = 400
+
+
+class TooLarge(WendaError):
+    status = 413
+
+
+class NotFound(WendaError):
+    status = 404
+
+
+class IndexEmpty(WendaError):
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__("the index is empty: run `wenda ingest` (or `wenda ingest seeds/`) first")
+
+
+class ServiceUnavailable(WendaError):
+    """A service wenda depends on (the Chroma server, the LLM) is unreachable."""
+
+    status = 503

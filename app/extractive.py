@@ -1,0 +1,123 @@
+"""The offline answerer: quote the retrieved sentences that answer the question, each ending with `[n]`.
+
+It never writes a word that is not in a passage (beyond the `[n]` markers and the refusal message):
+it scores every sentence of every retrieved passage against the question — IDF-weighted word overlap
+(jieba, normalised text), character-bigram overlap, a bonus for numbers when the question asks for
+one, and a prior for the passage's retrieval rank — and quotes the best few. Long sentences are cut to
+the clauses that match. The evidence score it returns is what the refusal decision uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.models import Passage
+from ingest.clean import display_text, normalize_query, search_text
+from ingest.lexical import tokenize
+from ingest.split import heading_level, sentence_spans
+
+_NUMERIC_INTENT = re.compile(r"多少|几|多大|比例|规模|数量|金额|产值|增速|增长|百分|何时|哪一年|什么时候|哪年|how (many|much)|when|what year|percent|rate")
+_LIST_INTENT = re.compile(r"哪些|哪几|有什么|包括|列举|几个方面|几大|分别|what are|which|list")
+_CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
+_MAX_QUOTE_CHARS = 160
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass
+class Quote:
+    n: int  # 1-based passage number
+    start: int  # offsets into the source document
+    end: int
+    text: str  # display text of the quoted words
+    score: float
+    order: int
+
+
+def bigrams(text: str) -> set[str]:
+    chars = [c for c in text if c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:])}
+
+
+class ExtractiveAnswerer:
+    """Picks and quotes sentences. `idf` maps a token to its inverse document frequency."""
+
+    def __init__(self, max_sentences: int = 3, max_list_sentences: int = 5) -> None:
+        self.max_sentences = max_sentences
+        self.max_list_sentences = max_list_sentences
+
+    def quotes(self, question: str, passages: list[Passage], idf: dict[str, float], context: str = "") -> list[Quote]:
+        """Scored candidate quotes, best first. `context` (earlier turns' subject) counts for less."""
+        q_tokens = set(tokenize(normalize_query(question)))
+        c_tokens = set(tokenize(normalize_query(context))) - q_tokens if context else set()
+        q_bigrams = bigrams(normalize_query(question))
+        weight = {t: idf.get(t, 1.0) for t in q_tokens} | {t: 0.4 * idf.get(t, 1.0) for t in c_tokens}
+        total = sum(weight.values()) or 1.0
+        numeric = bool(_NUMERIC_INTENT.search(question))
+        candidates: list[Quote] = []
+        order = 0
+        for n, passage in enumerate(passages, start=1):
+            prior = 0.12 / n
+            for s, e in sentence_spans(passage.text):
+                raw = passage.text[s:e]
+                if heading_level(raw) is not None or len(raw.strip()) < 6:
+                    continue
+                start, end, quoted = _best_window(raw, q_tokens | c_tokens, weight)
+                norm = search_text(quoted)
+                tokens = set(tokenize(norm))
+                lexical = sum(w for t, w in weight.items() if t in tokens) / total
+                bigram = len(q_bigrams & bigrams(norm)) / max(1, len(q_bigrams))
+                score = 0.65 * lexical + 0.35 * bigram + prior
+                if numeric and re.search(r"\d", quoted):
+                    score += 0.08
+                order += 1
+                candidates.append(Quote(n, passage.start + s + start, passage.start + s + end, display_text(quoted), score, order))
+        return sorted(candidates, key=lambda q: q.score, reverse=True)
+
+    def select(self, question: str, candidates: list[Quote]) -> list[Quote]:
+        """The best quote, plus close runners-up (more of them for list questions), in reading order."""
+        if not candidates:
+            return []
+        best = candidates[0].score
+        limit = self.max_list_sentences if _LIST_INTENT.search(question) else self.max_sentences
+        chosen, seen = [], set()
+        for quote in candidates:
+            if len(chosen) >= limit or quote.score < 0.72 * best:
+                break
+            if quote.text in seen:
+                continue
+            seen.add(quote.text)
+            chosen.append(quote)
+        return sorted(chosen, key=lambda q: (q.n, q.start))
+
+    @staticmethod
+    def render(quotes: list[Quote]) -> str:
+        return "".join(f"{q.text}[{q.n}]" + ("" if _CJK.search(q.text[-1:]) or q.text[-1:] in "。！？；" else " ") for q in quotes).strip()
+
+
+def _best_window(sentence: str, tokens: set[str], weight: dict[str, float]) -> tuple[int, int, str]:
+    """The sentence itself, or for a long one the run of clauses around its best-matching clause."""
+    stripped = sentence.strip()
+    offset = sentence.index(stripped[:1]) if stripped else 0
+    if len(stripped) <= _MAX_QUOTE_CHARS:
+        return offset, offset + len(stripped), stripped
+    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(sentence) if m.group().strip()]
+
+    def clause_score(span: tuple[int, int]) -> float:
+        found = set(tokenize(search_text(sentence[span[0] : span[1]])))
+        return sum(w for t, w in weight.items() if t in found and t in tokens)
+
+    best = max(range(len(clauses)), key=lambda i: clause_score(clauses[i]))
+    lo = hi = best
+    while True:
+        grown = False
+        if hi + 1 < len(clauses) and clauses[hi + 1][1] - clauses[lo][0] <= _MAX_QUOTE_CHARS:
+            hi, grown = hi + 1, True
+        if lo > 0 and clauses[hi][1] - clauses[lo - 1][0] <= _MAX_QUOTE_CHARS:
+            lo, grown = lo - 1, True
+        if not grown:
+            break
+    start, end = clauses[lo][0], clauses[hi][1]
+    text = sentence[start:end].strip().rstrip(",，;；")
+    start = sentence.index(text[:1], start)
+    return start, start + len(text), text

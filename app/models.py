@@ -1,0 +1,72 @@
+"""The answer object and its parts, as DESIGN.md fixes them (CLI `--json`, `POST /api/ask`, eval results)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Passage:
+    """A retrieved span of a source document, as put in front of the answerer (possibly merged chunks)."""
+
+    source: str
+    chunk_id: str
+    text: str  # original text: document[start:end]
+    start: int
+    end: int
+    score: float
+    heading: str = ""
+    search_text: str = ""
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k not in ("search_text",)}
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+    quotes: list[dict] = field(default_factory=list)  # [{"text", "start", "end"}]: cited sentences, doc offsets
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Dropped:
+    """Something the citation check removed from an answer, and why."""
+
+    text: str
+    reason: str
+    support: float | None = None
+
+
+@dataclass
+class Answer:
+    answer: str
+    refused: bool
+    mode: str
+    citations: list[Citation]
+    retrieved: list[Passage]
+    timings_ms: dict[str, float]
+    query: str = ""  # what retrieval searched for (the condensed / history-aware question)
+    dropped: list[Dropped] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "answer": self.answer,
+            "refused": self.refused,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [p.to_dict() for p in self.retrieved],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "query": self.query,
+            "dropped": [asdict(d) for d in self.dropped],
+            "error": self.error,
+        }

@@ -1,0 +1,116 @@
+"""Hybrid retrieval: dense (Chroma, e5) and lexical (jieba + BM25) fused by reciprocal rank, then merged
+and budgeted in tokens.
+
+The question is normalised exactly like the documents (simplified, width, pinyin), so a simplified
+question finds a traditional passage. Overlapping hits from one document are merged into one passage;
+what goes to the answerer stops at `top_k` passages or `context_tokens` tokens, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.models import Passage
+from ingest.clean import normalize_query
+from ingest.lexical import query_tokens
+from ingest.store import Chunk, Index
+from ingest.tokens import count_tokens
+
+_FOLLOWUP = re.compile(
+    r"^(那|那么|其中|它|它们|这些|这个|该|此|上述|他们|其|还有|另外|and |what about|how about)|"
+    r"(呢[?？]?$|其中|它们?|这些|这个|该计划|该规划|上述|what about|\bit\b|\bthey\b|\bthose\b|\bthat\b)",
+    re.IGNORECASE,
+)
+
+
+def history_aware_query(question: str, history: list[dict] | None) -> str:
+    """Offline stand-in for the condense prompt: a follow-up carries the previous question's subject.
+
+    >>> history_aware_query("那其中生物制药呢?", [{"role": "user", "content": "辽宁的生物医药产业规模多大?"}])
+    '辽宁的生物医药产业规模多大? 那其中生物制药呢?'
+    """
+    previous = [t.get("content", "") for t in history or [] if t.get("role") == "user" and t.get("content")]
+    if not previous:
+        return question
+    if len(question) <= 12 or _FOLLOWUP.search(question.strip()):
+        return f"{previous[-1]} {question}"
+    return question
+
+
+@dataclass
+class RetrievalSettings:
+    top_k: int = 6
+    context_tokens: int = 1500
+    candidates: int = 40
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+
+
+class HybridRetriever:
+    """`search(query)` → passages, best first. Holds no state but its index and settings."""
+
+    def __init__(self, index: Index, settings: RetrievalSettings | None = None) -> None:
+        self.index = index
+        self.settings = settings or RetrievalSettings()
+
+    def search(self, query: str, top_k: int | None = None) -> list[Passage]:
+        s = self.settings
+        normalized = normalize_query(query)
+        dense = self.index.dense_search(self.index.embedder.embed_query(normalized), s.candidates)
+        lexical = self.index.lexical_search(query_tokens(query), s.candidates)
+        fused: dict[str, list] = {}  # id -> [chunk, rrf, dense_sim, bm25]
+        for rank, (chunk, sim) in enumerate(dense):
+            entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])
+            entry[1] += s.dense_weight / (s.rrf_k + rank + 1)
+            entry[2] = sim
+        for rank, (chunk, bm25) in enumerate(lexical):
+            entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])
+            entry[1] += s.lexical_weight / (s.rrf_k + rank + 1)
+            entry[3] = bm25
+        ranked = sorted(fused.values(), key=lambda e: e[1], reverse=True)
+        return self._merge_and_budget(ranked, top_k or s.top_k)
+
+    def _merge_and_budget(self, ranked: list[list], top_k: int) -> list[Passage]:
+        passages: list[Passage] = []
+        budget = self.settings.context_tokens
+        for rank, (chunk, score, _, _) in enumerate(ranked):
+            if len(passages) >= top_k:
+                break
+            merged = next((p for p in passages if _overlaps(p, chunk)), None)
+            if merged is not None:
+                if rank < top_k:  # a strong neighbour widens the passage; a weak one is left out
+                    _merge_into(merged, chunk)
+                continue
+            passages.append(
+                Passage(
+                    source=chunk.source, chunk_id=chunk.id, text=chunk.text, start=chunk.start,
+                    end=chunk.end, score=round(score, 6), heading=chunk.heading, search_text=chunk.search_text,
+                )
+            )
+        kept, used = [], 0
+        for passage in passages:
+            tokens = count_tokens(passage.text)
+            if kept and used + tokens > budget:
+                break
+            kept.append(passage)
+            used += tokens
+        return kept
+
+
+def _overlaps(passage: Passage, chunk: Chunk) -> bool:
+    return passage.source == chunk.source and chunk.start < passage.end and chunk.end > passage.start
+
+
+def _merge_into(passage: Passage, chunk: Chunk) -> None:
+    """Union of two overlapping spans of one document; the text stays `document[start:end]`."""
+    from ingest.clean import search_text
+
+    if chunk.start < passage.start:
+        passage.text = chunk.text[: passage.start - chunk.start] + passage.text
+        passage.start = chunk.start
+    if chunk.end > passage.end:
+        passage.text = passage.text + chunk.text[passage.end - chunk.start :]
+        passage.end = chunk.end
+    passage.search_text = search_text(passage.text)

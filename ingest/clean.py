@@ -1,0 +1,73 @@
+"""Cleaning: turn messy extracted text into the normalised text that search matches against.
+
+The original text is never changed (citations show and locate it); this module derives from it:
+
+- `search_text`: what retrieval matches and embeds — width-normalised (NFKC), pinyin annotations
+  removed, lines broken mid-sentence joined, stray spaces between CJK characters removed, and
+  converted to simplified characters.
+- `display_text`: what an answer quotes — the same repairs, but in the document's own script.
+
+    >>> search_text("國家發(fā)改委發(fā)布")
+    '国家发改委发布'
+    >>> search_text("新兴产业规 模化发展")
+    '新兴产业规模化发展'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_OR_PUNCT = CJK + r"\u3000-\u303f\uff00-\uffef“”‘’—…·"
+_PINYIN_LETTERS = "a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+# `發(fā)`: a CJK character followed by a parenthesised pinyin syllable (tone marks or plain letters).
+PINYIN_ANNOTATION = re.compile(rf"(?<=[{CJK}])[(（][{_PINYIN_LETTERS}]{{1,7}}[)）]")
+# whitespace (including line breaks) with a CJK character or CJK punctuation on both sides
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK_OR_PUNCT}])\s+(?=[{CJK_OR_PUNCT}])")
+_SPACE_RUN = re.compile(r"\s+")
+
+
+@functools.cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified characters (opencc `t2s`)."""
+    return _t2s().convert(text)
+
+
+def strip_pinyin(text: str) -> str:
+    """`發(fā)展` → `發展`."""
+    return PINYIN_ANNOTATION.sub("", text)
+
+
+def repair(text: str) -> str:
+    """Width-normalise, drop pinyin annotations, join broken lines, remove spaces between CJK characters.
+
+    >>> repair("创新积 极性不够,对技术孵化和产\\n业化望而却步")
+    '创新积极性不够,对技术孵化和产业化望而却步'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = strip_pinyin(text)
+    text = _SPACE_BETWEEN_CJK.sub("", text)
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+def display_text(text: str) -> str:
+    """What an answer quotes: the document's own words and script, with extraction damage repaired."""
+    return repair(text)
+
+
+def search_text(text: str) -> str:
+    """What search matches: `repair` plus simplified characters."""
+    return to_simplified(repair(text))
+
+
+def normalize_query(question: str) -> str:
+    """Questions are normalised exactly like documents, so 簡體 questions meet 繁體 passages."""
+    return search_text(question)

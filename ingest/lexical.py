@@ -1,0 +1,162 @@
+"""The lexical index: BM25 (`bm25s`) over jieba tokens of each chunk's normalised search text.
+
+It is wenda's own (Chroma's hybrid search exists only in hosted Chroma) and lives in
+`<data dir>/lexical/`: the tokens of every chunk (so a change re-tokenises only new chunks) and the
+BM25 matrices (so a start loads instead of rebuilding). A fingerprint of the indexed document versions
+says whether it is current; `sync` brings it up to date from Chroma, incrementally.
+
+    >>> tokenize("2008年全国生物产业实现总产值达到11340亿元")
+    ['2008', '年', '全国', '生物', '产业', '实现', '总产', '产值', '总产值', '达到', '11340', '亿元']
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from ingest.clean import normalize_query
+
+STOPWORDS = frozenset(
+    "的 了 和 与 及 以及 或 是 在 有 为 对 将 把 被 由 从 向 于 等 中 上 下 也 都 就 而 并 其 该 此 这 那 之 以 "
+    "个 些 哪 哪些 什么 怎么 怎样 如何 多少 几 吗 呢 啊 吧 呀 么 请问 请 我 我们 你 你们 他 它 它们 要 会 能 可以 "
+    "一个 一些 没有 不 还 又 所 则 即 如 若 因为 所以 但 但是 并且 关于 方面 进行 通过 根据 提出 "
+    "the a an of to in on for and or is are was were be been what which who how why when where does do did "
+    "with by as at from that this these those it its their there about into".split()
+)
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+@functools.cache
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens of already-normalised text: jieba search-mode words, lower-cased, stopwords dropped."""
+    return [
+        token
+        for raw in _jieba().cut_for_search(text)
+        if (token := raw.strip().lower()) and _WORD.search(token) and token not in STOPWORDS
+    ]
+
+
+def query_tokens(question: str) -> list[str]:
+    return tokenize(normalize_query(question))
+
+
+class LexicalIndex:
+    """BM25 over chunk tokens, persisted under `directory`, kept in step with the dense index."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.fingerprint: str | None = None
+        self._ids: list[str] = []
+        self._tokens: dict[str, list[str]] = {}
+        self._bm25 = None
+        self._df: Counter | None = None
+        self._lock = threading.RLock()
+
+    # -- persistence -------------------------------------------------------------------------
+    def _state_path(self) -> Path:
+        return self.directory / "state.json"
+
+    def load(self) -> bool:
+        """Load the persisted index; False when there is none (or it is unreadable)."""
+        import bm25s
+
+        try:
+            state = json.loads(self._state_path().read_text(encoding="utf-8"))
+            tokens = json.loads((self.directory / "tokens.json").read_text(encoding="utf-8"))
+            bm25 = bm25s.BM25.load(str(self.directory / "bm25"), show_progress=False) if state["ids"] else None
+        except (OSError, ValueError, KeyError):
+            return False
+        with self._lock:
+            self.fingerprint, self._ids, self._tokens, self._bm25 = state["fingerprint"], state["ids"], tokens, bm25
+            self._df = None
+        return True
+
+    def _save(self) -> None:
+        tmp = self.directory.with_name(self.directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        (tmp / "tokens.json").write_text(json.dumps(self._tokens, ensure_ascii=False), encoding="utf-8")
+        if self._bm25 is not None:
+            self._bm25.save(str(tmp / "bm25"), show_progress=False)
+        (tmp / "state.json").write_text(json.dumps({"fingerprint": self.fingerprint, "ids": self._ids}), encoding="utf-8")
+        old = self.directory.with_name(self.directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.directory.exists():
+            self.directory.rename(old)
+        tmp.rename(self.directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    # -- updating ----------------------------------------------------------------------------
+    def sync(
+        self,
+        fingerprint: str,
+        chunk_ids: Callable[[], list[str]],
+        search_texts: Callable[[list[str]], dict[str, str]],
+    ) -> bool:
+        """Make the index match the dense side; tokenise only chunks it has not seen. True if it changed."""
+        with self._lock:
+            if self.fingerprint == fingerprint:
+                return False
+            if self.fingerprint is None and self.load() and self.fingerprint == fingerprint:
+                return False
+            ids = chunk_ids()
+            missing = [i for i in ids if i not in self._tokens]
+            if missing:
+                texts = search_texts(missing)
+                self._tokens.update({i: tokenize(texts[i]) for i in missing if i in texts})
+            self._tokens = {i: self._tokens[i] for i in ids if i in self._tokens}
+            self._ids = list(self._tokens)
+            self._bm25 = self._build(self._tokens[i] for i in self._ids) if self._ids else None
+            self.fingerprint, self._df = fingerprint, None
+            self._save()
+            return True
+
+    @staticmethod
+    def _build(corpus: Iterable[list[str]]):
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        bm25.index([tokens or [""] for tokens in corpus], show_progress=False)
+        return bm25
+
+    # -- searching ---------------------------------------------------------------------------
+    def search(self, tokens: list[str], k: int) -> list[tuple[str, float]]:
+        """Top `k` chunk ids for the query tokens, with BM25 scores, best first (only scores > 0)."""
+        with self._lock:
+            bm25, ids = self._bm25, self._ids
+        if bm25 is None or not tokens:
+            return []
+        known = [t for t in tokens if t in bm25.vocab_dict]
+        if not known:
+            return []
+        k = min(k, len(ids))
+        docs, scores = bm25.retrieve([known], k=k, show_progress=False, n_threads=1)
+        return [(ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        """Inverse document frequency of each token over the indexed chunks (unseen tokens: the maximum)."""
+        with self._lock:
+            if self._df is None:
+                self._df = Counter(t for chunk_tokens in self._tokens.values() for t in set(chunk_tokens))
+            df, n = self._df, max(1, len(self._ids))
+        return {t: float(np.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5))) for t in tokens}
+
+    def __len__(self) -> int:
+        return len(self._ids)

@@ -1,0 +1,168 @@
+"""`ingest_paths`: the one operation that changes the index — incremental, idempotent, crash-safe.
+
+For each supported file under the given paths: load it, hash its text (with the splitter settings), and
+compare with the registered version. Unchanged files cost nothing; new or changed ones are split,
+embedded (one progress bar across all of them) and written; files gone from an ingested folder are
+removed. Bad files are reported and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.clean import search_text
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from ingest.split import SPLITTER_VERSION, chunk_spans
+from ingest.store import Chunk, DocumentRecord, Index, chunk_id
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    chunks_written: int = 0
+    chars_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.skipped)} skipped documents; "
+            f"{self.chunks_written} chunks embedded in {self.seconds:.1f}s"
+        )
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    max_tokens: int = 256
+    overlap_tokens: int = 48
+
+    @property
+    def tag(self) -> str:
+        return f"split{SPLITTER_VERSION}:{self.max_tokens}:{self.overlap_tokens}"
+
+
+def document_hash(text: str, settings: ChunkSettings) -> str:
+    return hashlib.sha256(f"{settings.tag}\0{text}".encode("utf-8")).hexdigest()[:32]
+
+
+def make_chunks(source: str, text: str, doc_hash: str, settings: ChunkSettings) -> list[Chunk]:
+    """Split a loaded document into stored chunks; `text[chunk.start:chunk.end] == chunk.text`."""
+    return [
+        Chunk(
+            id=chunk_id(doc_hash, span.start, span.end),
+            source=source,
+            doc_hash=doc_hash,
+            position=i,
+            start=span.start,
+            end=span.end,
+            text=text[span.start : span.end],
+            search_text=search_text(text[span.start : span.end]),
+            heading=search_text(span.heading),
+            tokens=span.tokens,
+        )
+        for i, span in enumerate(chunk_spans(text, settings.max_tokens, settings.overlap_tokens))
+    ]
+
+
+def discover(paths: Iterable[Path]) -> list[tuple[Path, str, str]]:
+    """(file, source name, root) for every candidate file; a folder is walked, hidden entries skipped."""
+    found = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            root = path.resolve()
+            for file in sorted(root.rglob("*")):
+                rel = file.relative_to(root)
+                if file.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    found.append((file, rel.as_posix(), str(root)))
+        else:
+            found.append((path, path.name, ""))
+    return found
+
+
+def ingest_paths(
+    index: Index,
+    paths: Iterable[str | Path],
+    reset: bool = False,
+    settings: ChunkSettings = ChunkSettings(),
+    progress: bool = True,
+    max_bytes: int | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if not path.exists():
+            report.skipped.append((str(path), "no such file or folder"))
+    if reset:
+        index.reset()
+    else:
+        index.repair()
+    registered = index.documents()
+
+    pending: list[tuple[DocumentRecord, list[Chunk], bool]] = []
+    seen: set[str] = set()
+    for file, source, root in discover(p for p in paths if p.exists()):
+        if file.suffix.lower() not in SUPPORTED_SUFFIXES:
+            if root:  # quietly ignore stray files in folders, but say so
+                report.skipped.append((source, f"unsupported file type '{file.suffix or '(none)'}'"))
+                continue
+        try:
+            loaded: LoadedDocument = load_document(file, **({"max_bytes": max_bytes} if max_bytes else {}))
+        except LoadError as exc:
+            report.skipped.append((source, str(exc)))
+            continue
+        seen.add(source)
+        doc_hash = document_hash(loaded.text, settings)
+        previous = registered.get(source)
+        if previous is not None and previous.doc_hash == doc_hash:
+            report.unchanged.append(source)
+            continue
+        chunks = make_chunks(source, loaded.text, doc_hash, settings)
+        record = DocumentRecord(
+            source=source, doc_hash=doc_hash, root=root, path=str(file.resolve()), kind=loaded.kind,
+            chunks=len(chunks), chars=len(loaded.text), ingested_at=time.time(),
+        )
+        pending.append((record, chunks, previous is not None))
+
+    total = sum(len(chunks) for _, chunks, _ in pending)
+    bar = _progress_bar(total, progress)
+    try:
+        for record, chunks, is_update in pending:
+            index.add_document(record, chunks, progress=bar.update if bar else None)
+            (report.updated if is_update else report.added).append(record.source)
+            report.chunks_written += len(chunks)
+            report.chars_embedded += sum(len(c.embed_text) for c in chunks)
+    finally:
+        if bar:
+            bar.close()
+
+    ingested_roots = {str(p.resolve()) for p in paths if p.is_dir()}
+    for source, record in registered.items():
+        if record.root in ingested_roots and source not in seen and not _still_there(record):
+            index.remove_document(source)
+            report.removed.append(source)
+    index.sync_lexical()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _still_there(record: DocumentRecord) -> bool:
+    """A registered file that failed to load this time stays indexed; only a vanished file leaves."""
+    return Path(record.path).exists() and Path(record.path).suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="chunk", desc="embedding", leave=False)

@@ -1,0 +1,192 @@
+"""Splitting: sentences with offsets, headings, and token-sized chunks that never cut a sentence that fits.
+
+Works on the original text as loaded, so every sentence and chunk is a `(start, end)` span into it and
+`text[start:end]` is exactly what a citation shows. Sentence ends are Chinese (。！？；…) and English
+(. ! ? ;) punctuation and paragraph breaks — except line breaks that PDF extraction put in the middle of
+a sentence, which are not boundaries.
+
+    >>> text = "一、总则\\n生物产业很重要。它发展很快！"
+    >>> [text[s:e] for s, e in sentence_spans(text)]
+    ['一、总则', '生物产业很重要。', '它发展很快！']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.clean import CJK
+from ingest.tokens import count_tokens
+
+SPLITTER_VERSION = "1"
+_CLOSERS = "”’\"'」』）)】》"
+# terminal punctuation (with any closing quotes/brackets after it) ends a sentence
+_END = re.compile(rf"(?:[。！？!?；;]+|…+|\.{{3,}}|(?<![0-9A-Z])\.(?=\s))[{_CLOSERS}]*")
+_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
+_HEADING_PATTERNS = [
+    (re.compile(r"^(#{1,6})\s+\S"), None),  # markdown: level = number of #
+    (re.compile(r"^第[一二三四五六七八九十百\d]+[章节部分篇]"), 1),
+    (re.compile(r"^[一二三四五六七八九十百]+[、.．]\s*\S"), 1),
+    (re.compile(r"^[（(][一二三四五六七八九十百]+[）)]\s*\S"), 2),
+    (re.compile(r"^\d{1,2}[、.．](?!\d)\s*\S"), 3),
+]
+_MAX_HEADING_CHARS = 40
+_SOFT_SECONDARY = re.compile(r"[，,、：:]")
+
+
+def heading_level(line: str) -> int | None:
+    """The heading level of a whole line, or None when it is body text.
+
+    >>> heading_level("二、重点任务"), heading_level("(一)加快创新"), heading_level("2008年产值11340亿元。")
+    (1, 2, None)
+    """
+    line = line.strip()
+    if not line or len(line) > _MAX_HEADING_CHARS or line[-1] in "。！？!?；;,，":
+        return None
+    for pattern, level in _HEADING_PATTERNS:
+        match = pattern.match(line)
+        if match:
+            return len(match.group(1)) if level is None else level
+    return None
+
+
+def _is_soft_break(before: str, after: str) -> bool:
+    """A line break inside a sentence (PDF extraction), not a paragraph or item boundary."""
+    last_line = before.rsplit("\n", 1)[-1].strip()
+    if not last_line or not after:
+        return False
+    if heading_level(last_line) is not None or heading_level(after.split("\n", 1)[0]) is not None:
+        return False
+    if last_line[-1] in "。！？!?；;:：" + _CLOSERS:
+        return False
+    # a wrapped line is long and runs on into a CJK character or lower-case word
+    return len(last_line) >= 25 and bool(re.match(rf"[{CJK}a-z，,、]", after[0]))
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Split `text` into sentence spans `(start, end)`, whitespace trimmed, covering all non-space text."""
+    cuts = {m.end() for m in _END.finditer(text)}
+    for m in _LINE_BREAK.finditer(text):
+        if not _is_soft_break(text[: m.start()], text[m.end() : m.end() + 40]):
+            cuts.add(m.start())
+    spans, start = [], 0
+    for cut in sorted(cuts) + [len(text)]:
+        span = _trimmed(text, start, cut)
+        if span:
+            spans.append(span)
+        start = max(start, cut)
+    return spans
+
+
+def _pieces(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
+    """Cut one over-long sentence at commas, then at token boundaries, into pieces of ≤ max_tokens."""
+    if count_tokens(text[start:end]) <= max_tokens:
+        return [(start, end)]
+    cuts = [start + m.end() for m in _SOFT_SECONDARY.finditer(text[start:end])] + [end]
+    pieces, piece_start, last_fit = [], start, None
+    for cut in cuts:
+        if count_tokens(text[piece_start:cut]) <= max_tokens:
+            last_fit = cut
+            continue
+        if last_fit is not None and last_fit > piece_start:
+            pieces.append((piece_start, last_fit))
+            piece_start = last_fit
+        while count_tokens(text[piece_start:cut]) > max_tokens:
+            hard = piece_start + _chars_within(text[piece_start:cut], max_tokens)
+            pieces.append((piece_start, hard))
+            piece_start = hard
+        last_fit = cut
+    if piece_start < end:
+        pieces.append((piece_start, end))
+    return [span for s, e in pieces if (span := _trimmed(text, s, e))]
+
+
+def _chars_within(text: str, max_tokens: int) -> int:
+    """The longest prefix of `text` (in characters) that fits in `max_tokens` tokens."""
+    low, high = 1, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if count_tokens(text[:mid]) <= max_tokens:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+@dataclass(frozen=True)
+class Span:
+    """One chunk of a document: offsets into the loaded text, its heading, its size in tokens."""
+
+    start: int
+    end: int
+    heading: str
+    tokens: int
+    only_headings: bool = False
+
+
+def chunk_spans(text: str, max_tokens: int = 256, overlap_tokens: int = 48) -> list[Span]:
+    """Pack whole sentences into chunks of at most `max_tokens` tokens.
+
+    Consecutive chunks share up to `overlap_tokens` tokens of whole trailing sentences. A heading line
+    starts a new chunk, and the heading path ("一、总体要求 › (二)发展目标") travels with every chunk
+    below it until the next heading.
+    """
+    headings: dict[int, str] = {}
+    units: list[_Unit] = []
+    for start, end in sentence_spans(text):
+        line = text[start:end]
+        level = heading_level(line) if "\n" not in line else None
+        if level is not None:
+            headings = {k: v for k, v in headings.items() if k < level}
+            headings[level] = re.sub(r"^#+\s*", "", re.sub(r"\s+", " ", line)).strip()
+        path = " › ".join(headings[k] for k in sorted(headings))
+        for s, e in _pieces(text, start, end, max_tokens):
+            units.append(_Unit(s, e, count_tokens(text[s:e]), path, level is not None))
+
+    chunks: list[Span] = []
+    current: list[_Unit] = []
+    for unit in units:
+        new_section = unit.is_heading and not current[-1].is_heading if current else False
+        if current and (new_section or count_tokens(text[current[0].start : unit.end]) > max_tokens):
+            chunks.append(_span(text, current))
+            current = [] if unit.is_heading else _overlap(text, current, unit, max_tokens, overlap_tokens)
+        current.append(unit)
+    if current:
+        chunks.append(_span(text, current))
+    # a chunk of nothing but heading lines adds no evidence: its words travel in the next chunk's heading
+    return [c for c in chunks if not c.only_headings] or chunks
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    tokens: int
+    heading: str
+    is_heading: bool
+
+
+def _span(text: str, units: list[_Unit]) -> Span:
+    start, end = units[0].start, units[-1].end
+    only_headings = all(u.is_heading for u in units)
+    return Span(start, end, units[0].heading, count_tokens(text[start:end]), only_headings)
+
+
+def _overlap(text: str, previous: list[_Unit], nxt: _Unit, max_tokens: int, overlap_tokens: int) -> list[_Unit]:
+    """The trailing whole sentences of `previous` (≤ overlap_tokens) that still fit before `nxt`."""
+    carried: list[_Unit] = []
+    for unit in reversed(previous):
+        if unit.is_heading or sum(u.tokens for u in carried) + unit.tokens > overlap_tokens:
+            break
+        carried.insert(0, unit)
+    while carried and count_tokens(text[carried[0].start : nxt.end]) > max_tokens:
+        carried.pop(0)
+    return carried

@@ -1,0 +1,263 @@
+"""The index: chunks and their vectors in Chroma, a registry of document versions, and the lexical index.
+
+Two Chroma collections per embedder: `<name>_<embedder>` holds the chunks (vector, embedded text, and
+metadata: source, offsets, heading, original and search text, document hash), `<name>_<embedder>_docs`
+holds one record per document version that is fully written. The registry record is the commit point:
+a document's chunks are written first, then its record, then the previous version's chunks are
+deleted. Readers only see chunks of registered versions, so a crash or a concurrent query never shows
+half a document, and `repair()` removes what a crash left behind.
+
+Embedded Chroma (`PersistentClient` under the data dir) by default; a Chroma server when a URL is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from ingest.embeddings import Embedder
+from ingest.lexical import LexicalIndex
+
+_WRITE_BATCH = 256
+_READ_PAGE = 2000
+
+
+class IndexUnavailable(Exception):
+    """The Chroma store cannot be reached or opened."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a source document, as stored and retrieved."""
+
+    id: str
+    source: str
+    doc_hash: str
+    position: int
+    start: int
+    end: int
+    text: str  # the original text, exactly `document[start:end]`
+    search_text: str  # normalised: simplified, repaired; what search matches
+    heading: str = ""
+    tokens: int = 0
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded: the heading path travels with the chunk."""
+        return f"{self.heading}\n{self.search_text}" if self.heading else self.search_text
+
+    def metadata(self) -> dict:
+        meta = asdict(self)
+        meta.pop("id")
+        return meta
+
+    @classmethod
+    def from_record(cls, chunk_id: str, meta: dict) -> Chunk:
+        return cls(id=chunk_id, **{k: meta[k] for k in cls.__dataclass_fields__ if k != "id" and k in meta})
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """One fully written document version."""
+
+    source: str
+    doc_hash: str
+    root: str  # the folder it was ingested from ("" for single files), so vanished files can be removed
+    path: str
+    kind: str
+    chunks: int
+    chars: int
+    ingested_at: float
+
+
+def chunk_id(doc_hash: str, start: int, end: int) -> str:
+    """Content-derived: the same document text gives the same ids, a new version gives new ones."""
+    return hashlib.sha1(f"{doc_hash}:{start}:{end}".encode()).hexdigest()[:24]
+
+
+def _client(data_dir: Path, chroma_url: str | None):
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    try:
+        if chroma_url:
+            url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
+        (data_dir / "chroma").mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+    except Exception as exc:  # chromadb raises plain ValueError/ConnectionError/... here
+        where = chroma_url or str(data_dir / "chroma")
+        raise IndexUnavailable(f"cannot open the Chroma index at {where}: {exc}") from exc
+
+
+class Index:
+    """Chunks in Chroma plus the lexical index beside them. Opening it does no work; first use connects."""
+
+    def __init__(self, data_dir: Path, embedder: Embedder, chroma_url: str | None = None, name: str = "wenda") -> None:
+        self.data_dir = Path(data_dir)
+        self.embedder = embedder
+        self.chroma_url = chroma_url
+        self.name = f"{name}_{embedder.key}"
+        lexical_dir = self.data_dir / "lexical" / (self._server_slug() or "local") / self.name
+        self.lexical = LexicalIndex(lexical_dir)
+        self._collections = None
+        self._lock = threading.RLock()
+        self._active: dict[str, str] | None = None  # source -> doc_hash of the registered version
+        self._active_checked = 0.0
+        self.refresh_seconds = 2.0  # how often readers look for other processes' writes
+
+    def _server_slug(self) -> str:
+        if not self.chroma_url:
+            return ""
+        return "server_" + hashlib.sha1(self.chroma_url.encode()).hexdigest()[:10]
+
+    def _open(self):
+        with self._lock:
+            if self._collections is None:
+                client = _client(self.data_dir, self.chroma_url)
+                try:
+                    chunks = client.get_or_create_collection(
+                        self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                    )
+                    docs = client.get_or_create_collection(self.name + "_docs", embedding_function=None)
+                except Exception as exc:
+                    raise IndexUnavailable(f"cannot open the Chroma collections: {exc}") from exc
+                self._collections = (client, chunks, docs)
+            return self._collections
+
+    @property
+    def _chunks(self):
+        return self._open()[1]
+
+    @property
+    def _docs(self):
+        return self._open()[2]
+
+    # -- the registry ------------------------------------------------------------------------
+    def documents(self) -> dict[str, DocumentRecord]:
+        got = self._docs.get(include=["metadatas"])
+        return {meta["source"]: DocumentRecord(**meta) for meta in got["metadatas"] or []}
+
+    def active_versions(self, max_age: float | None = None) -> dict[str, str]:
+        """source → doc_hash of every registered document; re-read at most every `refresh_seconds`."""
+        max_age = self.refresh_seconds if max_age is None else max_age
+        now = time.monotonic()
+        if self._active is None or now - self._active_checked > max_age:
+            self._active = {s: r.doc_hash for s, r in self.documents().items()}
+            self._active_checked = now
+        return self._active
+
+    def fingerprint(self) -> str:
+        versions = sorted(f"{s}\0{h}" for s, h in self.active_versions().items())
+        return hashlib.sha1("\n".join(versions).encode()).hexdigest()
+
+    # -- writing -----------------------------------------------------------------------------
+    def add_document(self, record: DocumentRecord, chunks: list[Chunk], progress: Callable[[int], None] | None = None) -> None:
+        """Embed and write a document version, then make it the current one, then drop the old one."""
+        for i in range(0, len(chunks), _WRITE_BATCH):
+            batch = chunks[i : i + _WRITE_BATCH]
+            vectors = self.embedder.embed([c.embed_text for c in batch], "passage", progress)
+            self._chunks.upsert(
+                ids=[c.id for c in batch],
+                embeddings=vectors,
+                documents=[c.embed_text for c in batch],
+                metadatas=[c.metadata() for c in batch],
+            )
+        self._docs.upsert(ids=[_doc_id(record.source)], embeddings=[[1.0]], metadatas=[asdict(record)])
+        self._chunks.delete(where={"$and": [{"source": record.source}, {"doc_hash": {"$ne": record.doc_hash}}]})
+        self._active = None
+
+    def remove_document(self, source: str) -> None:
+        self._docs.delete(ids=[_doc_id(source)])
+        self._chunks.delete(where={"source": source})
+        self._active = None
+
+    def repair(self) -> int:
+        """Delete chunks of unregistered document versions (left by an interrupted ingest); returns count."""
+        active = self.active_versions(max_age=0)
+        orphans = [c.id for c in self.iter_chunks() if active.get(c.source) != c.doc_hash]
+        for i in range(0, len(orphans), _READ_PAGE):
+            self._chunks.delete(ids=orphans[i : i + _READ_PAGE])
+        return len(orphans)
+
+    def reset(self) -> None:
+        """Drop every chunk, record and the lexical index."""
+        client = self._open()[0]
+        for name in (self.name, self.name + "_docs"):
+            try:
+                client.delete_collection(name)
+            except Exception:  # absent already
+                pass
+        self._collections, self._active = None, None
+        import shutil
+
+        shutil.rmtree(self.lexical.directory, ignore_errors=True)
+        self.lexical = LexicalIndex(self.lexical.directory)
+
+    # -- reading -----------------------------------------------------------------------------
+    def count(self) -> int:
+        return self._chunks.count()
+
+    def iter_chunks(self, where: dict | None = None) -> Iterator[Chunk]:
+        offset = 0
+        while True:
+            got = self._chunks.get(where=where, include=["metadatas"], limit=_READ_PAGE, offset=offset)
+            for cid, meta in zip(got["ids"], got["metadatas"]):
+                yield Chunk.from_record(cid, meta)
+            if len(got["ids"]) < _READ_PAGE:
+                return
+            offset += _READ_PAGE
+
+    def get_chunks(self, ids: list[str]) -> dict[str, Chunk]:
+        found: dict[str, Chunk] = {}
+        for i in range(0, len(ids), _READ_PAGE):
+            got = self._chunks.get(ids=ids[i : i + _READ_PAGE], include=["metadatas"])
+            found.update({cid: Chunk.from_record(cid, meta) for cid, meta in zip(got["ids"], got["metadatas"])})
+        return found
+
+    def is_active(self, chunk: Chunk) -> bool:
+        return self.active_versions().get(chunk.source) == chunk.doc_hash
+
+    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
+        """Nearest chunks by cosine similarity, best first, current document versions only."""
+        n = self.count()
+        if n == 0:
+            return []
+        got = self._chunks.query(query_embeddings=[np.asarray(vector).tolist()], n_results=min(k, n), include=["metadatas", "distances"])
+        hits = [(Chunk.from_record(cid, meta), 1.0 - float(dist)) for cid, meta, dist in zip(got["ids"][0], got["metadatas"][0], got["distances"][0])]
+        return [(chunk, score) for chunk, score in hits if self.is_active(chunk)]
+
+    def sync_lexical(self) -> bool:
+        """Bring the lexical index in step with the registered chunks (incrementally)."""
+        active = self.active_versions()
+
+        def current_ids() -> list[str]:
+            return [c.id for c in self.iter_chunks() if active.get(c.source) == c.doc_hash]
+
+        def texts(ids: list[str]) -> dict[str, str]:
+            return {cid: c.search_text for cid, c in self.get_chunks(ids).items()}
+
+        return self.lexical.sync(self.fingerprint(), current_ids, texts)
+
+    def lexical_search(self, tokens: list[str], k: int) -> list[tuple[Chunk, float]]:
+        self.sync_lexical()
+        hits = self.lexical.search(tokens, k)
+        chunks = self.get_chunks([cid for cid, _ in hits])
+        return [(chunks[cid], score) for cid, score in hits if cid in chunks and self.is_active(chunks[cid])]
+
+
+def _doc_id(source: str) -> str:
+    return hashlib.sha1(source.encode()).hexdigest()

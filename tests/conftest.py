@@ -1,0 +1,49 @@
+"""Shared fixtures. All state goes to temp folders through WENDA_DATA_DIR-equivalent settings.
+
+`seeded` builds one real index of the seeds with the bundled e5 embedder per test session (about 40 s
+on two cores) and shares it; tests that change an index build their own with `HashEmbedder`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from app.config import SEEDS_DIR, Settings
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WENDA_LLM", "WENDA_API_KEY", "WENDA_CHROMA_URL"):
+    os.environ.pop(var, None)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory) -> Path:
+    """A data dir holding a real (e5) index of the seeds, built once per session."""
+    from app.core import chunk_settings, open_index
+    from ingest.pipeline import ingest_paths
+
+    data_dir = tmp_path_factory.mktemp("seeded")
+    settings = Settings.load(env={}, dotenv=None, data_dir=data_dir)
+    report = ingest_paths(open_index(settings), [SEEDS_DIR], settings=chunk_settings(settings), progress=False)
+    assert len(report.added) == 5, report.summary()
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def seeded_settings(seeded_dir: Path) -> Settings:
+    return Settings.load(env={}, dotenv=None, data_dir=seeded_dir)
+
+
+@pytest.fixture(scope="session")
+def seeded_chain(seeded_settings: Settings):
+    from app.chain import build_chain
+
+    return build_chain(seeded_settings)
