@@ -19,11 +19,13 @@ from app.citations import CitationChecker, lexical_support
 from app.config import Settings
 from app.errors import BadRequest, IndexEmpty, ServiceUnavailable, TooLarge
 from app.extractive import ExtractiveAnswerer, Quote
+from app.glossary import gloss
 from app.llm import LLMFailure, OpenAIChat, answer_messages
 from app.models import Answer, Citation, Passage
 from app.prompts import render
 from app.retrieval import HybridRetriever, RetrievalSettings, history_aware_query
 from ingest.lexical import query_tokens
+from ingest.clean import search_text
 from ingest.split import sentence_spans
 from ingest.store import Index, IndexUnavailable
 
@@ -152,15 +154,18 @@ class WendaChain:
     def _extractive_answer(self, inputs: dict) -> Answer:
         question, passages = inputs["question"], inputs["passages"]
         context = inputs["query"][: -len(question)] if inputs["query"].endswith(question) else ""
-        idf = self.index.lexical.idf(query_tokens(question + " " + context))
-        quotes = self.extractive.quotes(question, passages, idf, context)
+        wording = gloss(question) if is_english(question) else question  # English: score by its Chinese terms
+        idf = self.index.lexical.idf(query_tokens(wording + " " + context))
+        quotes = self.extractive.quotes(wording, passages, idf, context)
         if is_english(question) and quotes:
             quotes, threshold = self._semantic_rescore(question, quotes), SEMANTIC_REFUSAL_THRESHOLD
         else:
             threshold = self.refusal_threshold
         if not quotes or quotes[0].score < threshold:
             return self._refusal(question, passages, "extractive")
-        chosen = self.extractive.select(question, quotes)
+        chosen = self.extractive.select(question, quotes, margin=0.02 if is_english(question) else 0.28)
+        if not is_english(question) and self._evidence_gap(question, chosen, passages):
+            return self._refusal(question, passages, "extractive")
         checked = self.checker.check(self.extractive.render(chosen), passages)
         citations = self._citations(passages, checked.cited, chosen)
         return Answer(checked.text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped)
@@ -182,14 +187,35 @@ class WendaChain:
         return Answer(message, True, mode, [], passages, {}, question)
 
     # -- helpers -----------------------------------------------------------------------------
+    def _evidence_gap(self, question: str, chosen: list[Quote], passages: list[Passage]) -> str | None:
+        """Why the best evidence does not answer the question, or None.
+
+        Two gaps make the extractive answerer refuse even when sentences match well: the question
+        names something the collection never mentions (a word of two or more characters, no part of
+        which occurs in any chunk: "上海市", "从业人员"), or it asks about a number (a year, an amount)
+        that the passages quoted from do not contain ("2020年…" answered by a 2008 figure).
+        """
+        tokens = query_tokens(question)
+        df = self.index.lexical.document_frequency(tokens)
+        minimal = [t for t in tokens if not any(o != t and o in t for o in tokens)]
+        unseen = [t for t in minimal if df.get(t, 0) == 0 and len(t) >= 2 and not t.isascii()]
+        if unseen:
+            return f"the documents never mention {', '.join(unseen)}"
+        context = search_text("".join(q.text for q in chosen))
+        missing = [n for n in re.findall(r"\d+(?:\.\d+)?", search_text(question)) if n not in context]
+        if missing:
+            return f"the quoted passages do not mention {', '.join(missing)}"
+        return None
+
     def _semantic_rescore(self, question: str, quotes: list[Quote], limit: int = 16) -> list[Quote]:
         """English question, Chinese text: rank the leading candidates by e5 similarity instead."""
-        top = sorted(quotes, key=lambda q: (q.n, q.order))[:limit]
+        chinese = [q for q in quotes if _CJK.search(q.text)]  # e5 favours same-language text; the documents are Chinese
+        top = sorted(chinese or quotes, key=lambda q: (q.n, q.order))[:limit]
         embedder = self.index.embedder
         qv = embedder.embed_query(question)
         sims = embedder.embed([q.text for q in top], "passage") @ qv
         for quote, sim in zip(top, sims):
-            quote.score = float(sim) + 0.01 / quote.n
+            quote.score = float(sim) + 0.25 * quote.score  # similarity, plus the glossary-term overlap
         return sorted(top, key=lambda q: q.score, reverse=True)
 
     def _similarity(self, sentence: str, passage_text: str) -> float:
@@ -212,8 +238,6 @@ class WendaChain:
 def _locate(sentence: str, passage: Passage) -> tuple[int, int]:
     """Document offsets of the passage sentence that best matches a cited sentence (for highlighting)."""
     spans = sentence_spans(passage.text) or [(0, len(passage.text))]
-    from ingest.clean import search_text
-
     best = max(spans, key=lambda se: lexical_support(sentence, search_text(passage.text[se[0] : se[1]])))
     return passage.start + best[0], passage.start + best[1]
 

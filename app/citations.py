@@ -23,24 +23,40 @@ from ingest.clean import search_text
 from ingest.lexical import tokenize
 
 MARKER = re.compile(r"\s*[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
-_SENTENCE = re.compile(r".+?(?:[。！？!?；;]+|(?<!\d)\.(?=\s|$)|$)((?:\s*[\[【][\d,，、\s]+[\]】])*)[。！？!?；;.]?", re.S)
+_MARKER_RUN = re.compile(r"(?:\s*[\[【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]】])+")
+_SENTENCE_END = re.compile(r"[。！？!?；;]+|(?<!\d)\.(?=\s|$)")
+_TAIL = re.compile(r"[。！？!?；;.]*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 LEXICAL_THRESHOLD = 0.5
 SEMANTIC_THRESHOLD = 0.80
 
 
 def split_cited(answer: str) -> list[tuple[str, list[int]]]:
-    """Sentences of an answer with the passage numbers each cites (markers removed from the text)."""
-    out = []
-    for match in _SENTENCE.finditer(answer.strip()):
-        chunk = match.group(0).strip()
-        if not chunk:
-            continue
-        numbers = [int(n) for m in MARKER.finditer(chunk) for n in re.split(r"[,，、\s]+", m.group(1)) if n]
-        text = MARKER.sub("", chunk).strip()
-        if text:
-            out.append((text, numbers))
+    """Sentences of an answer with the passage numbers each cites (markers removed from the text).
+
+    A run of markers ends a sentence; the markers belong to the sentence just before them.
+    """
+    out: list[tuple[str, list[int]]] = []
+    pos = 0
+    for run in _MARKER_RUN.finditer(answer):
+        tail = _TAIL.match(answer, run.end()).group()
+        sentences = _sentences(answer[pos : run.start()] + tail)
+        numbers = [int(n) for m in MARKER.finditer(run.group()) for n in re.split(r"[,，、\s]+", m.group(1)) if n]
+        out.extend((s, []) for s in sentences[:-1])
+        if sentences:
+            out.append((sentences[-1], numbers))
+        pos = run.end() + len(tail)
+    out.extend((s, []) for s in _sentences(answer[pos:]))
     return out
+
+
+def _sentences(text: str) -> list[str]:
+    pieces, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        pieces.append(text[start : m.end()])
+        start = m.end()
+    pieces.append(text[start:])
+    return [p.strip() for p in pieces if p.strip()]
 
 
 def lexical_support(sentence: str, passage_search_text: str) -> float:

@@ -58,14 +58,20 @@ class ExtractiveAnswerer:
         order = 0
         for n, passage in enumerate(passages, start=1):
             prior = 0.12 / n
+            heading = set(tokenize(passage.heading.split(" › ")[-1])) if passage.heading else set()
             for s, e in sentence_spans(passage.text):
                 raw = passage.text[s:e]
-                if heading_level(raw) is not None or len(raw.strip()) < 6:
+                if heading_level(raw) is not None:
+                    heading = set(tokenize(search_text(raw)))  # a heading inside the passage opens a section
+                    continue
+                if _not_an_answer(raw):
                     continue
                 start, end, quoted = _best_window(raw, q_tokens | c_tokens, weight)
                 norm = search_text(quoted)
                 tokens = set(tokenize(norm))
-                lexical = sum(w for t, w in weight.items() if t in tokens) / total
+                in_sentence = sum(w for t, w in weight.items() if t in tokens)
+                in_heading = sum(w for t, w in weight.items() if t in heading and t not in tokens)
+                lexical = (in_sentence + 0.6 * in_heading) / total
                 bigram = len(q_bigrams & bigrams(norm)) / max(1, len(q_bigrams))
                 score = 0.65 * lexical + 0.35 * bigram + prior
                 if numeric and re.search(r"\d", quoted):
@@ -74,15 +80,18 @@ class ExtractiveAnswerer:
                 candidates.append(Quote(n, passage.start + s + start, passage.start + s + end, display_text(quoted), score, order))
         return sorted(candidates, key=lambda q: q.score, reverse=True)
 
-    def select(self, question: str, candidates: list[Quote]) -> list[Quote]:
-        """The best quote, plus close runners-up (more of them for list questions), in reading order."""
+    def select(self, question: str, candidates: list[Quote], margin: float = 0.28) -> list[Quote]:
+        """The best quote, plus close runners-up (more of them for list questions), in reading order.
+
+        A runner-up stays when its score is within `margin` (a fraction) of the best one.
+        """
         if not candidates:
             return []
         best = candidates[0].score
         limit = self.max_list_sentences if _LIST_INTENT.search(question) else self.max_sentences
         chosen, seen = [], set()
         for quote in candidates:
-            if len(chosen) >= limit or quote.score < 0.72 * best:
+            if len(chosen) >= limit or quote.score < (1 - margin) * best:
                 break
             if quote.text in seen:
                 continue
@@ -93,6 +102,14 @@ class ExtractiveAnswerer:
     @staticmethod
     def render(quotes: list[Quote]) -> str:
         return "".join(f"{q.text}[{q.n}]" + ("" if _CJK.search(q.text[-1:]) or q.text[-1:] in "。！？；" else " ") for q in quotes).strip()
+
+
+def _not_an_answer(sentence: str) -> bool:
+    """Too short, a question (FAQ sections ask them), or a short title-like line without punctuation."""
+    text = sentence.strip()
+    if len(text) < 6 or text[-1] in "?？":
+        return True
+    return len(text) < 30 and not re.search(r"[。！!；;,，.]", text)
 
 
 def _best_window(sentence: str, tokens: set[str], weight: dict[str, float]) -> tuple[int, int, str]:

@@ -29,6 +29,7 @@ STOPWORDS = frozenset(
     "的 了 和 与 及 以及 或 是 在 有 为 对 将 把 被 由 从 向 于 等 中 上 下 也 都 就 而 并 其 该 此 这 那 之 以 "
     "个 些 哪 哪些 什么 怎么 怎样 如何 多少 几 吗 呢 啊 吧 呀 么 请问 请 我 我们 你 你们 他 它 它们 要 会 能 可以 "
     "一个 一些 没有 不 还 又 所 则 即 如 若 因为 所以 但 但是 并且 关于 方面 进行 通过 根据 提出 "
+    "哪里 哪儿 哪个 哪年 何时 什么时候 时候 多大 多久 是否 为什么 为何 怎么样 谁 啥 主要 具体 分别 介绍 一下 告诉 "
     "the a an of to in on for and or is are was were be been what which who how why when where does do did "
     "with by as at from that this these those it its their there about into".split()
 )
@@ -150,13 +151,17 @@ class LexicalIndex:
         docs, scores = bm25.retrieve([known], k=k, show_progress=False, n_threads=1)
         return [(ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
-    def idf(self, tokens: list[str]) -> dict[str, float]:
-        """Inverse document frequency of each token over the indexed chunks (unseen tokens: the maximum)."""
+    def document_frequency(self, tokens: list[str]) -> dict[str, int]:
+        """In how many indexed chunks each token occurs."""
         with self._lock:
             if self._df is None:
                 self._df = Counter(t for chunk_tokens in self._tokens.values() for t in set(chunk_tokens))
-            df, n = self._df, max(1, len(self._ids))
-        return {t: float(np.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5))) for t in tokens}
+            return {t: self._df.get(t, 0) for t in tokens}
+
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        """Inverse document frequency of each token over the indexed chunks (unseen tokens: the maximum)."""
+        n = max(1, len(self._ids))
+        return {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in self.document_frequency(tokens).items()}
 
     def __len__(self) -> int:
         return len(self._ids)

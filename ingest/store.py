@@ -248,7 +248,7 @@ class Index:
             return [c.id for c in self.iter_chunks() if active.get(c.source) == c.doc_hash]
 
         def texts(ids: list[str]) -> dict[str, str]:
-            return {cid: c.search_text for cid, c in self.get_chunks(ids).items()}
+            return {cid: c.embed_text for cid, c in self.get_chunks(ids).items()}  # heading + text
 
         return self.lexical.sync(self.fingerprint(), current_ids, texts)
 

@@ -1,0 +1,43 @@
+"""English → Chinese query glossary: lets an English question meet Chinese documents on the lexical side.
+
+The local embedder is multilingual, but cross-lingual similarity alone ranks poorly (same-language
+text scores higher). Offline there is no translator, so English questions are expanded with the
+Chinese terms of a small glossary of policy, industry and biotech vocabulary (`app/data/glossary_en_zh.tsv`,
+longest phrase first). The Chinese terms feed BM25 and the extractive answerer's word overlap; the
+English question still drives dense retrieval.
+
+    >>> gloss("What was the total output value of the bio-industry in 2008?")
+    '总产值 产值 生物产业 2008'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+_PATH = Path(__file__).with_name("data") / "glossary_en_zh.tsv"
+
+
+@functools.cache
+def _entries() -> list[tuple[re.Pattern, str]]:
+    entries = []
+    for line in _PATH.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, chinese = line.split("\t", 1)
+        entries.append((english.strip().lower(), chinese.strip()))
+    entries.sort(key=lambda e: len(e[0]), reverse=True)
+    return [(re.compile(rf"(?<![\w-]){re.escape(en)}(?![\w-])"), zh) for en, zh in entries]
+
+
+def gloss(question: str) -> str:
+    """Chinese terms for the phrases of an English question, then its numbers, as one string."""
+    text = question.lower()
+    terms: list[str] = []
+    for pattern, chinese in _entries():
+        if pattern.search(text):
+            text = pattern.sub(" ", text)
+            terms.extend(t for t in chinese.split() if t not in terms)
+    numbers = re.findall(r"\d+(?:\.\d+)?", question)
+    return " ".join(terms + [n for n in numbers if n not in terms])
