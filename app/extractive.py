@@ -97,7 +97,24 @@ class ExtractiveAnswerer:
                 continue
             seen.add(quote.text)
             chosen.append(quote)
+        if _LIST_INTENT.search(question):
+            chosen = self._with_list_items(chosen, candidates, limit)
         return sorted(chosen, key=lambda q: (q.n, q.start))
+
+    @staticmethod
+    def _with_list_items(chosen: list[Quote], candidates: list[Quote], limit: int) -> list[Quote]:
+        """A quote that introduces a list ("…六大技术平台:") brings the items that follow it."""
+        by_order = {q.order: q for q in candidates}
+        out = list(chosen)
+        for quote in chosen:
+            if quote.text.rstrip()[-1:] not in ":：" and not quote.text.rstrip().endswith(("包括", "如下")):
+                continue
+            nxt = by_order.get(quote.order + 1)
+            while nxt is not None and nxt.n == quote.n and len(out) < len(chosen) + 8:
+                if nxt not in out:
+                    out.append(nxt)
+                nxt = by_order.get(nxt.order + 1)
+        return out
 
     @staticmethod
     def render(quotes: list[Quote]) -> str:

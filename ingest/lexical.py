@@ -34,6 +34,8 @@ STOPWORDS = frozenset(
     "with by as at from that this these those it its their there about into".split()
 )
 _WORD = re.compile(r"\w", re.UNICODE)
+# tokens made only of these are question words ("哪几个", "多少", "几项"), not content
+_QUESTION_CHARS = frozenset("哪几多少个项种些么什怎样谁何啥吗呢")
 
 
 @functools.cache
@@ -51,6 +53,7 @@ def tokenize(text: str) -> list[str]:
         token
         for raw in _jieba().cut_for_search(text)
         if (token := raw.strip().lower()) and _WORD.search(token) and token not in STOPWORDS
+        and not set(token) <= _QUESTION_CHARS and not token.startswith(("哪", "什么", "怎么", "多少"))
     ]
 
 
@@ -154,6 +157,8 @@ class LexicalIndex:
     def document_frequency(self, tokens: list[str]) -> dict[str, int]:
         """In how many indexed chunks each token occurs."""
         with self._lock:
+            if self.fingerprint is None:
+                self.load()
             if self._df is None:
                 self._df = Counter(t for chunk_tokens in self._tokens.values() for t in set(chunk_tokens))
             return {t: self._df.get(t, 0) for t in tokens}

@@ -1,0 +1,113 @@
+"""Extractive answers on the seeds (real e5 index): the facts a user asks for, cited from the right
+document, quoted verbatim, and refusals where the documents are silent."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ingest.clean import search_text
+
+SOURCE_000 = "000_841085c0cc8188e6.txt"
+SOURCE_001 = "001_bae5a0fee72cab7a.txt"
+SOURCE_002 = "002_95c493e45345613e.txt"
+SOURCE_003 = "003_357a7b81d8420e82.txt"
+SOURCE_004 = "004_c3448ca0670dd323.txt"
+
+
+def plain(text: str) -> str:
+    return re.sub(r"\s+", "", search_text(text))
+
+
+CASES = [
+    # (question, history, facts the answer must contain, the document its citations must come from)
+    ("2008年全国生物产业总产值是多少?", None, ["11340亿元"], SOURCE_000),
+    ("2006到2008年生物产业出口年均增长多少?", None, ["22%"], SOURCE_000),
+    ("国家生物制造产业创新中心在哪个城市启动建设?", None, ["深圳"], SOURCE_001),
+    ("国家生物制造产业创新中心是哪天启动建设的?", None, ["2023年7月14日"], SOURCE_001),
+    ("重庆到2027年生物制造产业规模目标是多少?", None, ["1000亿元"], SOURCE_004),
+    ("辽宁生物医药产业到2020年的年均增长速度目标是多少?", None, ["15%"], SOURCE_002),
+    ("国家生物制造产业创新中心要建设哪些技术平台?", None, ["自动化生物制造平台"], SOURCE_001),
+    # traditional-script document, asked in simplified characters
+    ("十四五生物经济发展规划是哪个部门发布的?", None, ["发改委"], SOURCE_003),
+    ("生物经济发展规划明确了几个方面的重点任务?", None, ["5方面重点任务"], SOURCE_003),
+    # English question about Chinese documents
+    ("What was the total output value of China's bio-industry in 2008?", None, ["11340"], SOURCE_000),
+    # a follow-up that only makes sense with the conversation
+    (
+        "那它在哪里启动的?",
+        [{"role": "user", "content": "国家生物制造产业创新中心是哪个单位牵头组建的?"},
+         {"role": "assistant", "content": "中国科学院深圳先进技术研究院牵头。"}],
+        ["深圳"],
+        SOURCE_001,
+    ),
+]
+
+
+@pytest.mark.parametrize("question, history, facts, source", CASES, ids=[c[0][:16] for c in CASES])
+def test_answers_contain_the_facts_and_cite_the_right_document(seeded_chain, question, history, facts, source):
+    answer = seeded_chain.ask(question, history)
+    assert not answer.refused, answer.answer
+    for fact in facts:
+        assert plain(fact) in plain(answer.answer), answer.answer
+    assert answer.citations and all(c.source == source for c in answer.citations), [c.source for c in answer.citations]
+    assert answer.mode == "extractive"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["上海市2025年生物医药产业产值是多少?", "2020年全国生物产业总产值是多少?", "辽宁省生物医药产业有多少从业人员?"],
+)
+def test_unanswerable_questions_are_refused(seeded_chain, question):
+    answer = seeded_chain.ask(question)
+    assert answer.refused and not answer.citations
+    assert "没有找到" in answer.answer
+
+
+def test_every_answer_sentence_is_a_verbatim_quote_of_the_passage_it_cites(seeded_chain):
+    for question, history, _, _ in CASES:
+        answer = seeded_chain.ask(question, history)
+        passages = {i + 1: p for i, p in enumerate(answer.retrieved)}
+        for sentence, n in re.findall(r"(.+?)\[(\d+)\][。；;]?", answer.answer):
+            words = plain(sentence.split("]")[-1])
+            assert words in plain(passages[int(n)].text), (sentence, n)
+
+
+def test_citation_quotes_locate_the_original_text(seeded_chain):
+    from app.config import SEEDS_DIR
+
+    answer = seeded_chain.ask("2008年全国生物产业总产值是多少?")
+    document = (SEEDS_DIR / answer.citations[0].source).read_text(encoding="utf-8")
+    for citation in answer.citations:
+        assert document[citation.start : citation.end] == citation.text
+        for quote in citation.quotes:
+            assert document[quote["start"] : quote["end"]] == quote["text"]
+    assert any("11340亿元" in q["text"] for c in answer.citations for q in c.quotes)
+
+
+def test_answer_object_matches_the_design_contract(seeded_chain):
+    data = seeded_chain.ask("重庆到2027年生物制造产业规模目标是多少?").to_dict()
+    assert {"answer", "refused", "mode", "citations", "retrieved", "timings_ms"} <= data.keys()
+    assert {"n", "source", "chunk_id", "text", "start", "end", "score"} <= data["citations"][0].keys()
+    assert {"source", "chunk_id", "text", "start", "end", "score"} <= data["retrieved"][0].keys()
+    assert {"retrieve", "generate", "total"} <= data["timings_ms"].keys()
+
+
+def test_retrieved_context_is_budgeted_and_overlapping_chunks_are_merged(seeded_chain):
+    from ingest.tokens import count_tokens
+
+    answer = seeded_chain.ask("辽宁生物医药产业发展目标")
+    assert sum(count_tokens(p.text) for p in answer.retrieved) <= seeded_chain.settings.context_tokens + 256
+    spans = [(p.source, p.start, p.end) for p in answer.retrieved]
+    for i, (s1, a1, b1) in enumerate(spans):
+        for s2, a2, b2 in spans[i + 1 :]:
+            assert not (s1 == s2 and a1 < b2 and a2 < b1), "overlapping passages were not merged"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", None])
+def test_empty_questions_are_a_clear_error(seeded_chain, bad):
+    from app.errors import BadRequest
+
+    with pytest.raises(BadRequest, match="empty"):
+        seeded_chain.ask(bad)
