@@ -1,0 +1,231 @@
+"""The HTTP API (FastAPI): a thin adapter over the answer chain and the index.
+
+Routes (DESIGN.md): `POST /api/ask`, `POST /api/chat` (SSE when `"stream": true`),
+`POST /v1/chat/completions` (OpenAI-compatible), `GET/POST /api/documents`,
+`DELETE /api/documents/{source}`, `GET /healthz`, `/openapi.json`.
+
+Errors are JSON `{"error": "…"}` with the status the core error carries (`WendaError.status`),
+translated once here. Nothing is built at import; the chain is built on first use.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from typing import Literal
+
+from fastapi import Depends, FastAPI, File, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from app import documents
+from app.config import Settings
+from app.errors import BadRequest, WendaError
+from app.models import Answer
+
+log = logging.getLogger("wenda.api")
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: str = Field(max_length=200_000)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(description="the question, in Chinese or English")
+    history: list[Turn] = Field(default_factory=list, description="earlier turns, oldest first")
+    top_k: int | None = Field(default=None, ge=1, le=50, description="passages to put in front of the answerer")
+
+
+class ChatRequest(AskRequest):
+    stream: bool = False
+
+
+class OpenAIMessage(BaseModel):
+    role: str
+    content: str | list | None = None
+
+
+class OpenAIChatRequest(BaseModel):
+    model: str = "wenda"
+    messages: list[OpenAIMessage] = Field(min_length=1)
+    stream: bool = False
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+class ErrorBody(BaseModel):
+    error: str
+
+
+class Wenda:
+    """What the routes share: settings and the chain, built on first use."""
+
+    def __init__(self, settings: Settings, chain=None) -> None:
+        self.settings = settings
+        self._chain = chain
+        self._lock = threading.Lock()
+
+    @property
+    def chain(self):
+        with self._lock:
+            if self._chain is None:
+                from app.chain import build_chain
+
+                self._chain = build_chain(self.settings)
+            return self._chain
+
+
+def answer_footer(answer: Answer) -> str:
+    """The readable sources list appended to OpenAI-style replies."""
+    if not answer.citations:
+        return ""
+    lines = [f"[{c.n}] {c.source}: {_one_line(' … '.join(q['text'] for q in c.quotes) or c.text)}" for c in answer.citations]
+    return "\n\n来源 Sources:\n" + "\n".join(lines)
+
+
+def _one_line(text: str, limit: int = 120) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def create_app(settings: Settings, chain=None) -> FastAPI:
+    state = Wenda(settings, chain)
+    api = FastAPI(
+        title="wenda 问答",
+        version="0.1.0",
+        description="Answers questions about your documents, with checked citations.",
+        responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+    )
+    api.state.wenda = state
+
+    @api.exception_handler(WendaError)
+    async def _wenda_error(request: Request, exc: WendaError):
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @api.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'body'}: {e.get('msg')}" for e in exc.errors())
+        return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
+
+    @api.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s", request.url.path)
+        from ingest.store import IndexUnavailable
+
+        if isinstance(exc, IndexUnavailable):
+            return JSONResponse({"error": str(exc)}, status_code=503)
+        return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500)
+
+    def authorized(request: Request) -> None:
+        if not settings.api_key:
+            return
+        header = request.headers.get("authorization", "")
+        token = header[7:] if header.lower().startswith("bearer ") else ""
+        if not hmac.compare_digest(token.encode(), settings.api_key.encode()):
+            raise _Unauthorized()
+
+    guarded = [Depends(authorized)]
+
+    @api.get("/healthz", tags=["meta"])
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @api.post("/api/ask", tags=["ask"], dependencies=guarded)
+    def ask(body: AskRequest) -> dict:
+        answer = state.chain.ask(body.question, [t.model_dump() for t in body.history], body.top_k)
+        return answer.to_dict()
+
+    @api.post("/api/chat", tags=["ask"], dependencies=guarded)
+    def chat(body: ChatRequest):
+        history = [t.model_dump() for t in body.history]
+        if not body.stream:
+            return state.chain.ask(body.question, history, body.top_k).to_dict()
+        events = state.chain.stream(body.question, history, body.top_k)
+        first = next(events)  # errors in validation/retrieval surface as a status, not a broken stream
+        return StreamingResponse(_sse(first, events), media_type="text/event-stream")
+
+    @api.post("/v1/chat/completions", tags=["openai"], dependencies=guarded)
+    def chat_completions(body: OpenAIChatRequest):
+        turns = [{"role": m.role, "content": _text(m.content)} for m in body.messages if m.role in ("user", "assistant")]
+        if not turns or turns[-1]["role"] != "user" or not turns[-1]["content"].strip():
+            raise BadRequest("the last message must be a non-empty user message")
+        question, history = turns[-1]["content"], turns[:-1]
+        created, cid = int(time.time()), f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        if not body.stream:
+            answer = state.chain.ask(question, history)
+            return {
+                "id": cid, "object": "chat.completion", "created": created, "model": body.model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer + answer_footer(answer)}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "citations": [c.to_dict() for c in answer.citations],
+                "wenda": answer.to_dict(),
+            }
+        events = state.chain.stream(question, history)
+        first = next(events)
+        return StreamingResponse(_openai_sse(first, events, cid, created, body.model), media_type="text/event-stream")
+
+    @api.get("/api/documents", tags=["documents"], dependencies=guarded)
+    def list_documents() -> dict:
+        return {"documents": documents.list_documents(state.chain.index)}
+
+    @api.post("/api/documents", tags=["documents"], dependencies=guarded)
+    def upload_documents(files: list[UploadFile] = File(...)) -> dict:
+        limit = settings.max_upload_bytes
+        return documents.upload(settings, state.chain.index, [(f.filename or "", f.file.read(limit + 1)) for f in files])
+
+    @api.delete("/api/documents/{source:path}", tags=["documents"], dependencies=guarded)
+    def delete_document(source: str) -> dict:
+        documents.delete(settings, state.chain.index, source)
+        return {"deleted": source}
+
+    return api
+
+
+class _Unauthorized(WendaError):
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("missing or wrong API key: send the header 'Authorization: Bearer <WENDA_API_KEY>'")
+
+
+def _text(content) -> str:
+    if isinstance(content, list):  # OpenAI content parts
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return content or ""
+
+
+def _prepend(first, rest):
+    yield first
+    yield from rest
+
+
+def _sse(first: dict, events):
+    """Server-Sent Events: deltas as they come, then the final answer object."""
+    for event in _prepend(first, events):
+        if event["type"] == "final":
+            event = {"type": "final", "answer": event["answer"].to_dict()}
+        yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
+
+
+def _openai_sse(first: dict, events, cid: str, created: int, model: str):
+    def chunk(delta: dict, finish: str | None = None, **extra) -> str:
+        body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    for event in _prepend(first, events):
+        if event["type"] == "delta":
+            yield chunk({"content": event["text"]})
+        else:
+            answer: Answer = event["answer"]
+            yield chunk({"content": answer_footer(answer)}, "stop",
+                        citations=[c.to_dict() for c in answer.citations], wenda=answer.to_dict())
+    yield "data: [DONE]\n\n"

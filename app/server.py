@@ -1,0 +1,51 @@
+"""`wenda serve`: the HTTP API and the web UI in one process (uvicorn), on 127.0.0.1 unless told otherwise.
+
+On an empty index it ingests `seeds/` first, with progress in the log; otherwise startup does no
+avoidable work — the embedder loads on the first question.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from app.config import SEEDS_DIR, Settings
+
+log = logging.getLogger("wenda.serve")
+
+
+def build_app(settings: Settings, chain=None):
+    """FastAPI app with the Gradio UI mounted at `/`."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    from app.api import create_app
+    from app.ui import CSS, build_ui
+
+    api = create_app(settings, chain)
+    blocks = build_ui(settings, lambda: api.state.wenda.chain)
+    return gr.mount_gradio_app(api, blocks, path="/", css=CSS, footer_links=["api"], show_error=True)
+
+
+def ensure_seeded(settings: Settings) -> None:
+    """Ingest the bundled seeds when the index holds no document."""
+    from app.core import chunk_settings, open_index
+    from ingest.pipeline import ingest_paths
+
+    index = open_index(settings)
+    if index.documents():
+        return
+    log.info("the index is empty: ingesting %s …", SEEDS_DIR)
+    report = ingest_paths(index, [SEEDS_DIR], settings=chunk_settings(settings), progress=True)
+    log.info("ingested the seeds: %s", report.summary())
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ensure_seeded(settings)
+    app = build_app(settings)
+    log.info("wenda is serving the UI on http://%s:%d/ and the API on /api, /v1 (OpenAPI: /docs)", host, port)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    return 0
