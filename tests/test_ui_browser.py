@@ -1,0 +1,79 @@
+"""The web UI in a real headless Chromium (Debian's chromium, driven by Playwright).
+
+Screenshots land in tests/artifacts/ (the README's one is docs/screenshot.png).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.servers import running_wenda
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def page(seeded_dir, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    data = tmp_path_factory.mktemp("ui") / "data"
+    shutil.copytree(seeded_dir, data)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running_wenda(data) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.set_default_timeout(60_000)
+        page.goto(base + "/")
+        page.wait_for_selector("#wenda-question textarea")
+        yield page
+        browser.close()
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#wenda-question textarea")
+    box.fill(question)
+    page.locator("#wenda-ask").click()
+
+
+def test_ask_see_cited_answer_and_open_its_source(page):
+    ask(page, "2008年全国生物产业总产值是多少?")
+    page.wait_for_selector("#wenda-chat details.wenda-source")
+    assert "[1]" in page.locator("#wenda-chat").inner_text()
+    assert "11340亿元" in page.locator("#wenda-chat").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "answer.png"))
+    source = page.locator("#wenda-chat details.wenda-source").first
+    source.locator("summary").click()
+    assert "000_841085c0cc8188e6.txt" in source.inner_text()
+    source.locator("mark").first.wait_for(state="visible")
+    assert any("11340亿元" in m.inner_text() for m in source.locator("mark").all())
+    assert "chars" in source.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "source-open.png"))
+
+
+def test_refusal_looks_different(page):
+    ask(page, "辽宁省生物医药产业有多少从业人员?")
+    page.wait_for_selector("#wenda-chat .wenda-refusal")
+    assert "没有找到" in page.locator("#wenda-chat .wenda-refusal").last.inner_text()
+
+
+def test_upload_a_document_then_ask_about_it(page, tmp_path):
+    doc = tmp_path / "杭州合成生物.txt"
+    doc.write_text("杭州市合成生物产业园计划于2026年引进企业88家，形成百亿级产业集群。", encoding="utf-8")
+    page.get_by_role("tab", name="文档 Documents").click()
+    page.locator("#wenda-upload input[type=file]").set_input_files(str(doc))
+    page.locator("#wenda-upload-btn").click()
+    page.wait_for_function("document.querySelector('#wenda-doc-status') && document.querySelector('#wenda-doc-status').innerText.includes('杭州合成生物.txt')")
+    assert "杭州合成生物.txt" in page.locator("#wenda-doc-status").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "documents.png"))
+    page.get_by_role("tab", name="对话 Chat").click()
+    ask(page, "杭州合成生物产业园计划引进多少家企业?")
+    page.wait_for_function("[...document.querySelectorAll('#wenda-chat details.wenda-source summary')].some(e => e.innerText.includes('杭州合成生物.txt'))")
+    assert "88家" in page.locator("#wenda-chat").inner_text()
