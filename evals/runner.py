@@ -1,0 +1,96 @@
+"""`wenda eval`: run every gold item through the same chain as the API, resumably, then report.
+
+One line per item in `<out>/results.jsonl`: the answer object plus the gold item's id, type and what
+the metrics need. A re-run skips ids already there (`--fresh` starts over); an item that fails is
+recorded with its error, not fatal. Metrics are computed from that file alone. With `--baselines`,
+dense-only, BM25-only and the LangChain tutorial recipe run through the same loop into
+`<out>/baselines/<name>/results.jsonl`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from app.config import SEEDS_DIR, Settings
+from app.errors import WendaError
+from evals.gold import load_gold
+from evals.metrics import summarize
+
+
+def read_results(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut short by an interrupted run is redone
+    return rows
+
+
+def run_items(chain, gold: list[dict], results: Path, fresh: bool = False, label: str = "wenda", progress: bool = True) -> list[dict]:
+    """Answer every gold item not yet in `results`; returns all result rows in gold order."""
+    results.parent.mkdir(parents=True, exist_ok=True)
+    if fresh and results.exists():
+        results.unlink()
+    done = {r["id"]: r for r in read_results(results) if "id" in r}
+    todo = [g for g in gold if g["id"] not in done]
+    from tqdm import tqdm
+
+    with results.open("a", encoding="utf-8") as out:
+        for item in tqdm(todo, desc=f"eval {label}", unit="q", disable=not progress or not todo, file=sys.stderr):
+            row = {"id": item["id"], "type": item["type"], "question": item["question"], "reference": item["answer"],
+                   "must_contain": item["must_contain"], "gold_source": item["source"], "evidence": item["evidence"]}
+            try:
+                row.update(chain.ask(item["question"], item.get("history") or []).to_dict())
+            except WendaError as exc:
+                row["error"] = exc.message
+            except Exception as exc:  # one broken item must not stop the run
+                row["error"] = f"{type(exc).__name__}: {exc}"
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+            done[item["id"]] = row
+    return [done[g["id"]] for g in gold if g["id"] in done]
+
+
+def ensure_index(settings: Settings) -> None:
+    from app.core import chunk_settings, open_index
+    from ingest.pipeline import ingest_paths
+
+    index = open_index(settings)
+    if not index.documents():
+        print(f"the index is empty: ingesting {SEEDS_DIR} first", file=sys.stderr)
+        ingest_paths(index, [SEEDS_DIR], settings=chunk_settings(settings))
+
+
+def evaluate(settings: Settings, gold_path: Path, out: Path, baselines: bool = False, fresh: bool = False,
+             progress: bool = True, chain=None) -> dict:
+    """Run wenda (and optionally the baselines) on the gold set; write the reports; return report.json's data."""
+    from app.chain import build_chain
+    from evals.report import write_reports
+
+    gold = load_gold(gold_path)
+    ensure_index(settings)
+    chain = chain or build_chain(settings)
+    systems = {"wenda": summarize(run_items(chain, gold, out / "results.jsonl", fresh, "wenda", progress))}
+    if baselines:
+        from evals.baselines import BASELINES
+
+        for name, make in BASELINES.items():
+            rows = run_items(make(settings, chain, out), gold, out / "baselines" / name / "results.jsonl", fresh, name, progress)
+            systems[name] = summarize(rows)
+    report = {"gold": str(gold_path), "items": len(gold), "mode": chain.mode, "systems": systems}
+    write_reports(report, out)
+    return report
+
+
+def main(args, settings: Settings) -> int:
+    report = evaluate(settings, Path(args.gold), Path(args.out), baselines=args.baselines, fresh=args.fresh)
+    overall = report["systems"]["wenda"]["overall"]
+    shown = ["evidence@1500", "hit@5", "all_facts", "fact_recall", "citation_right_doc", "refusal_correct", "false_refusal", "latency_p50_ms"]
+    print("  ".join(f"{k}={overall[k]}" for k in shown if k in overall))
+    print(f"reports: {Path(args.out) / 'report.md'}, report.html, report.json, results.jsonl")
+    return 0

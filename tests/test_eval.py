@@ -1,0 +1,103 @@
+"""The eval runner, metrics and reports: resumable, honest about errors, Chinese-aware."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.errors import BadRequest
+from evals.gold import load_gold
+from evals.metrics import item_scores, summarize, token_f1
+from evals.runner import evaluate, read_results
+
+GOLD = [
+    {"id": "n1", "type": "number", "question": "2008年全国生物产业总产值是多少?", "answer": "11340亿元", "must_contain": ["11340亿元"],
+     "source": "000_841085c0cc8188e6.txt", "evidence": ["2008年,全国生物产业实现总产值达到11340亿元。"]},
+    {"id": "t1", "type": "traditional", "question": "十四五生物经济发展规划是哪个部门发布的?", "answer": "国家发改委", "must_contain": ["发改委"],
+     "source": "003_357a7b81d8420e82.txt", "evidence": ["5月10日,國家發(fā)改委發(fā)布"]},
+    {"id": "u1", "type": "unanswerable", "question": "辽宁省生物医药产业有多少从业人员?", "answer": "文档未提及", "must_contain": [],
+     "source": [], "evidence": []},
+]
+
+
+def write_gold(path, items=GOLD):
+    path.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in items) + "\n", encoding="utf-8")
+    return path
+
+
+class CountingChain:
+    """The real chain, counting calls, failing on one question."""
+
+    def __init__(self, chain, fail_on: str | None = None):
+        self.chain, self.calls, self.fail_on = chain, 0, fail_on
+        self.mode, self.index = chain.mode, chain.index
+
+    def ask(self, question, history=None, top_k=None):
+        self.calls += 1
+        if question == self.fail_on:
+            raise RuntimeError("boom")
+        return self.chain.ask(question, history, top_k)
+
+
+def test_run_is_resumable_records_errors_and_writes_reports(seeded_settings, seeded_chain, tmp_path):
+    gold = write_gold(tmp_path / "gold.jsonl")
+    out = tmp_path / "out"
+    chain = CountingChain(seeded_chain, fail_on=GOLD[1]["question"])
+    report = evaluate(seeded_settings, gold, out, chain=chain, progress=False)
+    assert chain.calls == 3
+    rows = {r["id"]: r for r in read_results(out / "results.jsonl")}
+    assert rows["t1"]["error"] == "RuntimeError: boom" and "11340亿元" in rows["n1"]["answer"]
+    assert rows["u1"]["refused"] is True
+    overall = report["systems"]["wenda"]["overall"]
+    assert overall["n"] == 3 and overall["errors"] == 1 and overall["refusal_correct"] == 1.0
+    for name in ("report.json", "report.md", "report.html", "results.jsonl"):
+        assert (out / name).stat().st_size > 0
+    assert "<svg" in (out / "report.html").read_text(encoding="utf-8")
+    assert "| evidence@1500 |" in (out / "report.md").read_text(encoding="utf-8")
+
+    again = CountingChain(seeded_chain)
+    evaluate(seeded_settings, gold, out, chain=again, progress=False)
+    assert again.calls == 0  # every item is already in results.jsonl
+    evaluate(seeded_settings, gold, out, chain=again, fresh=True, progress=False)
+    assert again.calls == 3
+
+
+def test_metrics_on_known_rows():
+    passage = {"text": "2008年,全国生物产业实现总产值达到11340亿元。", "source": "a.txt"}
+    other = {"text": "无关的段落。", "source": "b.txt"}
+    base = {"type": "number", "must_contain": ["11340亿元"], "gold_source": ["a.txt"], "evidence": ["总产值达到11340亿元"],
+            "reference": "11340亿元", "timings_ms": {"total": 10.0}, "dropped": []}
+    good = {**base, "answer": "总产值达到11340亿元[1]。", "refused": False, "retrieved": [passage, other],
+            "citations": [{"source": "a.txt", "text": passage["text"], "quotes": [{}]}]}
+    late = {**base, "answer": "不知道", "refused": False, "retrieved": [other, passage], "citations": [{"source": "b.txt", "text": "无关的段落。", "quotes": [{}]}]}
+    unanswerable = {"type": "unanswerable", "answer": "没有", "refused": False, "retrieved": [], "citations": [], "timings_ms": {"total": 30.0}}
+    summary = summarize([good, late, unanswerable])["overall"]
+    assert summary["hit@1"] == 0.5 and summary["hit@3"] == 1.0 and summary["mrr"] == 0.75
+    assert summary["all_facts"] == 0.5 and summary["citation_precision"] == 0.5 and summary["refusal_correct"] == 0.0
+    assert summary["latency_p50_ms"] == 10.0
+    assert item_scores(good)["evidence@1500"] == 1.0
+
+
+def test_traditional_evidence_matches_after_normalisation():
+    row = {"type": "traditional", "answer": "國家發改委", "refused": False, "must_contain": ["发改委"], "gold_source": ["t.txt"],
+           "evidence": ["國家發(fā)改委發(fā)布"], "retrieved": [{"text": "5月10日,国家发改委发布规划", "source": "t.txt"}], "citations": []}
+    scores = item_scores(row)
+    assert scores["hit@1"] == 1.0 and scores["all_facts"] == 1.0
+
+
+def test_token_f1_tokenises_chinese_with_jieba():
+    assert token_f1("全国生物产业总产值达到11340亿元", "生物产业总产值11340亿元") > 0.5
+    # a whitespace tokenizer would see one token on each side and score 0
+    assert "全国生物产业总产值达到11340亿元".split() != "生物产业总产值11340亿元".split()
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [("{not json", "not valid JSON"), ('{"id": "x"}', "field"), (json.dumps({**GOLD[0], "type": "weird"}), "unknown type")],
+)
+def test_malformed_gold_lines_name_the_line(tmp_path, line, message):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(GOLD[0], ensure_ascii=False) + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(BadRequest, match=rf"gold.jsonl:2: .*{message}"):
+        load_gold(path)
