@@ -42,7 +42,8 @@ def bigrams(text: str) -> set[str]:
 class ExtractiveAnswerer:
     """Picks and quotes sentences. `idf` maps a token to its inverse document frequency."""
 
-    def __init__(self, max_sentences: int = 3, max_list_sentences: int = 5) -> None:
+    def __init__(self, max_sentences: int = 3, max_list_sentences: int = 5, idf_power: float = 1.0) -> None:
+        self.idf_power = idf_power  # > 1 lets the rare words of a question (its focus: 联系人, 邮箱) count for more
         self.max_sentences = max_sentences
         self.max_list_sentences = max_list_sentences
 
@@ -51,7 +52,8 @@ class ExtractiveAnswerer:
         q_tokens = set(tokenize(normalize_query(question)))
         c_tokens = set(tokenize(normalize_query(context))) - q_tokens if context else set()
         q_bigrams = bigrams(normalize_query(question))
-        weight = {t: idf.get(t, 1.0) for t in q_tokens} | {t: 0.4 * idf.get(t, 1.0) for t in c_tokens}
+        p = self.idf_power
+        weight = {t: idf.get(t, 1.0) ** p for t in q_tokens} | {t: 0.4 * idf.get(t, 1.0) ** p for t in c_tokens}
         total = sum(weight.values()) or 1.0
         numeric = bool(_NUMERIC_INTENT.search(question))
         candidates: list[Quote] = []
@@ -103,18 +105,20 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _with_list_items(chosen: list[Quote], candidates: list[Quote], limit: int) -> list[Quote]:
-        """A quote that introduces a list ("…六大技术平台:") brings the items that follow it."""
+        """A quote that introduces a list ("…六大技术平台:") is answered by the items that follow it,
+        and by nothing else."""
         by_order = {q.order: q for q in candidates}
-        out = list(chosen)
         for quote in chosen:
-            if quote.text.rstrip()[-1:] not in ":：" and not quote.text.rstrip().endswith(("包括", "如下")):
+            text = quote.text.rstrip()
+            if text[-1:] not in ":：" and not text.endswith(("包括", "如下")):
                 continue
-            nxt = by_order.get(quote.order + 1)
-            while nxt is not None and nxt.n == quote.n and len(out) < len(chosen) + 8:
-                if nxt not in out:
-                    out.append(nxt)
+            items, nxt = [quote], by_order.get(quote.order + 1)
+            while nxt is not None and nxt.n == quote.n and len(items) < 9:
+                items.append(nxt)
                 nxt = by_order.get(nxt.order + 1)
-        return out
+            if len(items) > 1:
+                return items
+        return chosen
 
     @staticmethod
     def render(quotes: list[Quote]) -> str:

@@ -60,6 +60,9 @@ class RetrievalSettings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
+    rerank_depth: int = 20
+    coverage_weight: float = 2.0
+    source_penalty: float = 0.1
 
 
 class HybridRetriever:
@@ -84,7 +87,33 @@ class HybridRetriever:
             entry[1] += s.lexical_weight / (s.rrf_k + rank + 1)
             entry[3] = bm25
         ranked = sorted(fused.values(), key=lambda e: e[1], reverse=True)
+        ranked = self._rerank(query, ranked)
         return self._merge_and_budget(ranked, top_k or s.top_k)
+
+    def _rerank(self, query: str, ranked: list[list]) -> list[list]:
+        """Re-order the leading candidates by fused rank plus how much of the question's (IDF-weighted)
+        wording each chunk holds, and spread them over documents: the n-th chunk of one source pays
+        `source_penalty` × n. Uses the tokens the lexical index already holds; no model call."""
+        s = self.settings
+        head, tail = ranked[: s.rerank_depth], ranked[s.rerank_depth :]
+        if not head or s.coverage_weight <= 0 and s.source_penalty <= 0:
+            return ranked
+        tokens = set(lexical_tokens(query))
+        idf = self.index.lexical.idf(list(tokens))
+        total = sum(idf.values()) or 1.0
+        best = head[0][1] or 1.0
+        scored = []
+        for entry in head:
+            chunk_tokens = set(self.index.lexical.tokens_of(entry[0].id))
+            coverage = sum(w for t, w in idf.items() if t in chunk_tokens) / total
+            scored.append((entry[1] / best + s.coverage_weight * coverage, entry))
+        out, per_source = [], {}
+        while scored:
+            i = max(range(len(scored)), key=lambda k: scored[k][0] - s.source_penalty * per_source.get(scored[k][1][0].source, 0))
+            _, entry = scored.pop(i)
+            per_source[entry[0].source] = per_source.get(entry[0].source, 0) + 1
+            out.append(entry)
+        return out + tail
 
     def _merge_and_budget(self, ranked: list[list], top_k: int) -> list[Passage]:
         passages: list[Passage] = []

@@ -33,6 +33,7 @@ STOPWORDS = frozenset(
     "the a an of to in on for and or is are was were be been what which who how why when where does do did "
     "with by as at from that this these those it its their there about into".split()
 )
+TOKENIZER_VERSION = "2"  # bump when `tokenize` changes: persisted tokens are then rebuilt
 _WORD = re.compile(r"\w", re.UNICODE)
 # tokens made only of these are question words ("哪几个", "多少", "几项"), not content
 _QUESTION_CHARS = frozenset("哪几多少个项种些么什怎样谁何啥吗呢")
@@ -55,6 +56,19 @@ def tokenize(text: str) -> list[str]:
         if (token := raw.strip().lower()) and _WORD.search(token) and token not in STOPWORDS
         and not set(token) <= _QUESTION_CHARS and not token.startswith(("哪", "什么", "怎么", "多少"))
     ]
+
+
+@functools.cache
+def _posseg():
+    _jieba()
+    import jieba.posseg
+
+    return jieba.posseg
+
+
+def pos_tags(text: str) -> list[tuple[str, str]]:
+    """jieba words with part-of-speech tags (ns place, nr person, nt organisation, n noun, …)."""
+    return [(w.word, w.flag) for w in _posseg().cut(text)]
 
 
 def query_tokens(question: str) -> list[str]:
@@ -83,6 +97,8 @@ class LexicalIndex:
 
         try:
             state = json.loads(self._state_path().read_text(encoding="utf-8"))
+            if state.get("tokenizer") != TOKENIZER_VERSION:
+                return False  # tokens made by another tokenizer: rebuild
             tokens = json.loads((self.directory / "tokens.json").read_text(encoding="utf-8"))
             bm25 = bm25s.BM25.load(str(self.directory / "bm25"), show_progress=False) if state["ids"] else None
         except (OSError, ValueError, KeyError):
@@ -99,7 +115,7 @@ class LexicalIndex:
         (tmp / "tokens.json").write_text(json.dumps(self._tokens, ensure_ascii=False), encoding="utf-8")
         if self._bm25 is not None:
             self._bm25.save(str(tmp / "bm25"), show_progress=False)
-        (tmp / "state.json").write_text(json.dumps({"fingerprint": self.fingerprint, "ids": self._ids}), encoding="utf-8")
+        (tmp / "state.json").write_text(json.dumps({"fingerprint": self.fingerprint, "ids": self._ids, "tokenizer": TOKENIZER_VERSION}), encoding="utf-8")
         old = self.directory.with_name(self.directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.directory.exists():
@@ -167,6 +183,11 @@ class LexicalIndex:
         """Inverse document frequency of each token over the indexed chunks (unseen tokens: the maximum)."""
         n = max(1, len(self._ids))
         return {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in self.document_frequency(tokens).items()}
+
+    def tokens_of(self, chunk_id: str) -> list[str]:
+        """The search tokens of one indexed chunk ([] if unknown)."""
+        with self._lock:
+            return self._tokens.get(chunk_id, [])
 
     def __len__(self) -> int:
         return len(self._ids)

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from ingest.embeddings import Embedder
-from ingest.lexical import LexicalIndex
+from ingest.lexical import TOKENIZER_VERSION, LexicalIndex
 
 _WRITE_BATCH = 256
 _READ_PAGE = 2000
@@ -162,7 +162,7 @@ class Index:
 
     def fingerprint(self) -> str:
         versions = sorted(f"{s}\0{h}" for s, h in self.active_versions().items())
-        return hashlib.sha1("\n".join(versions).encode()).hexdigest()
+        return hashlib.sha1("\n".join([TOKENIZER_VERSION, *versions]).encode()).hexdigest()
 
     # -- writing -----------------------------------------------------------------------------
     def add_document(self, record: DocumentRecord, chunks: list[Chunk], progress: Callable[[int], None] | None = None) -> None:
