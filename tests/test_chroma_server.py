@@ -1,0 +1,94 @@
+"""Server mode: wenda against a real `chroma run` server on a free port. Nothing Chroma-related is
+written locally, and two wenda processes sharing the server see each other's documents after the
+registry refresh (`Index.refresh_seconds`)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ingest.lexical import query_tokens
+from ingest.pipeline import ingest_paths
+from ingest.store import Index
+from tests.fakes import HashEmbedder
+from tests.servers import free_port
+
+CHROMA = Path(shutil.which("chroma") or Path(__file__).resolve().parents[1] / ".venv" / "bin" / "chroma")
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory):
+    if not CHROMA.exists():
+        pytest.skip("the `chroma` command (from chromadb) is not installed")
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not start")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_two_processes_share_one_chroma_server(chroma_url, tmp_path):
+    first = Index(tmp_path / "a", HashEmbedder(), chroma_url=chroma_url, name="shared")
+    second = Index(tmp_path / "b", HashEmbedder(), chroma_url=chroma_url, name="shared")
+    second.refresh_seconds = 0.5
+    docs = tmp_path / "docs"
+    write(docs, "hz.txt", "杭州市合成生物产业园计划于2026年引进企业88家，形成百亿级产业集群。")
+    report = ingest_paths(first, [docs], progress=False)
+    assert report.added == ["hz.txt"]
+    assert not (tmp_path / "a" / "chroma").exists()  # nothing Chroma-related on local disk
+
+    time.sleep(0.6)
+    assert "hz.txt" in second.documents()
+    hits = second.lexical_search(query_tokens("杭州 合成生物 引进企业"), 3)
+    assert hits and hits[0][0].source == "hz.txt"
+    dense = second.dense_search(second.embedder.embed_query("杭州合成生物产业园"), 3)
+    assert dense and dense[0][0].source == "hz.txt"
+
+    write(docs, "cq.txt", "重庆市生物制造产业规模到2027年突破1000亿元。")
+    ingest_paths(second, [docs], progress=False)
+    (docs / "hz.txt").unlink()
+    report = ingest_paths(second, [docs], progress=False)
+    assert report.removed == ["hz.txt"]
+    first.refresh_seconds = 0.5
+    time.sleep(0.6)
+    assert set(first.documents()) == {"cq.txt"}
+    assert all(c.source == "cq.txt" for c, _ in first.lexical_search(query_tokens("杭州 重庆 生物"), 10))
+    assert not (tmp_path / "b" / "chroma").exists()
+
+
+def test_the_chain_answers_from_the_server(chroma_url, tmp_path):
+    from app.chain import WendaChain
+    from app.config import Settings
+
+    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data", chroma_url=chroma_url)
+    index = Index(settings.data_path, HashEmbedder(), chroma_url=chroma_url, name="chain")
+    docs = tmp_path / "docs"
+    write(docs, "plan.txt", "重庆市推动生物制造产业发展。到2027年,实现产业规模突破1000亿元。")
+    ingest_paths(index, [docs], progress=False)
+    answer = WendaChain(settings, index).ask("重庆到2027年产业规模目标是多少?")
+    assert "1000亿元" in answer.answer and answer.citations[0].source == "plan.txt"
