@@ -28,7 +28,7 @@ _SENTENCE_END = re.compile(r"[。！？!?；;]+|(?<!\d)\.(?=\s|$)")
 _TAIL = re.compile(r"[。！？!?；;.]*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 LEXICAL_THRESHOLD = 0.5
-SEMANTIC_THRESHOLD = 0.80
+SEMANTIC_THRESHOLD = 0.82
 
 
 def split_cited(answer: str) -> list[tuple[str, list[int]]]:
@@ -66,6 +66,8 @@ def lexical_support(sentence: str, passage_search_text: str) -> float:
     words = set(tokenize(norm))
     if not grams and not words:
         return 1.0
+    if any(n not in passage_search_text for n in re.findall(r"\d+(?:\.\d+)?", norm)):
+        return 0.0  # a number the passage does not state is never supported ("12340亿元" vs "11340亿元")
     passage_grams = bigrams(passage_search_text)
     gram_share = len(grams & passage_grams) / max(1, len(grams))
     word_share = sum(1 for w in words if w in passage_search_text) / max(1, len(words))

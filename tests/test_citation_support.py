@@ -1,0 +1,54 @@
+"""The citation support score separates supported from unsupported sentences at the chosen threshold.
+
+Pairs come from the seeds: quotes and short paraphrases of a passage (supported), the same sentences
+against another document's passage and with one digit changed (not supported). The full calibration
+(375 pairs from the gold set) is in the closing note of the answering issue.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.citations import LEXICAL_THRESHOLD, CitationChecker, lexical_support
+from app.models import Passage
+from ingest.clean import search_text
+
+PASSAGE = "2、生物产业已成为我国战略性新兴产业重点培育领域 我国现有生物技术企业5000余家,具有加快发展生物产业的技术基础和市场空间。2008年,全国生物产业实现总产值达到11340亿元。"
+TRADITIONAL = "《規(guī)劃》明確了生物經(jīng)濟發(fā)展5方面重點任務(wù):一是大力夯實生物經(jīng)濟創(chuàng)新基礎(chǔ)。"
+OTHER = "到2027年,结合重庆所能,推动系列中试成果实现“从10到100”的现实生产转化,实现产业规模突破1000亿元。"
+
+SUPPORTED = [
+    ("2008年,全国生物产业实现总产值达到11340亿元。", PASSAGE),
+    ("2008年全国生物产业总产值达到11340亿元。", PASSAGE),
+    ("我国现有生物技术企业5000余家。", PASSAGE),
+    ("规划明确了生物经济发展5方面重点任务。", TRADITIONAL),
+    ("到2027年重庆生物制造产业规模突破1000亿元。", OTHER),
+]
+UNSUPPORTED = [
+    ("2008年,全国生物产业实现总产值达到12340亿元。", PASSAGE),  # a changed number
+    ("我国现有生物技术企业6000余家。", PASSAGE),
+    ("2008年,全国生物产业实现总产值达到11340亿元。", OTHER),  # another document
+    ("规划明确了生物经济发展7方面重点任务。", TRADITIONAL),
+    ("重庆将建设国际一流的疫苗生产基地和人工智能实验室。", OTHER),
+]
+
+
+@pytest.mark.parametrize("sentence, passage", SUPPORTED)
+def test_supported_sentences_pass(sentence, passage):
+    assert lexical_support(sentence, search_text(passage)) >= LEXICAL_THRESHOLD
+
+
+@pytest.mark.parametrize("sentence, passage", UNSUPPORTED)
+def test_unsupported_sentences_fail(sentence, passage):
+    assert lexical_support(sentence, search_text(passage)) < LEXICAL_THRESHOLD
+
+
+def test_checker_keeps_supported_and_reports_the_rest():
+    passages = [Passage("a.txt", "a", PASSAGE, 0, len(PASSAGE), 1.0), Passage("b.txt", "b", OTHER, 0, len(OTHER), 0.5)]
+    checked = CitationChecker().check("2008年全国生物产业总产值达到11340亿元[1]。全国生物产业总产值达到12340亿元[1]。重庆规模突破1000亿元[3]。", passages)
+    assert checked.text.startswith("2008年全国生物产业总产值达到11340亿元[1]。")
+    assert "12340" not in checked.text
+    # [3] names no given passage; the sentence itself is supported by passage 2, so it is re-cited
+    assert "重庆规模突破1000亿元[2]" in checked.text
+    reasons = " | ".join(d.reason for d in checked.dropped)
+    assert "only 2 were given" in reasons and "does not support" in reasons
