@@ -28,6 +28,7 @@ from ingest.lexical import pos_tags, query_tokens, tokenize
 from ingest.clean import search_text
 from ingest.split import sentence_spans
 from ingest.store import Index, IndexUnavailable
+from ingest.tokens import encoding_for_model
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # below this evidence score the extractive answerer refuses (calibrated on the gold set: see evals/)
@@ -53,7 +54,8 @@ class WendaChain:
     def __init__(self, settings: Settings, index: Index, llm: OpenAIChat | None = None) -> None:
         self.settings = settings
         self.index = index
-        self.retriever = HybridRetriever(index, RetrievalSettings(top_k=settings.top_k, context_tokens=settings.context_tokens))
+        encoding = encoding_for_model(settings.llm_model).name if settings.llm == "openai" else "cl100k_base"
+        self.retriever = HybridRetriever(index, RetrievalSettings(top_k=settings.top_k, context_tokens=settings.context_tokens, encoding=encoding))
         self.extractive = ExtractiveAnswerer()
         self.checker = CitationChecker(similarity=self._similarity)
         self.llm = llm if llm is not None else (OpenAIChat(settings) if settings.llm == "openai" else None)

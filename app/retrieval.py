@@ -63,6 +63,7 @@ class RetrievalSettings:
     rerank_depth: int = 20
     coverage_weight: float = 2.0
     source_penalty: float = 0.1
+    encoding: str = "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
 
 
 class HybridRetriever:
@@ -134,7 +135,7 @@ class HybridRetriever:
             )
         kept, used = [], 0
         for passage in passages:
-            tokens = count_tokens(passage.text)
+            tokens = count_tokens(passage.text, self.settings.encoding)
             if kept and used + tokens > budget:
                 break
             kept.append(passage)

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 from app.config import SEEDS_DIR, Settings
@@ -18,7 +17,10 @@ from app.retrieval import HybridRetriever, RetrievalSettings
 
 
 def _with_retriever(chain, retriever):
-    clone = copy.copy(chain)
+    """A chain like `chain` (same index, answerer, LLM) that retrieves with `retriever`."""
+    from app.chain import WendaChain
+
+    clone = WendaChain(chain.settings, chain.index, llm=chain.llm)
     clone.retriever = retriever
     return clone
 

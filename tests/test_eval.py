@@ -101,3 +101,14 @@ def test_malformed_gold_lines_name_the_line(tmp_path, line, message):
     path.write_text(json.dumps(GOLD[0], ensure_ascii=False) + "\n" + line + "\n", encoding="utf-8")
     with pytest.raises(BadRequest, match=rf"gold.jsonl:2: .*{message}"):
         load_gold(path)
+
+
+def test_baselines_answer_from_their_own_retriever(seeded_settings, seeded_chain, tmp_path):
+    from evals.baselines import bm25_only, dense_only
+
+    question = "国家生物制造产业创新中心在哪里启动建设?"
+    dense = dense_only(seeded_settings, seeded_chain, tmp_path).ask(question)
+    lexical = bm25_only(seeded_settings, seeded_chain, tmp_path).ask(question)
+    assert dense.retrieved and lexical.retrieved
+    assert dense.retrieved[0].chunk_id != lexical.retrieved[0].chunk_id or [p.chunk_id for p in dense.retrieved] != [p.chunk_id for p in lexical.retrieved]
+    assert dense_only(seeded_settings, seeded_chain, tmp_path).retriever.settings.lexical_weight == 0.0
