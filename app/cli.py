@@ -40,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baselines", action="store_true", help="also run the baselines (dense, BM25, LangChain recipe)")
     p.add_argument("--fresh", action="store_true", help="ignore earlier results in --out (no resume)")
 
+    p = sub.add_parser("bench", help="benchmark ingest, queries at several corpus sizes, and a load run")
+    p.add_argument("--out", type=Path, default=Path("bench/out"))
+    p.add_argument("--sizes", default="seeds,10k,100k", help="comma-separated: seeds, 10k, 100k")
+    p.add_argument("--repeats", type=int, default=3, help="passes over the benchmark questions per size")
+    p.add_argument("--clients", type=int, default=32, help="concurrent clients in the load run (0: skip it)")
+    p.add_argument("--seconds", type=float, default=20.0, help="length of the load run")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.load()
@@ -112,7 +119,13 @@ def cmd_eval(args, settings: Settings) -> int:
     return run_eval(args, settings)
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+def cmd_bench(args, settings: Settings) -> int:
+    from app.bench import main as run_bench
+
+    return run_bench(args)
+
+
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval, "bench": cmd_bench}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,313 @@
+"""`wenda bench`: how fast wenda ingests and answers, and what it costs, at the seeds, 10k and 100k chunks.
+
+Writes `report.json` and `report.md` to `--out`. Each corpus size is measured in a fresh subprocess so
+peak RSS is that size's own. Large corpora are synthetic: every synthetic chunk is a real seed chunk
+with its sentences reordered and one sentence swapped in from another chunk; its vector is that seed
+chunk's real e5 vector plus Gaussian noise (σ = 0.02 per dimension), renormalised — embedding 100k
+chunks with e5 would take hours on two cores. Chroma and the lexical side (jieba + BM25) are real;
+questions are embedded by the real e5 model. The LangChain tutorial recipe (1000/200 character
+splitter, Chroma dense top-4) is measured on the same text at each size.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from app.config import SEEDS_DIR, Settings
+from ingest.embeddings import Embedder, LocalE5Embedder
+
+QUESTIONS = [
+    "2008年全国生物产业总产值是多少?", "重庆到2027年生物制造产业规模目标是多少?", "国家生物制造产业创新中心在哪里启动建设?",
+    "十四五生物经济发展规划明确了几个方面的重点任务?", "辽宁生物医药产业到2020年年均增长速度目标是多少?", "中科院创新联盟有多少家企业?",
+    "What was the total output value of China's bio-industry in 2008?", "本溪生物医药产业基地有多少家企业入驻?",
+]
+SIZES = {"seeds": 0, "10k": 10_000, "100k": 100_000}
+
+
+class PrecomputedEmbedder(Embedder):
+    """Passages: vectors looked up by text (precomputed); queries and unknown texts: the real e5 model."""
+
+    key = "e5small"
+    dimensions = 384
+    batch_size = 512
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        super().__init__()
+        self.vectors, self.e5 = vectors, LocalE5Embedder()
+
+    def embed_batch(self, texts: Sequence[str], kind) -> np.ndarray:
+        if kind == "query" or any(t not in self.vectors for t in texts):
+            return self.e5.embed_batch(texts, kind)  # questions, and sentences the answerer compares
+        return np.vstack([self.vectors[t] for t in texts])
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(p * len(values)))], 1)
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def dir_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
+
+
+# -- one size, in its own process ------------------------------------------------------------------
+def synthetic_corpus(seed_dir: Path, n: int, rng: random.Random) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
+    """{doc name: [chunk texts]}, {chunk text: vector} built from the seed index in `seed_dir`."""
+    from app.core import open_index
+    from ingest.split import sentence_spans
+
+    index = open_index(Settings.load(env={}, dotenv=None, data_dir=seed_dir))
+    got = index._chunks.get(include=["embeddings", "metadatas"])
+    seeds = [(meta["text"], np.asarray(vec, dtype=np.float32)) for meta, vec in zip(got["metadatas"], got["embeddings"])]
+    sentences = [[t[s:e] for s, e in sentence_spans(t)] for t, _ in seeds]
+    docs: dict[str, list[str]] = {}
+    vectors: dict[str, np.ndarray] = {}
+    for i in range(n):
+        k = rng.randrange(len(seeds))
+        parts = list(sentences[k]) or [seeds[k][0]]
+        rng.shuffle(parts)
+        parts[rng.randrange(len(parts))] = rng.choice(rng.choice(sentences) or [""])
+        text = f"[{i}] " + "".join(parts)
+        vec = seeds[k][1] + np.random.default_rng(i).normal(0, 0.02, seeds[k][1].shape).astype(np.float32)
+        vectors[text] = vec / np.linalg.norm(vec)
+        docs.setdefault(f"synthetic_{i // 50:05d}.txt", []).append(text)
+    return docs, vectors
+
+
+def measure_size(label: str, seed_dir: Path, work: Path, repeats: int) -> dict:
+    """Build the corpus of one size (the seeds plus synthetic chunks), then time questions."""
+    from app.chain import WendaChain
+    from ingest.store import Chunk, DocumentRecord, Index, chunk_id
+
+    data = work / f"data_{label}"
+    shutil.copytree(seed_dir, data)
+    docs, vectors = synthetic_corpus(seed_dir, SIZES[label], random.Random(7))
+    embedder = PrecomputedEmbedder(vectors)
+    index = Index(data, embedder)
+    started = time.perf_counter()
+    for name, texts in docs.items():
+        text = "\n".join(texts)
+        chunks, pos = [], 0
+        for j, t in enumerate(texts):  # one chunk per synthetic text, so its precomputed vector applies
+            start = text.index(t, pos)
+            pos = start + len(t)
+            chunks.append(Chunk(chunk_id(name, start, pos), name, name, j, start, pos, t, t, "", 0))
+        index.add_document(DocumentRecord(name, name, "", name, "text", len(chunks), len(text), time.time()), chunks)
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    index.sync_lexical()
+    lexical_s = time.perf_counter() - started
+    restart = Index(data, embedder)
+    started = time.perf_counter()
+    restart.sync_lexical()
+    reload_s = time.perf_counter() - started
+
+    settings = Settings.load(env={}, dotenv=None, data_dir=data)
+    chain = WendaChain(settings, restart)
+    chain.ask(QUESTIONS[0])  # warm
+    retrieve, answer, embed = [], [], []
+    for _ in range(repeats):
+        for q in QUESTIONS:
+            t = time.perf_counter()
+            embedder.e5.embed_query(q)
+            embed.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            chain.retriever.search(q)
+            retrieve.append((time.perf_counter() - t) * 1000)
+            a = chain.ask(q)
+            answer.append(a.timings_ms["total"])
+    result = {
+        "chunks": restart.count(), "build_s": round(build_s, 1), "lexical_build_s": round(lexical_s, 1),
+        "lexical_reload_s": round(reload_s, 2),
+        "embed_query_p50_ms": percentile(embed, 0.5), "retrieve_p50_ms": percentile(retrieve, 0.5),
+        "retrieve_p95_ms": percentile(retrieve, 0.95), "answer_p50_ms": percentile(answer, 0.5),
+        "answer_p95_ms": percentile(answer, 0.95), "disk_mb": dir_mb(data),
+    }
+    result.update(measure_recipe(docs, vectors, seed_dir, work / f"recipe_{label}", embedder, repeats))
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def measure_recipe(docs: dict[str, list[str]], vectors: dict, seed_dir: Path, path: Path, embedder, repeats: int) -> dict:
+    """The LangChain tutorial recipe on the same text: 1000/200 splitter, Chroma, dense top-4."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from ingest.embeddings import LangChainEmbeddings
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    pieces = splitter.split_documents([Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name}) for p in sorted(SEEDS_DIR.iterdir())])
+    pieces += [Document(page_content=t, metadata={"source": name}) for name, texts in docs.items() for t in texts]
+    lookup = dict(vectors)
+    seed_e5 = LocalE5Embedder()
+    missing = [d.page_content for d in pieces if d.page_content not in lookup]
+    if missing:  # the seed pieces are embedded for real
+        lookup.update(zip(missing, seed_e5.embed(missing, "passage")))
+    pre = PrecomputedEmbedder(lookup)
+    client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    store = Chroma(client=client, collection_name="recipe", embedding_function=LangChainEmbeddings(pre), collection_metadata={"hnsw:space": "cosine"})
+    for i in range(0, len(pieces), 4000):
+        store.add_documents(pieces[i : i + 4000])
+    store.similarity_search(QUESTIONS[0], k=4)
+    times = []
+    for _ in range(repeats):
+        for q in QUESTIONS:
+            t = time.perf_counter()
+            store.similarity_search(q, k=4)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"recipe_chunks": len(pieces), "recipe_retrieve_p50_ms": percentile(times, 0.5),
+            "recipe_retrieve_p95_ms": percentile(times, 0.95), "recipe_disk_mb": dir_mb(path)}
+
+
+# -- ingest of the seeds, and the load run ----------------------------------------------------------
+def measure_ingest(work: Path) -> dict:
+    from app.core import chunk_settings, open_index
+    from ingest.pipeline import ingest_paths
+
+    settings = Settings.load(env={}, dotenv=None, data_dir=work / "seed_index")
+    index = open_index(settings)
+    started = time.perf_counter()
+    report = ingest_paths(index, [SEEDS_DIR], settings=chunk_settings(settings), progress=False)
+    ingest_s = time.perf_counter() - started
+    texts = [c.embed_text for c in index.iter_chunks()]
+    bare = LocalE5Embedder()
+    bare.embed(["warm up"])
+    started = time.perf_counter()
+    bare.embed(texts, "passage")
+    bare_s = time.perf_counter() - started
+    started = time.perf_counter()
+    again = ingest_paths(index, [SEEDS_DIR], settings=chunk_settings(settings), progress=False)
+    reingest_s = time.perf_counter() - started
+    chars = sum(len(t) for t in texts)
+    return {
+        "documents": len(report.added), "chunks": report.chunks_written, "chars_embedded": report.chars_embedded,
+        "ingest_s": round(ingest_s, 1), "ingest_chars_per_s": round(report.chars_embedded / ingest_s),
+        "bare_embedder_s": round(bare_s, 1), "bare_chars_per_s": round(chars / bare_s),
+        "throughput_ratio": round((report.chars_embedded / ingest_s) / (chars / bare_s), 2),
+        "unchanged_reingest_s": round(reingest_s, 2), "unchanged_embed_calls": int(len(again.unchanged) != 5),
+    }
+
+
+def load_run(seed_dir: Path, work: Path, clients: int, seconds: float) -> dict:
+    """`wenda serve` on a copy of the seed index; `clients` threads ask for `seconds`, on 127.0.0.1."""
+    import threading
+
+    import httpx
+
+    from app.server import spawned
+
+    data = work / "serve_data"
+    shutil.copytree(seed_dir, data)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    with spawned(data) as base:
+        httpx.post(f"{base}/api/ask", json={"question": QUESTIONS[0]}, timeout=60)
+        deadline = time.time() + seconds
+
+        def client(k: int) -> None:
+            nonlocal errors
+            with httpx.Client(timeout=60) as http:
+                i = k
+                while time.time() < deadline:
+                    t = time.perf_counter()
+                    try:
+                        ok = http.post(f"{base}/api/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]}).status_code == 200
+                    except httpx.HTTPError:
+                        ok = False
+                    with lock:
+                        latencies.append((time.perf_counter() - t) * 1000)
+                        errors += 0 if ok else 1
+                    i += 1
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    return {"clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors,
+            "throughput_rps": round(len(latencies) / elapsed, 1), "p50_ms": percentile(latencies, 0.5),
+            "p95_ms": percentile(latencies, 0.95), "p99_ms": percentile(latencies, 0.99)}
+
+
+# -- the command -----------------------------------------------------------------------------------
+def run_size_in_subprocess(label: str, seed_dir: Path, work: Path, repeats: int) -> dict:
+    out = subprocess.run([sys.executable, "-m", "app.bench", label, str(seed_dir), str(work), str(repeats)],
+                         capture_output=True, text=True, timeout=3600)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def markdown(report: dict) -> str:
+    ing = report["ingest"]
+    lines = ["# wenda benchmark", "", f"machine: {report['machine']}", "", "## Ingest (seeds, real e5)", "",
+             f"- {ing['chunks']} chunks, {ing['chars_embedded']:,} characters embedded in {ing['ingest_s']} s: "
+             f"**{ing['ingest_chars_per_s']} chars/s** vs the bare embedder's {ing['bare_chars_per_s']} chars/s on the same texts "
+             f"(ratio **{ing['throughput_ratio']}**)", f"- unchanged re-ingest: {ing['unchanged_reingest_s']} s, no embedding", "",
+             "## Queries by corpus size", "",
+             "| size | chunks | retrieve p50 / p95 ms | answer p50 / p95 ms | e5 query ms | peak RSS MB | disk MB | lexical build / reload s | recipe retrieve p50 ms | recipe disk MB |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for label, r in report["sizes"].items():
+        if "error" in r:
+            lines.append(f"| {label} | error: {r['error']} |")
+            continue
+        lines.append(f"| {label} | {r['chunks']:,} | {r['retrieve_p50_ms']} / {r['retrieve_p95_ms']} | {r['answer_p50_ms']} / {r['answer_p95_ms']} | "
+                     f"{r['embed_query_p50_ms']} | {r['peak_rss_mb']} | {r['disk_mb']} | {r['lexical_build_s']} / {r['lexical_reload_s']} | "
+                     f"{r['recipe_retrieve_p50_ms']} | {r['recipe_disk_mb']} |")
+    if report.get("load"):
+        ld = report["load"]
+        lines += ["", f"## Load: {ld['clients']} concurrent clients on `/api/ask` for {ld['seconds']} s (seeds)", "",
+                  f"{ld['requests']} requests, **{ld['errors']} errors**, {ld['throughput_rps']} req/s, "
+                  f"p50 {ld['p50_ms']} ms, p95 {ld['p95_ms']} ms, p99 {ld['p99_ms']} ms"]
+    return "\n".join(lines) + "\n"
+
+
+def main(args) -> int:
+    import platform
+    import tempfile
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="wenda-bench-"))
+    try:
+        print("ingest: seeds with the real embedder …", file=sys.stderr)
+        report = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
+                  "ingest": measure_ingest(work), "sizes": {}}
+        for label in args.sizes.split(","):
+            print(f"size {label} …", file=sys.stderr)
+            report["sizes"][label] = run_size_in_subprocess(label, work / "seed_index", work, args.repeats)
+        if args.clients > 0:
+            print(f"load: {args.clients} clients for {args.seconds} s …", file=sys.stderr)
+            report["load"] = load_run(work / "seed_index", work, args.clients, args.seconds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "report.md").write_text(markdown(report), encoding="utf-8")
+    print(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":  # one corpus size, in its own process: python -m app.bench LABEL SEED_DIR WORK REPEATS
+    label, seed_dir, work, repeats = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+    print(json.dumps(measure_size(label, seed_dir, work, repeats)))
