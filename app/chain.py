@@ -166,6 +166,8 @@ class WendaChain:
         question, passages = inputs["question"], inputs["passages"]
         context = inputs["query"][: -len(question)] if inputs["query"].endswith(question) else ""
         wording = gloss(question) if is_english(question) else question  # English: score by its Chinese terms
+        if not _CJK.search(wording):  # no Chinese and no known term: nothing to match the documents with
+            return self._refusal(question, passages, "extractive")
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
         quotes = self.extractive.quotes(wording, passages, idf, context)
         if is_english(question) and quotes:
