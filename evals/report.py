@@ -27,6 +27,11 @@ def markdown(report: dict) -> str:
              "## Overall", "", "| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for metric in HEADLINE:
         lines.append(f"| {metric} | " + " | ".join(_fmt(systems[n]["overall"].get(metric)) for n in names) + " |")
+    judge = systems["wenda"].get("judge")
+    if judge:
+        lines += ["", "## LLM judge (wenda)", "", "| | faithfulness | answer_correctness |", "|---|---|---|",
+                  f"| overall | {_fmt(judge['overall']['faithfulness'])} | {_fmt(judge['overall']['answer_correctness'])} |"]
+        lines += [f"| {t} | {_fmt(v['faithfulness'])} | {_fmt(v['answer_correctness'])} |" for t, v in judge["by_type"].items()]
     types = sorted({t for s in systems.values() for t in s["by_type"]})
     lines += ["", "## By question type (wenda)", "", "| type | n | " + " | ".join(PER_TYPE) + " |", "|---|---|" + "---|" * len(PER_TYPE)]
     for t in types:

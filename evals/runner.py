@@ -66,8 +66,36 @@ def ensure_index(settings: Settings) -> None:
         ingest_paths(index, [SEEDS_DIR], settings=chunk_settings(settings))
 
 
+def judge_results(chain, results: Path, progress: bool = True) -> dict:
+    """LLM-judge metrics over `results` (faithfulness, answer correctness), overall and by type."""
+    from collections import defaultdict
+
+    from tqdm import tqdm
+
+    from app.errors import BadRequest
+    from app.llm import OpenAIChat
+    from evals.judge import Judge
+
+    if chain.llm is None and chain.settings.llm != "openai":
+        raise BadRequest("--judge needs an LLM: set OPENAI_API_KEY / OPENAI_BASE_URL (and WENDA_LLM_MODEL)")
+    judge = Judge(chain.llm or OpenAIChat(chain.settings))
+    by_type: dict[str, list[dict]] = defaultdict(list)
+    for row in tqdm(read_results(results), desc="judge", unit="q", disable=not progress, file=sys.stderr):
+        by_type[row["type"]].append(judge.score(row))
+
+    def mean(scores: list[dict], key: str):
+        values = [s[key] for s in scores if s[key] is not None]
+        return round(sum(values) / len(values), 4) if values else None
+
+    everything = [s for scores in by_type.values() for s in scores]
+    return {
+        "overall": {k: mean(everything, k) for k in ("faithfulness", "answer_correctness")},
+        "by_type": {t: {k: mean(v, k) for k in ("faithfulness", "answer_correctness")} for t, v in sorted(by_type.items())},
+    }
+
+
 def evaluate(settings: Settings, gold_path: Path, out: Path, baselines: bool = False, fresh: bool = False,
-             progress: bool = True, chain=None) -> dict:
+             progress: bool = True, chain=None, judge: bool = False) -> dict:
     """Run wenda (and optionally the baselines) on the gold set; write the reports; return report.json's data."""
     from app.chain import build_chain
     from evals.report import write_reports
@@ -82,13 +110,16 @@ def evaluate(settings: Settings, gold_path: Path, out: Path, baselines: bool = F
         for name, make in BASELINES.items():
             rows = run_items(make(settings, chain, out), gold, out / "baselines" / name / "results.jsonl", fresh, name, progress)
             systems[name] = summarize(rows)
+    if judge:
+        systems["wenda"]["judge"] = judge_results(chain, out / "results.jsonl", progress)
     report = {"gold": str(gold_path), "items": len(gold), "mode": chain.mode, "systems": systems}
     write_reports(report, out)
     return report
 
 
 def main(args, settings: Settings) -> int:
-    report = evaluate(settings, Path(args.gold), Path(args.out), baselines=args.baselines, fresh=args.fresh)
+    report = evaluate(settings, Path(args.gold), Path(args.out), baselines=args.baselines, fresh=args.fresh,
+                      judge=getattr(args, "judge", False))
     overall = report["systems"]["wenda"]["overall"]
     shown = ["evidence@1500", "hit@5", "all_facts", "fact_recall", "citation_right_doc", "refusal_correct", "false_refusal", "latency_p50_ms"]
     print("  ".join(f"{k}={overall[k]}" for k in shown if k in overall))
