@@ -139,7 +139,7 @@ class WendaChain:
 
     def _answer(self, inputs: dict) -> Answer:
         started = time.perf_counter()
-        question, passages = inputs["question"], inputs["passages"]
+        passages = inputs["passages"]
         error = inputs.get("llm_error")
         answer = None
         if self.llm is not None and error is None:
