@@ -28,6 +28,7 @@ from app import documents
 from app.config import Settings
 from app.errors import BadRequest, WendaError
 from app.models import Answer
+from ingest.store import IndexUnavailable
 
 log = logging.getLogger("wenda.api")
 
@@ -114,13 +115,14 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'body'}: {e.get('msg')}" for e in exc.errors())
         return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
 
+    @api.exception_handler(IndexUnavailable)
+    async def _index_unavailable(request: Request, exc: IndexUnavailable):
+        log.warning("%s: %s", request.url.path, exc)
+        return JSONResponse({"error": f"{exc}; try again when it is back"}, status_code=503)
+
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s", request.url.path)
-        from ingest.store import IndexUnavailable
-
-        if isinstance(exc, IndexUnavailable):
-            return JSONResponse({"error": str(exc)}, status_code=503)
         return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500)
 
     def authorized(request: Request) -> None:
@@ -135,7 +137,12 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
 
     @api.get("/healthz", tags=["meta"])
     def healthz() -> dict:
-        return {"status": "ok"}
+        """Liveness (always 200 while the process serves) and whether the index answers."""
+        try:
+            chunks = state.chain.index.count()
+        except IndexUnavailable as exc:
+            return {"status": "ok", "index": "unavailable", "error": str(exc)}
+        return {"status": "ok", "index": "ok", "chunks": chunks}
 
     @api.post("/api/ask", tags=["ask"], dependencies=guarded)
     def ask(body: AskRequest) -> dict:

@@ -88,61 +88,99 @@ def synthetic_corpus(seed_dir: Path, n: int, rng: random.Random) -> tuple[dict[s
     return docs, vectors
 
 
-def measure_size(label: str, seed_dir: Path, work: Path, repeats: int) -> dict:
-    """Build the corpus of one size (the seeds plus synthetic chunks), then time questions."""
-    from app.chain import WendaChain
+def build_corpus(label: str, seed_dir: Path, work: Path) -> dict:
+    """Build the index of one size (the seeds plus synthetic chunks) under `work`, once: a second call
+    with the same `work` returns the first build's figures."""
     from ingest.store import Chunk, DocumentRecord, Index, chunk_id
 
     data = work / f"data_{label}"
+    done = data / "bench_build.json"
+    if done.exists():
+        return json.loads(done.read_text(encoding="utf-8"))
+    shutil.rmtree(data, ignore_errors=True)
     shutil.copytree(seed_dir, data)
     docs, vectors = synthetic_corpus(seed_dir, SIZES[label], random.Random(7))
-    embedder = PrecomputedEmbedder(vectors)
-    index = Index(data, embedder)
+    index = Index(data, PrecomputedEmbedder(vectors))
     started = time.perf_counter()
-    for name, texts in docs.items():
+    batch: list = []
+    for n, (name, texts) in enumerate(docs.items(), 1):
         text = "\n".join(texts)
         chunks, pos = [], 0
         for j, t in enumerate(texts):  # one chunk per synthetic text, so its precomputed vector applies
             start = text.index(t, pos)
             pos = start + len(t)
             chunks.append(Chunk(chunk_id(name, start, pos), name, name, j, start, pos, t, t, "", 0))
-        index.add_document(DocumentRecord(name, name, "", name, "text", len(chunks), len(text), time.time()), chunks)
+        batch.append((DocumentRecord(name, name, "", name, "text", len(chunks), len(text), time.time()), chunks))
+        if len(batch) == 40 or n == len(docs):  # 2,000 chunks per write
+            index.add_documents(batch)
+            batch = []
     build_s = time.perf_counter() - started
     started = time.perf_counter()
     index.sync_lexical()
-    lexical_s = time.perf_counter() - started
-    restart = Index(data, embedder)
-    started = time.perf_counter()
-    restart.sync_lexical()
-    reload_s = time.perf_counter() - started
+    result = {"build_s": round(build_s, 1), "lexical_build_s": round(time.perf_counter() - started, 1),
+              "build_peak_rss_mb": peak_rss_mb()}
+    done.write_text(json.dumps(result), encoding="utf-8")
+    return result
 
+
+def serve_queries(label: str, work: Path, repeats: int) -> dict:
+    """What a serving process sees on a built index: lexical reload, retrieval and answer latency, RSS."""
+    from app.chain import WendaChain
+    from app.core import open_index
+
+    data = work / f"data_{label}"
     settings = Settings.load(env={}, dotenv=None, data_dir=data)
-    chain = WendaChain(settings, restart)
+    index = open_index(settings)
+    started = time.perf_counter()
+    index.sync_lexical()
+    reload_s = time.perf_counter() - started
+    chain = WendaChain(settings, index)
+    e5 = index.embedder
     chain.ask(QUESTIONS[0])  # warm
     retrieve, answer, embed = [], [], []
     for _ in range(repeats):
         for q in QUESTIONS:
             t = time.perf_counter()
-            embedder.e5.embed_query(q)
+            e5.embed_query(q)
             embed.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
             chain.retriever.search(q)
             retrieve.append((time.perf_counter() - t) * 1000)
             a = chain.ask(q)
             answer.append(a.timings_ms["total"])
-    result = {
-        "chunks": restart.count(), "build_s": round(build_s, 1), "lexical_build_s": round(lexical_s, 1),
-        "lexical_reload_s": round(reload_s, 2),
+    return {
+        "chunks": index.count(), "lexical_reload_s": round(reload_s, 2),
         "embed_query_p50_ms": percentile(embed, 0.5), "retrieve_p50_ms": percentile(retrieve, 0.5),
         "retrieve_p95_ms": percentile(retrieve, 0.95), "answer_p50_ms": percentile(answer, 0.5),
-        "answer_p95_ms": percentile(answer, 0.95), "disk_mb": dir_mb(data),
+        "answer_p95_ms": percentile(answer, 0.95), "disk_mb": dir_mb(data), "peak_rss_mb": peak_rss_mb(),
     }
-    result.update(measure_recipe(docs, vectors, seed_dir, work / f"recipe_{label}", embedder, repeats))
-    result["peak_rss_mb"] = peak_rss_mb()
+
+
+def measure_size(label: str, seed_dir: Path, work: Path, repeats: int, run=None) -> dict:
+    """One size: build (or reuse) its index, then serve queries, then the recipe — each phase in its own
+    process (`run`), so every peak RSS is that phase's own."""
+    run = run or run_phase_in_subprocess
+    result: dict = {}
+    for phase in ("build", "serve", "recipe"):
+        got = run(phase, label, seed_dir, work, repeats)
+        if "error" in got:
+            return {"error": f"{phase}: {got['error']}"}
+        result.update(got)
     return result
 
 
-def measure_recipe(docs: dict[str, list[str]], vectors: dict, seed_dir: Path, path: Path, embedder, repeats: int) -> dict:
+def run_phase_in_process(phase: str, label: str, seed_dir: Path, work: Path, repeats: int) -> dict:
+    if phase == "build":
+        return build_corpus(label, seed_dir, work)
+    if phase == "serve":
+        return serve_queries(label, work, repeats)
+    docs, vectors = synthetic_corpus(seed_dir, SIZES[label], random.Random(7))
+    result = measure_recipe(docs, vectors, work / f"recipe_{label}", repeats)
+    result["recipe_peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def measure_recipe(docs: dict[str, list[str]], vectors: dict, path: Path, repeats: int) -> dict:
     """The LangChain tutorial recipe on the same text: 1000/200 splitter, Chroma, dense top-4."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -161,6 +199,7 @@ def measure_recipe(docs: dict[str, list[str]], vectors: dict, seed_dir: Path, pa
     if missing:  # the seed pieces are embedded for real
         lookup.update(zip(missing, seed_e5.embed(missing, "passage")))
     pre = PrecomputedEmbedder(lookup)
+    shutil.rmtree(path, ignore_errors=True)
     client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
     store = Chroma(client=client, collection_name="recipe", embedding_function=LangChainEmbeddings(pre), collection_metadata={"hnsw:space": "cosine"})
     for i in range(0, len(pieces), 4000):
@@ -181,6 +220,7 @@ def measure_ingest(work: Path) -> dict:
     from app.core import chunk_settings, open_index
     from ingest.pipeline import ingest_paths
 
+    shutil.rmtree(work / "seed_index", ignore_errors=True)
     settings = Settings.load(env={}, dotenv=None, data_dir=work / "seed_index")
     index = open_index(settings)
     started = time.perf_counter()
@@ -214,6 +254,7 @@ def load_run(seed_dir: Path, work: Path, clients: int, seconds: float) -> dict:
     from app.server import spawned
 
     data = work / "serve_data"
+    shutil.rmtree(data, ignore_errors=True)
     shutil.copytree(seed_dir, data)
     latencies: list[float] = []
     errors = 0
@@ -250,8 +291,8 @@ def load_run(seed_dir: Path, work: Path, clients: int, seconds: float) -> dict:
 
 
 # -- the command -----------------------------------------------------------------------------------
-def run_size_in_subprocess(label: str, seed_dir: Path, work: Path, repeats: int) -> dict:
-    out = subprocess.run([sys.executable, "-m", "app.bench", label, str(seed_dir), str(work), str(repeats)],
+def run_phase_in_subprocess(phase: str, label: str, seed_dir: Path, work: Path, repeats: int) -> dict:
+    out = subprocess.run([sys.executable, "-m", "app.bench", phase, label, str(seed_dir), str(work), str(repeats)],
                          capture_output=True, text=True, timeout=3600)
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
@@ -265,15 +306,17 @@ def markdown(report: dict) -> str:
              f"**{ing['ingest_chars_per_s']} chars/s** vs the bare embedder's {ing['bare_chars_per_s']} chars/s on the same texts "
              f"(ratio **{ing['throughput_ratio']}**)", f"- unchanged re-ingest: {ing['unchanged_reingest_s']} s, no embedding", "",
              "## Queries by corpus size", "",
-             "| size | chunks | retrieve p50 / p95 ms | answer p50 / p95 ms | e5 query ms | peak RSS MB | disk MB | lexical build / reload s | recipe retrieve p50 ms | recipe disk MB |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             ("| size | chunks | retrieve p50 / p95 ms | answer p50 / p95 ms | e5 query ms | serving peak RSS MB | build peak RSS MB | disk MB | "
+              "build / lexical build / lexical reload s | recipe retrieve p50 ms | recipe peak RSS MB | recipe disk MB |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, r in report["sizes"].items():
         if "error" in r:
             lines.append(f"| {label} | error: {r['error']} |")
             continue
         lines.append(f"| {label} | {r['chunks']:,} | {r['retrieve_p50_ms']} / {r['retrieve_p95_ms']} | {r['answer_p50_ms']} / {r['answer_p95_ms']} | "
-                     f"{r['embed_query_p50_ms']} | {r['peak_rss_mb']} | {r['disk_mb']} | {r['lexical_build_s']} / {r['lexical_reload_s']} | "
-                     f"{r['recipe_retrieve_p50_ms']} | {r['recipe_disk_mb']} |")
+                     f"{r['embed_query_p50_ms']} | {r['peak_rss_mb']} | {r['build_peak_rss_mb']} | {r['disk_mb']} | "
+                     f"{r['build_s']} / {r['lexical_build_s']} / {r['lexical_reload_s']} | "
+                     f"{r['recipe_retrieve_p50_ms']} | {r['recipe_peak_rss_mb']} | {r['recipe_disk_mb']} |")
     if report.get("load"):
         ld = report["load"]
         lines += ["", f"## Load: {ld['clients']} concurrent clients on `/api/ask` for {ld['seconds']} s (seeds)", "",
@@ -288,25 +331,28 @@ def main(args) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="wenda-bench-"))
+    keep = args.work is not None
+    work = Path(args.work) if keep else Path(tempfile.mkdtemp(prefix="wenda-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
         print("ingest: seeds with the real embedder …", file=sys.stderr)
         report = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
                   "ingest": measure_ingest(work), "sizes": {}}
         for label in args.sizes.split(","):
             print(f"size {label} …", file=sys.stderr)
-            report["sizes"][label] = run_size_in_subprocess(label, work / "seed_index", work, args.repeats)
+            report["sizes"][label] = measure_size(label, work / "seed_index", work, args.repeats)
         if args.clients > 0:
             print(f"load: {args.clients} clients for {args.seconds} s …", file=sys.stderr)
             report["load"] = load_run(work / "seed_index", work, args.clients, args.seconds)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     (out / "report.md").write_text(markdown(report), encoding="utf-8")
     print(markdown(report))
     return 0
 
 
-if __name__ == "__main__":  # one corpus size, in its own process: python -m app.bench LABEL SEED_DIR WORK REPEATS
-    label, seed_dir, work, repeats = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
-    print(json.dumps(measure_size(label, seed_dir, work, repeats)))
+if __name__ == "__main__":  # one phase of one size, in its own process: python -m app.bench PHASE LABEL SEED_DIR WORK REPEATS
+    phase, label, seed_dir, work, repeats = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5])
+    print(json.dumps(run_phase_in_process(phase, label, seed_dir, work, repeats)))

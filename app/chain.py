@@ -23,7 +23,7 @@ from app.glossary import gloss
 from app.llm import LLMFailure, OpenAIChat, answer_messages
 from app.models import Answer, Citation, Passage
 from app.prompts import render
-from app.retrieval import HybridRetriever, RetrievalSettings, history_aware_query
+from app.retrieval import HybridRetriever, RetrievalSettings, compound_parts, history_aware_query
 from ingest.lexical import pos_tags, query_tokens, tokenize
 from ingest.clean import search_text
 from ingest.split import sentence_spans
@@ -41,6 +41,8 @@ _COUNT_INTENT = re.compile(r"多少|(?<!哪)几[家个项名次倍场年种所�
 _QUANTITY = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日])|(?:[二三四五六七八九十两]|一[十百千万])[一二三四五六七八九十两百千万]*(?:大|个|項|项|家|名|方面|倍|場|场)")
 _YEARS_ASKED = re.compile(r"(多少|几)年")
 _NUMBER_WITH_UNIT = re.compile(r"\d+(?:\.\d+)?(?:[年月日亿万千百元家个项名%倍层场]|$)?")
+# an ordinal ("第二批", "第3期") names one of several things: a quote about another one does not answer
+_ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[批期届次轮阶段]")
 _NOUN_TAGS = {"n", "ns", "nr", "nt", "nz", "nrt", "l", "vn", "j"}
 _ENTITY_TAGS = {"ns", "nr", "nt", "nz", "nrt"}
 _LLM_REFUSAL = re.compile(r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.I)
@@ -126,14 +128,8 @@ class WendaChain:
             if self.index.count() == 0:
                 raise IndexEmpty()
             passages = self.retriever.search(inputs["query"], inputs["top_k"])
-        except IndexUnavailable as exc:
+        except IndexUnavailable as exc:  # not reachable at open, or the Chroma server went away mid-request
             raise ServiceUnavailable(str(exc)) from exc
-        except IndexEmpty:
-            raise
-        except Exception as exc:  # the Chroma server went away mid-request, and the like
-            if "connect" in str(exc).lower() or "timed out" in str(exc).lower():
-                raise ServiceUnavailable(f"the index is unreachable: {exc}") from exc
-            raise
         inputs["timings"]["retrieve"] = (time.perf_counter() - started) * 1000
         return passages
 
@@ -168,32 +164,38 @@ class WendaChain:
         wording = gloss(question) if is_english(question) else question  # English: score by its Chinese terms
         if not _CJK.search(wording):  # no Chinese and no known term: nothing to match the documents with
             return self._refusal(question, passages, "extractive")
+        if not is_english(question) and self._unseen_terms(question)[0]:
+            return self._refusal(question, passages, "extractive")  # a place, person or organisation the documents never mention
+        parts = [] if is_english(question) else compound_parts(question)
+        chosen: list[Quote] = []
+        for part in parts or [question]:  # a two-subject question is answered subject by subject
+            found = self._quotes_for(part, wording if part == question else part, context, passages)
+            chosen += [q for q in found or [] if all((q.n, q.start) != (c.n, c.start) for c in chosen)]
+        if not chosen:
+            return self._refusal(question, passages, "extractive")
+        chosen.sort(key=lambda q: (q.n, q.start))
+        checked = self.checker.check(self.extractive.render(chosen), passages)
+        citations = self._citations(passages, checked.cited, chosen)
+        return Answer(checked.text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped)
+
+    def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage]) -> list[Quote] | None:
+        """The quotes answering one question, or None when the evidence is too weak (refuse)."""
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
         quotes = self.extractive.quotes(wording, passages, idf, context)
         if is_english(question) and quotes:
             quotes, threshold = self._semantic_rescore(question, quotes), SEMANTIC_REFUSAL_THRESHOLD
         else:
             threshold = self.refusal_threshold
-        if quotes and not is_english(question):
-            entities, nouns = self._unseen_terms(question)
-            if entities:  # a place, person or organisation the documents never mention
-                return self._refusal(question, passages, "extractive")
-            penalty = UNSEEN_NOUN_PENALTY * len(nouns)
-        else:
-            penalty = 0.0
+        penalty = UNSEEN_NOUN_PENALTY * len(self._unseen_terms(question)[1]) if quotes and not is_english(question) else 0.0
         if not quotes or quotes[0].score - penalty < threshold:
-            return self._refusal(question, passages, "extractive")
+            return None
         chosen = self.extractive.select(question, quotes, margin=0.02 if is_english(question) else 0.28)
         chosen, missing = self._add_number_quotes(question, chosen, quotes)
         if missing and not is_english(question):
-            return self._refusal(question, passages, "extractive")
+            return None
         if not is_english(question) and _COUNT_INTENT.search(question):
-            chosen = self._add_quantity_quote(question, chosen, quotes, passages)
-            if chosen is None:
-                return self._refusal(question, passages, "extractive")  # asked "how many", no quote says
-        checked = self.checker.check(self.extractive.render(chosen), passages)
-        citations = self._citations(passages, checked.cited, chosen)
-        return Answer(checked.text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped)
+            return self._add_quantity_quote(question, chosen, quotes, passages)  # None: asked "how many", no quote says
+        return chosen
 
     def _llm_answer(self, inputs: dict, text: str) -> Answer:
         question, passages = inputs["question"], inputs["passages"]
@@ -224,21 +226,36 @@ class WendaChain:
         return [w for w, t in unseen if t in _ENTITY_TAGS], [w for w, t in unseen if t not in _ENTITY_TAGS]
 
     def _add_quantity_quote(self, question: str, chosen: list[Quote], candidates: list[Quote], passages: list[Passage]) -> list[Quote] | None:
-        """A "how many" question needs a quote with a quantity (not a date): keep the chosen quotes if
-        one has it, else add the best-scoring candidate from the same document that has one, else None."""
+        """A "how many" question needs a quote with a quantity (not a date) about what it asks about:
+        keep the chosen quotes if one has it, else add the best-scoring candidate from the same document
+        that has one, else None. A quantity in a passage that never names the question's place or
+        organisation (深圳, 中科院) anywhere in its document is about something else."""
         quantity = re.compile(r"\d") if _YEARS_ASKED.search(question) else _QUANTITY
-        if any(quantity.search(q.text) for q in chosen):
+        names = [w for w, tag in pos_tags(search_text(question)) if tag in _ENTITY_TAGS and len(w) >= 2]
+
+        def about(q: Quote) -> bool:
+            p = passages[q.n - 1]
+            return all(name in p.search_text or name in p.heading or self._mentions(p.source, name) for name in names)
+
+        if any(quantity.search(q.text) and about(q) for q in chosen):
             return chosen
         floor, source = 0.7 * candidates[0].score, passages[candidates[0].n - 1].source
-        extra = next((q for q in candidates if q.score >= floor and quantity.search(q.text) and passages[q.n - 1].source == source), None)
+        extra = next((q for q in candidates if q.score >= floor and quantity.search(q.text) and about(q)
+                      and passages[q.n - 1].source == source), None)
         return None if extra is None else sorted([*chosen, extra], key=lambda q: (q.n, q.start))
+
+    def _mentions(self, source: str, name: str) -> bool:
+        """Whether document `source` uses the word `name` anywhere (a lexical search within it)."""
+        hits = self.index.lexical_search(tokenize(search_text(name)), 5, source=source)
+        return any(name in chunk.search_text or name in chunk.heading for chunk, _ in hits)
 
     def _add_number_quotes(self, question: str, chosen: list[Quote], candidates: list[Quote]) -> tuple[list[Quote], list[str]]:
         """Every number the question names (a year, an amount) must be in a quote: add the best quote
         holding a missing one when it scores well enough; return the numbers still missing."""
         missing = []
         floor = 0.6 * candidates[0].score
-        for number in dict.fromkeys(_NUMBER_WITH_UNIT.findall(search_text(question))):
+        asked = search_text(question)
+        for number in dict.fromkeys(_NUMBER_WITH_UNIT.findall(asked) + _ORDINAL.findall(asked)):
             if any(number in search_text(q.text) for q in chosen):
                 continue
             extra = next((q for q in candidates if q.score >= floor and number in search_text(q.text)), None)

@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=3, help="passes over the benchmark questions per size")
     p.add_argument("--clients", type=int, default=32, help="concurrent clients in the load run (0: skip it)")
     p.add_argument("--seconds", type=float, default=20.0, help="length of the load run")
+    p.add_argument("--work", type=Path, help="keep the built corpora here and reuse them on the next run (default: a temporary dir)")
 
     args = parser.parse_args(argv)
     try:

@@ -30,6 +30,7 @@ class Settings:
     llm_model: str = "gpt-4o-mini"
     embedding_model: str = "text-embedding-3-small"
     llm_timeout: float = 30.0
+    chroma_timeout: float = 30.0
     api_key: str | None = None
     chunk_tokens: int = 256
     chunk_overlap: int = 48
@@ -49,6 +50,7 @@ class Settings:
         "WENDA_LLM_MODEL": "llm_model",
         "WENDA_EMBEDDING_MODEL": "embedding_model",
         "WENDA_LLM_TIMEOUT": "llm_timeout",
+        "WENDA_CHROMA_TIMEOUT": "chroma_timeout",
         "WENDA_API_KEY": "api_key",
         "WENDA_CHUNK_TOKENS": "chunk_tokens",
         "WENDA_CHUNK_OVERLAP": "chunk_overlap",

@@ -19,6 +19,17 @@ from ingest.split import heading_level, sentence_spans
 
 _NUMERIC_INTENT = re.compile(r"多少|几|多大|比例|规模|数量|金额|产值|增速|增长|百分|何时|哪一年|什么时候|哪年|how (many|much)|when|what year|percent|rate")
 _LIST_INTENT = re.compile(r"哪些|哪几|有什么|包括|列举|几个方面|几大|分别|what are|which|list")
+# what kind of answer a question wants, and what a sentence holding one looks like: a sentence that
+# has the asked-for kind of thing (an e-mail address for "哪个邮箱", a name after 联系人 for "是谁",
+# a span of days for "多久") scores `_ANSWER_TYPE_BONUS` more
+_ANSWER_TYPES = [
+    (re.compile(r"邮箱|e-?mail", re.IGNORECASE), re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
+    (re.compile(r"电话|手机|phone", re.IGNORECASE), re.compile(r"\d{3,4}-\d{7,8}|1\d{10}")),
+    (re.compile(r"是谁|联系人|负责人|who", re.IGNORECASE), re.compile(r"(?:联系人|负责人|主任|院长|部长|局长|市长)[:：\s]*[\u4e00-\u9fff]{2,4}")),
+    (re.compile(r"多久|多长时间|期限|how long", re.IGNORECASE), re.compile(r"\d+\s*(?:个)?(?:日|天|周|个月|月|年)[内以]")),
+    (re.compile(r"网址|网站|website", re.IGNORECASE), re.compile(r"https?://|www\.")),
+]
+_ANSWER_TYPE_BONUS = 0.2
 _CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
 _MAX_QUOTE_CHARS = 160
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -56,6 +67,7 @@ class ExtractiveAnswerer:
         weight = {t: idf.get(t, 1.0) ** p for t in q_tokens} | {t: 0.4 * idf.get(t, 1.0) ** p for t in c_tokens}
         total = sum(weight.values()) or 1.0
         numeric = bool(_NUMERIC_INTENT.search(question))
+        wanted = [shape for asks, shape in _ANSWER_TYPES if asks.search(question)]
         candidates: list[Quote] = []
         order = 0
         for n, passage in enumerate(passages, start=1):
@@ -78,6 +90,8 @@ class ExtractiveAnswerer:
                 score = 0.65 * lexical + 0.35 * bigram + prior
                 if numeric and re.search(r"\d", quoted):
                     score += 0.08
+                if any(shape.search(quoted) for shape in wanted):
+                    score += _ANSWER_TYPE_BONUS
                 order += 1
                 candidates.append(Quote(n, passage.start + s + start, passage.start + s + end, display_text(quoted), score, order))
         return sorted(candidates, key=lambda q: q.score, reverse=True)
@@ -101,6 +115,11 @@ class ExtractiveAnswerer:
             chosen.append(quote)
         if _LIST_INTENT.search(question):
             chosen = self._with_list_items(chosen, candidates, limit)
+        for asks, shape in _ANSWER_TYPES:  # asked for an e-mail, a name, a period: a quote must hold one
+            if asks.search(question) and not any(shape.search(q.text) for q in chosen):
+                extra = next((q for q in candidates if q.score >= 0.5 * best and shape.search(q.text)), None)
+                if extra is not None:
+                    chosen.append(extra)
         return sorted(chosen, key=lambda q: (q.n, q.start))
 
     @staticmethod

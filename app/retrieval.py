@@ -8,6 +8,7 @@ what goes to the answerer stops at `top_k` passages or `context_tokens` tokens, 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -38,6 +39,29 @@ def history_aware_query(question: str, history: list[dict] | None) -> str:
     if len(question) <= 12 or _FOLLOWUP.search(question.strip()):
         return f"{previous[-1]} {question}"
     return question
+
+
+_COMPOUND = re.compile(r"^(?P<a>[^,，。?？]{2,}?)(?:和|与|以及|及)(?P<b>[^,，。?？]{2,}?)[,，]?\s*(?P<cue>分别|各自|各|都)(?P<rest>.+)$")
+
+
+def compound_parts(question: str, with_predicate: bool = False):
+    """A question about two subjects at once ("A和B分别…", "A与B各是多少") as one question per subject,
+    so each subject gets its own retrieval and its own quotes; [] for any other question. With
+    `with_predicate`, ([parts], the shared predicate) or ().
+
+    >>> compound_parts("中科院联盟企业数量和大连双D港规模以上企业数量各是多少?")
+    ['中科院联盟企业数量是多少?', '大连双D港规模以上企业数量是多少?']
+    >>> compound_parts("深圳的创新中心和重庆的行动计划,分别计划建设哪些平台?")
+    ['深圳的创新中心计划建设哪些平台?', '重庆的行动计划计划建设哪些平台?']
+    >>> compound_parts("辽宁生物医药产业的规模多大?")
+    []
+    """
+    m = _COMPOUND.match(question.strip())
+    rest = m["rest"].lstrip(",，") if m else ""
+    if len(rest.strip("?？ ")) < 2:
+        return () if with_predicate else []
+    parts = [m["a"].strip() + rest, m["b"].strip() + rest]
+    return (parts, rest) if with_predicate else parts
 
 
 def lexical_tokens(query: str) -> list[str]:
@@ -74,10 +98,28 @@ class HybridRetriever:
         self.settings = settings or RetrievalSettings()
 
     def search(self, query: str, top_k: int | None = None) -> list[Passage]:
+        """Passages for `query`. A two-subject question ("A和B分别…") is searched per subject: each
+        subject finds its document, the shared predicate ("…建设哪些平台") is searched within that
+        document, and the two subjects' rankings are interleaved so neither crowds out the other."""
+        split = compound_parts(query, with_predicate=True)
+        if not split:
+            return self._merge_and_budget(self._ranked(query), top_k or self.settings.top_k)
+        parts, predicate = split
+        rankings = []
+        for part in parts:
+            ranked = self._ranked(part)
+            if ranked:  # the subject's document, searched on its own for the predicate and for the whole part
+                home = ranked[0][0].source
+                rankings.append(_interleave(self._ranked(predicate, source=home), self._ranked(part, source=home)))
+        return self._merge_and_budget(_interleave(*rankings), top_k or self.settings.top_k)
+
+    def _ranked(self, query: str, source: str | None = None) -> list[list]:
+        """Dense and lexical candidates (of one `source` when given) fused by reciprocal rank, then
+        re-ranked: [chunk, score, dense, bm25]."""
         s = self.settings
         normalized = normalize_query(query)
-        dense = self.index.dense_search(self.index.embedder.embed_query(normalized), s.candidates)
-        lexical = self.index.lexical_search(lexical_tokens(query), s.candidates)
+        dense = self.index.dense_search(self.index.embedder.embed_query(normalized), s.candidates, source)
+        lexical = self.index.lexical_search(lexical_tokens(query), s.candidates, source)
         fused: dict[str, list] = {}  # id -> [chunk, rrf, dense_sim, bm25]
         for rank, (chunk, sim) in enumerate(dense):
             entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])
@@ -88,8 +130,7 @@ class HybridRetriever:
             entry[1] += s.lexical_weight / (s.rrf_k + rank + 1)
             entry[3] = bm25
         ranked = sorted(fused.values(), key=lambda e: e[1], reverse=True)
-        ranked = self._rerank(query, ranked)
-        return self._merge_and_budget(ranked, top_k or s.top_k)
+        return self._rerank(query, ranked)
 
     def _rerank(self, query: str, ranked: list[list]) -> list[list]:
         """Re-order the leading candidates by fused rank plus how much of the question's (IDF-weighted)
@@ -141,6 +182,17 @@ class HybridRetriever:
             kept.append(passage)
             used += tokens
         return kept
+
+
+def _interleave(*rankings: list[list]) -> list[list]:
+    """Round-robin over rankings of [chunk, …] entries, each chunk once."""
+    out, seen = [], set()
+    for entries in itertools.zip_longest(*rankings):
+        for entry in entries:
+            if entry is not None and entry[0].id not in seen:
+                seen.add(entry[0].id)
+                out.append(entry)
+    return out
 
 
 def _overlaps(passage: Passage, chunk: Chunk) -> bool:

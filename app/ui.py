@@ -98,6 +98,10 @@ def build_ui(settings, get_chain):
 
     from app import documents
     from app.errors import WendaError
+    from ingest.store import IndexUnavailable
+
+    def problem(exc: Exception) -> str:
+        return getattr(exc, "message", None) or f"{exc}; try again when it is back"
 
     def respond(question: str, messages: list[dict]):
         messages = list(messages or [])
@@ -116,12 +120,15 @@ def build_ui(settings, get_chain):
                 else:
                     messages[-1] = {"role": "assistant", "content": answer_message(event["answer"])}
                 yield messages, ""
-        except WendaError as exc:
-            messages[-1] = {"role": "assistant", "content": f'<div class="wenda-refusal">{html.escape(exc.message)}</div>'}
+        except (WendaError, IndexUnavailable) as exc:
+            messages[-1] = {"role": "assistant", "content": f'<div class="wenda-refusal">{html.escape(problem(exc))}</div>'}
             yield messages, ""
 
     def refresh():
-        docs = documents.list_documents(get_chain().index)
+        try:
+            docs = documents.list_documents(get_chain().index)
+        except IndexUnavailable:  # the chat and the upload box say why
+            return documents_table([]), gr.update(choices=[], value=None)
         return documents_table(docs), gr.update(choices=[d["source"] for d in docs], value=None)
 
     def do_upload(files, progress=gr.Progress()):
@@ -131,8 +138,8 @@ def build_ui(settings, get_chain):
         pairs = [(Path(f).name, Path(f).read_bytes()) for f in files]
         try:
             report = documents.upload(settings, get_chain().index, pairs)
-        except WendaError as exc:
-            return f"❌ {exc.message}", *refresh()
+        except (WendaError, IndexUnavailable) as exc:
+            return f"❌ {problem(exc)}", *refresh()
         progress(1.0)
         lines = [f"✅ 新增 added: {', '.join(report['added']) or '—'}; 更新 updated: {', '.join(report['updated']) or '—'}; "
                  f"未变 unchanged: {', '.join(report['unchanged']) or '—'}"]
@@ -144,8 +151,8 @@ def build_ui(settings, get_chain):
             return "请选择文档 Choose a document first.", *refresh()
         try:
             documents.delete(settings, get_chain().index, source)
-        except WendaError as exc:
-            return f"❌ {exc.message}", *refresh()
+        except (WendaError, IndexUnavailable) as exc:
+            return f"❌ {problem(exc)}", *refresh()
         return f"🗑️ 已删除 deleted: {source}", *refresh()
 
     with gr.Blocks(title="wenda 问答") as blocks:

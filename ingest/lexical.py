@@ -11,14 +11,14 @@ says whether it is current; `sync` brings it up to date from Chroma, incremental
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import re
 import shutil
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -76,52 +76,115 @@ def query_tokens(question: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 over chunk tokens, persisted under `directory`, kept in step with the dense index."""
+    """BM25 over chunk tokens, persisted under `directory`, kept in step with the dense index.
+
+    Tokens are kept compactly — one vocabulary, and per chunk a numpy array of token ids — because at
+    100k chunks Python lists of strings alone would take over a gigabyte.
+    """
+
+    FORMAT = 2  # on-disk layout; another value (or none) means rebuild
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.fingerprint: str | None = None
         self._ids: list[str] = []
-        self._tokens: dict[str, list[str]] = {}
+        self._vocab: dict[str, int] = {}
+        self._words: list[str] = []
+        self._tokens: dict[str, np.ndarray] = {}  # chunk id -> token ids (int32), in text order
         self._bm25 = None
-        self._df: Counter | None = None
+        self._df: np.ndarray | None = None
         self._lock = threading.RLock()
+
+    def _encode(self, tokens: list[str]) -> np.ndarray:
+        vocab, words = self._vocab, self._words
+        ids = []
+        for token in tokens:
+            k = vocab.get(token)
+            if k is None:
+                k = vocab[token] = len(words)
+                words.append(token)
+            ids.append(k)
+        return np.asarray(ids, dtype=np.int32)
 
     # -- persistence -------------------------------------------------------------------------
     def _state_path(self) -> Path:
         return self.directory / "state.json"
+
+    @contextlib.contextmanager
+    def _swap_lock(self, exclusive: bool):
+        """Across processes: readers share it, a swap holds it alone."""
+        import fcntl
+
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.directory.with_name(self.directory.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+
+    def _recover_swap(self) -> None:
+        """Finish or undo a `_save` that a crash interrupted between its two renames: the new copy
+        (`.tmp`, complete once its state.json exists) wins, else the previous one (`.old`)."""
+        if self.directory.exists():
+            return
+        tmp = self.directory.with_name(self.directory.name + ".tmp")
+        old = self.directory.with_name(self.directory.name + ".old")
+        for candidate in (tmp, old):
+            if (candidate / "state.json").exists():
+                candidate.rename(self.directory)
+                return
 
     def load(self) -> bool:
         """Load the persisted index; False when there is none (or it is unreadable)."""
         import bm25s
 
         try:
-            state = json.loads(self._state_path().read_text(encoding="utf-8"))
-            if state.get("tokenizer") != TOKENIZER_VERSION:
-                return False  # tokens made by another tokenizer: rebuild
-            tokens = json.loads((self.directory / "tokens.json").read_text(encoding="utf-8"))
-            bm25 = bm25s.BM25.load(str(self.directory / "bm25"), show_progress=False) if state["ids"] else None
+            if not self.directory.exists():
+                with self._swap_lock(exclusive=True):
+                    self._recover_swap()
+            with self._swap_lock(exclusive=False):
+                state = json.loads(self._state_path().read_text(encoding="utf-8"))
+                if state.get("tokenizer") != TOKENIZER_VERSION or state.get("format") != self.FORMAT:
+                    return False  # tokens made by another tokenizer or stored another way: rebuild
+                words = json.loads((self.directory / "vocab.json").read_text(encoding="utf-8"))
+                with np.load(self.directory / "tokens.npz") as arrays:
+                    flat, offsets = arrays["ids"], arrays["offsets"]
+                ids = state["ids"]
+                if len(offsets) != len(ids) + 1:
+                    return False
+                tokens = {cid: flat[offsets[i] : offsets[i + 1]] for i, cid in enumerate(ids)}
+                bm25 = bm25s.BM25.load(str(self.directory / "bm25"), show_progress=False) if ids else None
         except (OSError, ValueError, KeyError):
             return False
         with self._lock:
-            self.fingerprint, self._ids, self._tokens, self._bm25 = state["fingerprint"], state["ids"], tokens, bm25
+            self.fingerprint, self._ids, self._tokens, self._bm25 = state["fingerprint"], ids, tokens, bm25
+            self._words, self._vocab = words, {w: i for i, w in enumerate(words)}
             self._df = None
         return True
 
     def _save(self) -> None:
-        tmp = self.directory.with_name(self.directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        (tmp / "tokens.json").write_text(json.dumps(self._tokens, ensure_ascii=False), encoding="utf-8")
-        if self._bm25 is not None:
-            self._bm25.save(str(tmp / "bm25"), show_progress=False)
-        (tmp / "state.json").write_text(json.dumps({"fingerprint": self.fingerprint, "ids": self._ids, "tokenizer": TOKENIZER_VERSION}), encoding="utf-8")
-        old = self.directory.with_name(self.directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.directory.exists():
-            self.directory.rename(old)
-        tmp.rename(self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+        """Write a complete copy beside the index, then swap it in with two renames. A file lock keeps
+        two processes sharing the data dir from swapping at once; `_recover_swap` repairs a crash."""
+        with self._swap_lock(exclusive=True):
+            self._recover_swap()
+            tmp = self.directory.with_name(self.directory.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            arrays = [self._tokens[i] for i in self._ids]
+            offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+            np.cumsum([len(a) for a in arrays], out=offsets[1:])
+            flat = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
+            np.savez(tmp / "tokens.npz", ids=flat, offsets=offsets)
+            (tmp / "vocab.json").write_text(json.dumps(self._words, ensure_ascii=False), encoding="utf-8")
+            if self._bm25 is not None:
+                self._bm25.save(str(tmp / "bm25"), show_progress=False)
+            state = {"fingerprint": self.fingerprint, "ids": self._ids, "tokenizer": TOKENIZER_VERSION, "format": self.FORMAT}
+            (tmp / "state.part").write_text(json.dumps(state), encoding="utf-8")
+            (tmp / "state.part").rename(tmp / "state.json")  # the copy is complete once state.json exists
+            old = self.directory.with_name(self.directory.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.directory.exists():
+                self.directory.rename(old)
+            tmp.rename(self.directory)
+            shutil.rmtree(old, ignore_errors=True)
 
     # -- updating ----------------------------------------------------------------------------
     def sync(
@@ -140,20 +203,22 @@ class LexicalIndex:
             missing = [i for i in ids if i not in self._tokens]
             if missing:
                 texts = search_texts(missing)
-                self._tokens.update({i: tokenize(texts[i]) for i in missing if i in texts})
+                self._tokens.update({i: self._encode(tokenize(texts[i])) for i in missing if i in texts})
             self._tokens = {i: self._tokens[i] for i in ids if i in self._tokens}
             self._ids = list(self._tokens)
-            self._bm25 = self._build(self._tokens[i] for i in self._ids) if self._ids else None
+            self._bm25 = self._build() if self._ids else None
             self.fingerprint, self._df = fingerprint, None
             self._save()
             return True
 
-    @staticmethod
-    def _build(corpus: Iterable[list[str]]):
+    def _build(self):
+        """BM25 from the token ids directly (no per-token strings); empty chunks get the empty token."""
         import bm25s
 
+        empty = self._encode([""])
+        corpus = [(self._tokens[i] if len(self._tokens[i]) else empty).tolist() for i in self._ids]
         bm25 = bm25s.BM25()
-        bm25.index([tokens or [""] for tokens in corpus], show_progress=False)
+        bm25.index((corpus, dict(self._vocab)), show_progress=False)
         return bm25
 
     # -- searching ---------------------------------------------------------------------------
@@ -176,8 +241,11 @@ class LexicalIndex:
             if self.fingerprint is None:
                 self.load()
             if self._df is None:
-                self._df = Counter(t for chunk_tokens in self._tokens.values() for t in set(chunk_tokens))
-            return {t: self._df.get(t, 0) for t in tokens}
+                unique = [np.unique(a) for a in self._tokens.values()]
+                flat = np.concatenate(unique) if unique else np.zeros(0, dtype=np.int32)
+                self._df = np.bincount(flat, minlength=len(self._words))
+            df, vocab = self._df, self._vocab
+            return {t: int(df[vocab[t]]) if t in vocab and vocab[t] < len(df) else 0 for t in tokens}
 
     def idf(self, tokens: list[str]) -> dict[str, float]:
         """Inverse document frequency of each token over the indexed chunks (unseen tokens: the maximum)."""
@@ -187,7 +255,8 @@ class LexicalIndex:
     def tokens_of(self, chunk_id: str) -> list[str]:
         """The search tokens of one indexed chunk ([] if unknown)."""
         with self._lock:
-            return self._tokens.get(chunk_id, [])
+            ids = self._tokens.get(chunk_id)
+            return [] if ids is None else [self._words[k] for k in ids]
 
     def __len__(self) -> int:
         return len(self._ids)

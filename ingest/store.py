@@ -25,12 +25,43 @@ import numpy as np
 from ingest.embeddings import Embedder
 from ingest.lexical import TOKENIZER_VERSION, LexicalIndex
 
-_WRITE_BATCH = 256
+_WRITE_BATCH = 1024  # chunks per Chroma upsert (the embedder batches further down)
 _READ_PAGE = 2000
 
 
 class IndexUnavailable(Exception):
-    """The Chroma store cannot be reached or opened."""
+    """The Chroma store cannot be reached or opened (or a Chroma server went away mid-request)."""
+
+
+def _is_transport_failure(exc: BaseException) -> bool:
+    """A failure to talk to the Chroma server (refused, reset, timed out), not a bad request."""
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError))
+
+
+class _GuardedCollection:
+    """A Chroma collection whose calls turn transport failures into `IndexUnavailable` and tell the
+    index to reconnect next time (a restarted server may have new collection ids)."""
+
+    def __init__(self, collection, where: str, on_failure: Callable[[], None]) -> None:
+        self._collection, self._where, self._on_failure = collection, where, on_failure
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._collection, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                if not _is_transport_failure(exc):
+                    raise
+                self._on_failure()
+                raise IndexUnavailable(f"the Chroma server at {self._where} is unreachable ({type(exc).__name__}: {exc})") from exc
+
+        return call
 
 
 @dataclass(frozen=True)
@@ -82,7 +113,7 @@ def chunk_id(doc_hash: str, start: int, end: int) -> str:
     return hashlib.sha1(f"{doc_hash}:{start}:{end}".encode()).hexdigest()[:24]
 
 
-def _client(data_dir: Path, chroma_url: str | None):
+def _client(data_dir: Path, chroma_url: str | None, timeout: float):
     import chromadb
     from chromadb.config import Settings
 
@@ -90,12 +121,18 @@ def _client(data_dir: Path, chroma_url: str | None):
     try:
         if chroma_url:
             url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-            return chromadb.HttpClient(
+            client = chromadb.HttpClient(
                 host=url.hostname or "127.0.0.1",
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
                 settings=settings,
             )
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if session is not None:  # chromadb's HTTP client never times out by itself; a hung server must not hang wenda
+                import httpx
+
+                session.timeout = httpx.Timeout(timeout)
+            return client
         (data_dir / "chroma").mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
     except Exception as exc:  # chromadb raises plain ValueError/ConnectionError/... here
@@ -106,10 +143,12 @@ def _client(data_dir: Path, chroma_url: str | None):
 class Index:
     """Chunks in Chroma plus the lexical index beside them. Opening it does no work; first use connects."""
 
-    def __init__(self, data_dir: Path, embedder: Embedder, chroma_url: str | None = None, name: str = "wenda") -> None:
+    def __init__(self, data_dir: Path, embedder: Embedder, chroma_url: str | None = None, name: str = "wenda",
+                 timeout: float = 30.0) -> None:
         self.data_dir = Path(data_dir)
         self.embedder = embedder
         self.chroma_url = chroma_url
+        self.timeout = timeout  # seconds per request to a Chroma server
         self.name = f"{name}_{embedder.key}"
         lexical_dir = self.data_dir / "lexical" / (self._server_slug() or "local") / self.name
         self.lexical = LexicalIndex(lexical_dir)
@@ -127,7 +166,7 @@ class Index:
     def _open(self):
         with self._lock:
             if self._collections is None:
-                client = _client(self.data_dir, self.chroma_url)
+                client = _client(self.data_dir, self.chroma_url, self.timeout)
                 try:
                     chunks = client.get_or_create_collection(
                         self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
@@ -135,8 +174,13 @@ class Index:
                     docs = client.get_or_create_collection(self.name + "_docs", embedding_function=None)
                 except Exception as exc:
                     raise IndexUnavailable(f"cannot open the Chroma collections: {exc}") from exc
-                self._collections = (client, chunks, docs)
+                where = self.chroma_url or str(self.data_dir / "chroma")
+                self._collections = (client, _GuardedCollection(chunks, where, self._disconnect), _GuardedCollection(docs, where, self._disconnect))
             return self._collections
+
+    def _disconnect(self) -> None:
+        with self._lock:
+            self._collections = None
 
     @property
     def _chunks(self):
@@ -167,6 +211,12 @@ class Index:
     # -- writing -----------------------------------------------------------------------------
     def add_document(self, record: DocumentRecord, chunks: list[Chunk], progress: Callable[[int], None] | None = None) -> None:
         """Embed and write a document version, then make it the current one, then drop the old one."""
+        self.add_documents([(record, chunks)], progress)
+
+    def add_documents(self, documents: list[tuple[DocumentRecord, list[Chunk]]], progress: Callable[[int], None] | None = None) -> None:
+        """`add_document` for many documents at once: chunks go to Chroma in large batches (one
+        call per `_WRITE_BATCH` chunks rather than per document), then all records are registered."""
+        chunks = [c for _, doc_chunks in documents for c in doc_chunks]
         for i in range(0, len(chunks), _WRITE_BATCH):
             batch = chunks[i : i + _WRITE_BATCH]
             vectors = self.embedder.embed([c.embed_text for c in batch], "passage", progress)
@@ -176,8 +226,12 @@ class Index:
                 documents=[c.embed_text for c in batch],
                 metadatas=[c.metadata() for c in batch],
             )
-        self._docs.upsert(ids=[_doc_id(record.source)], embeddings=[[1.0]], metadatas=[asdict(record)])
-        self._chunks.delete(where={"$and": [{"source": record.source}, {"doc_hash": {"$ne": record.doc_hash}}]})
+        if not documents:
+            return
+        records = [record for record, _ in documents]
+        self._docs.upsert(ids=[_doc_id(r.source) for r in records], embeddings=[[1.0]] * len(records), metadatas=[asdict(r) for r in records])
+        for record in records:
+            self._chunks.delete(where={"$and": [{"source": record.source}, {"doc_hash": {"$ne": record.doc_hash}}]})
         self._active = None
 
     def remove_document(self, source: str) -> None:
@@ -231,12 +285,14 @@ class Index:
     def is_active(self, chunk: Chunk) -> bool:
         return self.active_versions().get(chunk.source) == chunk.doc_hash
 
-    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
-        """Nearest chunks by cosine similarity, best first, current document versions only."""
+    def dense_search(self, vector: np.ndarray, k: int, source: str | None = None) -> list[tuple[Chunk, float]]:
+        """Nearest chunks by cosine similarity, best first, current document versions only (of one
+        `source` when given)."""
         n = self.count()
         if n == 0:
             return []
-        got = self._chunks.query(query_embeddings=[np.asarray(vector).tolist()], n_results=min(k, n), include=["metadatas", "distances"])
+        got = self._chunks.query(query_embeddings=[np.asarray(vector).tolist()], n_results=min(k, n), include=["metadatas", "distances"],
+                                 where={"source": source} if source else None)
         hits = [(Chunk.from_record(cid, meta), 1.0 - float(dist)) for cid, meta, dist in zip(got["ids"][0], got["metadatas"][0], got["distances"][0])]
         return [(chunk, score) for chunk, score in hits if self.is_active(chunk)]
 
@@ -252,11 +308,14 @@ class Index:
 
         return self.lexical.sync(self.fingerprint(), current_ids, texts)
 
-    def lexical_search(self, tokens: list[str], k: int) -> list[tuple[Chunk, float]]:
+    def lexical_search(self, tokens: list[str], k: int, source: str | None = None) -> list[tuple[Chunk, float]]:
+        """Best BM25 chunks, current versions only (of one `source` when given: searched deeper, then filtered)."""
         self.sync_lexical()
-        hits = self.lexical.search(tokens, k)
+        hits = self.lexical.search(tokens, k * 10 if source else k)
         chunks = self.get_chunks([cid for cid, _ in hits])
-        return [(chunks[cid], score) for cid, score in hits if cid in chunks and self.is_active(chunks[cid])]
+        found = [(chunks[cid], score) for cid, score in hits
+                 if cid in chunks and self.is_active(chunks[cid]) and (source is None or chunks[cid].source == source)]
+        return found[:k]
 
 
 def _doc_id(source: str) -> str:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from app.server import free_port, spawned as running_wenda
+from app.server import free_port, spawned as running_wenda, start_serving, stop_serving
 
-__all__ = ["free_port", "running_wenda"]
+__all__ = ["free_port", "running_wenda", "start_serving", "stop_serving"]

@@ -32,6 +32,10 @@ CASES = [
     # traditional-script document, asked in simplified characters
     ("十四五生物经济发展规划是哪个部门发布的?", None, ["发改委"], SOURCE_003),
     ("生物经济发展规划明确了几个方面的重点任务?", None, ["5方面重点任务"], SOURCE_003),
+    # the kind of answer asked for: a person, an e-mail address, a period
+    ("重庆生物制造行动计划的联系人叫什么?", None, ["李向宇"], SOURCE_004),
+    ("意见建议发送到哪个电子邮箱?", None, ["cqfgwgjsc@163.com"], SOURCE_004),
+    ("公开征求意见持续多久?", None, ["7日内"], SOURCE_004),
     # English question about Chinese documents
     ("What was the total output value of China's bio-industry in 2008?", None, ["11340"], SOURCE_000),
     # a follow-up that only makes sense with the conversation
@@ -57,12 +61,21 @@ def test_answers_contain_the_facts_and_cite_the_right_document(seeded_chain, que
 
 @pytest.mark.parametrize(
     "question",
-    ["上海市2025年生物医药产业产值是多少?", "2020年全国生物产业总产值是多少?", "辽宁省生物医药产业有多少从业人员?"],
+    ["上海市2025年生物医药产业产值是多少?", "2020年全国生物产业总产值是多少?", "辽宁省生物医药产业有多少从业人员?",
+     # a figure the documents give for something else: the third batch (only the first is described),
+     # Shenzhen's centre (the 总投资 quoted nearby is a fund in 本溪)
+     "中科院促进计划的第三批项目总投资是多少?", "深圳的国家生物制造产业创新中心总投资是多少亿元?"],
 )
 def test_unanswerable_questions_are_refused(seeded_chain, question):
     answer = seeded_chain.ask(question)
     assert answer.refused and not answer.citations
     assert "没有找到" in answer.answer
+
+
+def test_a_question_about_two_documents_is_answered_from_both(seeded_chain):
+    answer = seeded_chain.ask("2008年全国生物产业总产值和截至2013年底我国生物医药产业规模分别是多少?")
+    assert "11340亿元" in answer.answer and "18000亿元" in answer.answer
+    assert {c.source for c in answer.citations} == {SOURCE_000, SOURCE_002}
 
 
 def test_every_answer_sentence_is_a_verbatim_quote_of_the_passage_it_cites(seeded_chain):
@@ -111,3 +124,11 @@ def test_empty_questions_are_a_clear_error(seeded_chain, bad):
 
     with pytest.raises(BadRequest, match="empty"):
         seeded_chain.ask(bad)
+
+
+def test_compound_questions_are_split_per_subject():
+    from app.retrieval import compound_parts
+
+    assert compound_parts("深圳创新中心和重庆行动计划分别把哪些领域作为重点?") == ["深圳创新中心把哪些领域作为重点?", "重庆行动计划把哪些领域作为重点?"]
+    assert compound_parts("中科院和辽宁都提到了生物安全吗?") == ["中科院提到了生物安全吗?", "辽宁提到了生物安全吗?"]
+    assert compound_parts("生物制造和生物医药的区别是什么?") == []  # no "each"/"both": one question

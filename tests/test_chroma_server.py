@@ -92,3 +92,77 @@ def test_the_chain_answers_from_the_server(chroma_url, tmp_path):
     ingest_paths(index, [docs], progress=False)
     answer = WendaChain(settings, index).ask("重庆到2027年产业规模目标是多少?")
     assert "1000亿元" in answer.answer and answer.citations[0].source == "plan.txt"
+
+
+def start_chroma(path: Path, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    pytest.fail("chroma run did not start")
+
+
+def test_the_chroma_server_going_away_gives_503_and_wenda_recovers_when_it_returns(tmp_path):
+    """Kill the server mid-session (and freeze it): every route answers a clear 503 instead of a 500 or a
+    hang, nothing is lost, and the same wenda process answers again once `chroma run` is back."""
+    import signal
+
+    from fastapi.testclient import TestClient
+
+    from app.api import create_app
+    from app.chain import WendaChain
+    from app.config import Settings
+
+    if not CHROMA.exists():
+        pytest.skip("the `chroma` command (from chromadb) is not installed")
+    port, path = free_port(), tmp_path / "chroma"
+    url = f"http://127.0.0.1:{port}"
+    server = start_chroma(path, port)
+    try:
+        settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data", chroma_url=url)
+        index = Index(settings.data_path, HashEmbedder(), chroma_url=url, name="outage", timeout=2.0)
+        index.refresh_seconds = 0
+        write(tmp_path / "docs", "plan.txt", "重庆市推动生物制造产业发展。到2027年,实现产业规模突破1000亿元。")
+        ingest_paths(index, [tmp_path / "docs"], progress=False)
+        client = TestClient(create_app(settings, WendaChain(settings, index)))
+        question = {"question": "重庆到2027年产业规模目标是多少?"}
+        before = client.post("/api/ask", json=question)
+        assert before.status_code == 200 and "1000亿元" in before.json()["answer"]
+
+        server.kill()
+        server.wait(10)
+        for method, route, kwargs in [("post", "/api/ask", {"json": question}),
+                                      ("post", "/api/chat", {"json": {**question, "stream": True}}),
+                                      ("post", "/v1/chat/completions", {"json": {"messages": [{"role": "user", "content": question["question"]}]}}),
+                                      ("get", "/api/documents", {}),
+                                      ("post", "/api/documents", {"files": {"files": ("more.txt", "杭州市合成生物产业园引进企业88家。".encode())}}),
+                                      ("delete", "/api/documents/plan.txt", {})]:
+            got = getattr(client, method)(route, **kwargs)
+            assert got.status_code == 503, (route, got.status_code, got.text)
+            assert "unreachable" in got.json()["error"] or "cannot open" in got.json()["error"], got.json()
+        health = client.get("/healthz").json()
+        assert health["status"] == "ok" and health["index"] == "unavailable"
+
+        server = start_chroma(path, port)  # the same server comes back
+        after = client.post("/api/ask", json=question)
+        assert after.status_code == 200 and after.json()["answer"] == before.json()["answer"]
+        assert [d["source"] for d in client.get("/api/documents").json()["documents"]] == ["plan.txt"]  # nothing lost
+        assert client.get("/healthz").json()["index"] == "ok"
+
+        server.send_signal(signal.SIGSTOP)  # a hung server: wenda gives up after its timeout, it does not hang
+        try:
+            started = time.monotonic()
+            frozen = client.post("/api/ask", json=question)
+            assert frozen.status_code == 503 and time.monotonic() - started < 15
+        finally:
+            server.send_signal(signal.SIGCONT)
+        assert client.post("/api/ask", json=question).status_code == 200
+    finally:
+        server.kill()
+        server.wait(10)

@@ -119,3 +119,51 @@ def test_queries_during_an_ingest_never_see_half_a_document(tmp_path):
     # every chunk a query returned belongs to a version that was registered (fully written) at some point
     assert seen and seen <= registered, sorted(seen - registered)[:5]
     check_whole(Index(data, HashEmbedder()), docs)
+
+
+SWAP_DRIVER = textwrap.dedent(
+    """
+    import os, sys
+    from pathlib import Path
+    sys.path.insert(0, {root!r})
+    import numpy as np
+    from ingest.pipeline import ingest_paths
+    from ingest.store import Index
+    from tests.fakes import HashEmbedder
+
+    if {at!r} == "between renames":  # the live index moved aside, the new copy not yet in place
+        rename = Path.rename
+        def dying_rename(self, target):
+            result = rename(self, target)
+            if str(target).endswith(".old"):
+                os._exit(9)
+            return result
+        Path.rename = dying_rename
+    else:  # half-way through writing the new copy
+        def dying_savez(*args, **kwargs):
+            os._exit(9)
+        np.savez = dying_savez
+    ingest_paths(Index({data!r}, HashEmbedder()), [{docs!r}], progress=False)
+    """
+)
+
+
+@pytest.mark.parametrize("at", ["between renames", "while writing"])
+def test_a_crash_inside_the_lexical_index_swap_is_recovered(tmp_path, at):
+    docs, data = tmp_path / "docs", tmp_path / "data"
+    shutil.copytree(SEEDS_DIR, docs)
+    ingest_paths(Index(data, HashEmbedder()), [docs], progress=False)
+    edited = docs / "001_bae5a0fee72cab7a.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n补充：苏州工业园区新建合成生物中试平台三座。\n", encoding="utf-8")
+    script = SWAP_DRIVER.format(root=str(Path(__file__).resolve().parents[1]), data=str(data), docs=str(docs), at=at)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=300, check=False)
+    assert proc.returncode == 9, proc.stderr.decode()[-2000:]
+
+    index = Index(data, HashEmbedder())
+    assert index.lexical.load(), "the persisted lexical index was lost"
+    if at == "between renames":  # the complete new copy is taken: nothing to re-tokenise
+        assert index.lexical.fingerprint == index.fingerprint()
+    check_whole(index, docs)
+    assert not index.lexical.directory.with_name(index.lexical.directory.name + ".tmp").exists()
+    hit = index.lexical_search(query_tokens("苏州工业园区 合成生物 中试平台"), 1)
+    assert hit and "中试平台" in hit[0][0].text
