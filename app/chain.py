@@ -125,7 +125,7 @@ class WendaChain:
     def _retrieve(self, inputs: dict) -> list[Passage]:
         started = time.perf_counter()
         try:
-            if self.index.count() == 0:
+            if self.index.active_chunks() == 0:
                 raise IndexEmpty()
             passages = self.retriever.search(inputs["query"], inputs["top_k"])
         except IndexUnavailable as exc:  # not reachable at open, or the Chroma server went away mid-request

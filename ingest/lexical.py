@@ -147,6 +147,7 @@ class LexicalIndex:
                 words = json.loads((self.directory / "vocab.json").read_text(encoding="utf-8"))
                 with np.load(self.directory / "tokens.npz") as arrays:
                     flat, offsets = arrays["ids"], arrays["offsets"]
+                    df = arrays["df"] if "df" in arrays.files else None  # absent in indexes saved before it was kept
                 ids = state["ids"]
                 if len(offsets) != len(ids) + 1:
                     return False
@@ -157,7 +158,7 @@ class LexicalIndex:
         with self._lock:
             self.fingerprint, self._ids, self._tokens, self._bm25 = state["fingerprint"], ids, tokens, bm25
             self._words, self._vocab = words, {w: i for i, w in enumerate(words)}
-            self._df = None
+            self._df = df
         return True
 
     def _save(self) -> None:
@@ -172,7 +173,8 @@ class LexicalIndex:
             offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
             np.cumsum([len(a) for a in arrays], out=offsets[1:])
             flat = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
-            np.savez(tmp / "tokens.npz", ids=flat, offsets=offsets)
+            self._df = self._document_frequencies()
+            np.savez(tmp / "tokens.npz", ids=flat, offsets=offsets, df=self._df)
             (tmp / "vocab.json").write_text(json.dumps(self._words, ensure_ascii=False), encoding="utf-8")
             if self._bm25 is not None:
                 self._bm25.save(str(tmp / "bm25"), show_progress=False)
@@ -235,15 +237,22 @@ class LexicalIndex:
         docs, scores = bm25.retrieve([known], k=k, show_progress=False, n_threads=1)
         return [(ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
+    def _document_frequencies(self) -> np.ndarray:
+        """Per vocabulary id, in how many chunks it occurs (computed when saving, loaded with the index)."""
+        if self._df is not None and len(self._df) == len(self._words):
+            return self._df
+        df = np.zeros(len(self._words), dtype=np.int64)
+        for ids in self._tokens.values():
+            df[np.unique(ids)] += 1
+        return df
+
     def document_frequency(self, tokens: list[str]) -> dict[str, int]:
         """In how many indexed chunks each token occurs."""
         with self._lock:
             if self.fingerprint is None:
                 self.load()
             if self._df is None:
-                unique = [np.unique(a) for a in self._tokens.values()]
-                flat = np.concatenate(unique) if unique else np.zeros(0, dtype=np.int32)
-                self._df = np.bincount(flat, minlength=len(self._words))
+                self._df = self._document_frequencies()
             df, vocab = self._df, self._vocab
             return {t: int(df[vocab[t]]) if t in vocab and vocab[t] < len(df) else 0 for t in tokens}
 

@@ -155,6 +155,7 @@ class Index:
         self._collections = None
         self._lock = threading.RLock()
         self._active: dict[str, str] | None = None  # source -> doc_hash of the registered version
+        self._active_chunks = 0  # chunks of the registered versions
         self._active_checked = 0.0
         self.refresh_seconds = 2.0  # how often readers look for other processes' writes
 
@@ -200,9 +201,17 @@ class Index:
         max_age = self.refresh_seconds if max_age is None else max_age
         now = time.monotonic()
         if self._active is None or now - self._active_checked > max_age:
-            self._active = {s: r.doc_hash for s, r in self.documents().items()}
+            records = self.documents()
+            self._active = {s: r.doc_hash for s, r in records.items()}
+            self._active_chunks = sum(r.chunks for r in records.values())
             self._active_checked = now
         return self._active
+
+    def active_chunks(self) -> int:
+        """How many chunks the registered versions have; from the registry (cheap), unlike `count()`,
+        which asks Chroma to count every stored chunk (~14 ms at 100k)."""
+        self.active_versions()
+        return self._active_chunks
 
     def fingerprint(self) -> str:
         versions = sorted(f"{s}\0{h}" for s, h in self.active_versions().items())
@@ -288,7 +297,7 @@ class Index:
     def dense_search(self, vector: np.ndarray, k: int, source: str | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity, best first, current document versions only (of one
         `source` when given)."""
-        n = self.count()
+        n = self.active_chunks()
         if n == 0:
             return []
         got = self._chunks.query(query_embeddings=[np.asarray(vector).tolist()], n_results=min(k, n), include=["metadatas", "distances"],
