@@ -23,9 +23,14 @@ from app.glossary import gloss
 from app.llm import LLMFailure, OpenAIChat, answer_messages
 from app.models import Answer, Citation, Passage
 from app.prompts import render
-from app.retrieval import HybridRetriever, RetrievalSettings, compound_parts, history_aware_query
-from ingest.lexical import pos_tags, query_tokens, tokenize
+from app.retrieval import (
+    HybridRetriever,
+    RetrievalSettings,
+    history_aware_query,
+    split_compound,
+)
 from ingest.clean import search_text
+from ingest.lexical import pos_tags, query_tokens, tokenize
 from ingest.split import sentence_spans
 from ingest.store import Index, IndexUnavailable
 from ingest.tokens import encoding_for_model
@@ -164,12 +169,14 @@ class WendaChain:
         wording = gloss(question) if is_english(question) else question  # English: score by its Chinese terms
         if not _CJK.search(wording):  # no Chinese and no known term: nothing to match the documents with
             return self._refusal(question, passages, "extractive")
-        if not is_english(question) and self._unseen_terms(question)[0]:
+        entities, nouns = ([], []) if is_english(question) else self._unseen_terms(question)
+        if entities:
             return self._refusal(question, passages, "extractive")  # a place, person or organisation the documents never mention
-        parts = [] if is_english(question) else compound_parts(question)
+        compound = None if is_english(question) else split_compound(question)
         chosen: list[Quote] = []
-        for part in parts or [question]:  # a two-subject question is answered subject by subject
-            found = self._quotes_for(part, wording if part == question else part, context, passages)
+        for part in compound.parts if compound else [question]:  # a two-subject question is answered subject by subject
+            unseen = [n for n in nouns if n in search_text(part)]
+            found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen))
             chosen += [q for q in found or [] if all((q.n, q.start) != (c.n, c.start) for c in chosen)]
         if not chosen:
             return self._refusal(question, passages, "extractive")
@@ -178,16 +185,16 @@ class WendaChain:
         citations = self._citations(passages, checked.cited, chosen)
         return Answer(checked.text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped)
 
-    def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage]) -> list[Quote] | None:
-        """The quotes answering one question, or None when the evidence is too weak (refuse)."""
+    def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage], unseen_nouns: int) -> list[Quote] | None:
+        """The quotes answering one question, or None when the evidence is too weak (refuse).
+        `unseen_nouns`: how many of its nouns the collection never uses (each lowers the evidence)."""
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
         quotes = self.extractive.quotes(wording, passages, idf, context)
         if is_english(question) and quotes:
             quotes, threshold = self._semantic_rescore(question, quotes), SEMANTIC_REFUSAL_THRESHOLD
         else:
             threshold = self.refusal_threshold
-        penalty = UNSEEN_NOUN_PENALTY * len(self._unseen_terms(question)[1]) if quotes and not is_english(question) else 0.0
-        if not quotes or quotes[0].score - penalty < threshold:
+        if not quotes or quotes[0].score - UNSEEN_NOUN_PENALTY * unseen_nouns < threshold:
             return None
         chosen = self.extractive.select(question, quotes, margin=0.02 if is_english(question) else 0.28)
         chosen, missing = self._add_number_quotes(question, chosen, quotes)
@@ -233,15 +240,23 @@ class WendaChain:
         quantity = re.compile(r"\d") if _YEARS_ASKED.search(question) else _QUANTITY
         names = [w for w, tag in pos_tags(search_text(question)) if tag in _ENTITY_TAGS and len(w) >= 2]
 
+        mentioned: dict[tuple[str, str], bool] = {}  # (source, name) → the document uses the name
+
         def about(q: Quote) -> bool:
             p = passages[q.n - 1]
-            return all(name in p.search_text or name in p.heading or self._mentions(p.source, name) for name in names)
+            for name in names:
+                if name not in p.search_text and name not in p.heading:
+                    if (p.source, name) not in mentioned:
+                        mentioned[p.source, name] = self._mentions(p.source, name)
+                    if not mentioned[p.source, name]:
+                        return False
+            return True
 
         if any(quantity.search(q.text) and about(q) for q in chosen):
             return chosen
         floor, source = 0.7 * candidates[0].score, passages[candidates[0].n - 1].source
-        extra = next((q for q in candidates if q.score >= floor and quantity.search(q.text) and about(q)
-                      and passages[q.n - 1].source == source), None)
+        extra = next((q for q in candidates if q.score >= floor and passages[q.n - 1].source == source
+                      and quantity.search(q.text) and about(q)), None)
         return None if extra is None else sorted([*chosen, extra], key=lambda q: (q.n, q.start))
 
     def _mentions(self, source: str, name: str) -> bool:

@@ -30,6 +30,12 @@ _ANSWER_TYPES = [
     (re.compile(r"网址|网站|website", re.IGNORECASE), re.compile(r"https?://|www\.")),
 ]
 _ANSWER_TYPE_BONUS = 0.2
+
+
+def wanted_shapes(question: str) -> list[re.Pattern]:
+    """What the answer to `question` must look like (an e-mail address, a name, a period), if anything."""
+    return [shape for asks, shape in _ANSWER_TYPES if asks.search(question)]
+
 _CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
 _MAX_QUOTE_CHARS = 160
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -67,7 +73,7 @@ class ExtractiveAnswerer:
         weight = {t: idf.get(t, 1.0) ** p for t in q_tokens} | {t: 0.4 * idf.get(t, 1.0) ** p for t in c_tokens}
         total = sum(weight.values()) or 1.0
         numeric = bool(_NUMERIC_INTENT.search(question))
-        wanted = [shape for asks, shape in _ANSWER_TYPES if asks.search(question)]
+        wanted = wanted_shapes(question)
         candidates: list[Quote] = []
         order = 0
         for n, passage in enumerate(passages, start=1):
@@ -115,8 +121,8 @@ class ExtractiveAnswerer:
             chosen.append(quote)
         if _LIST_INTENT.search(question):
             chosen = self._with_list_items(chosen, candidates, limit)
-        for asks, shape in _ANSWER_TYPES:  # asked for an e-mail, a name, a period: a quote must hold one
-            if asks.search(question) and not any(shape.search(q.text) for q in chosen):
+        for shape in wanted_shapes(question):  # asked for an e-mail, a name, a period: a quote must hold one
+            if not any(shape.search(q.text) for q in chosen):
                 extra = next((q for q in candidates if q.score >= 0.5 * best and shape.search(q.text)), None)
                 if extra is not None:
                     chosen.append(extra)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.glossary import gloss
 from app.models import Passage
@@ -44,24 +45,27 @@ def history_aware_query(question: str, history: list[dict] | None) -> str:
 _COMPOUND = re.compile(r"^(?P<a>[^,，。?？]{2,}?)(?:和|与|以及|及)(?P<b>[^,，。?？]{2,}?)[,，]?\s*(?P<cue>分别|各自|各|都)(?P<rest>.+)$")
 
 
-def compound_parts(question: str, with_predicate: bool = False):
-    """A question about two subjects at once ("A和B分别…", "A与B各是多少") as one question per subject,
-    so each subject gets its own retrieval and its own quotes; [] for any other question. With
-    `with_predicate`, ([parts], the shared predicate) or ().
+class CompoundQuestion(NamedTuple):
+    parts: list[str]  # one question per subject
+    predicate: str  # what is asked of both
 
-    >>> compound_parts("中科院联盟企业数量和大连双D港规模以上企业数量各是多少?")
+
+def split_compound(question: str) -> CompoundQuestion | None:
+    """A question about two subjects at once ("A和B分别…", "A与B各是多少") as one question per subject,
+    so each subject gets its own retrieval and its own quotes; None for any other question.
+
+    >>> split_compound("中科院联盟企业数量和大连双D港规模以上企业数量各是多少?").parts
     ['中科院联盟企业数量是多少?', '大连双D港规模以上企业数量是多少?']
-    >>> compound_parts("深圳的创新中心和重庆的行动计划,分别计划建设哪些平台?")
-    ['深圳的创新中心计划建设哪些平台?', '重庆的行动计划计划建设哪些平台?']
-    >>> compound_parts("辽宁生物医药产业的规模多大?")
-    []
+    >>> split_compound("深圳的创新中心和重庆的行动计划,分别计划建设哪些平台?")
+    CompoundQuestion(parts=['深圳的创新中心计划建设哪些平台?', '重庆的行动计划计划建设哪些平台?'], predicate='计划建设哪些平台?')
+    >>> split_compound("辽宁生物医药产业的规模多大?") is None
+    True
     """
     m = _COMPOUND.match(question.strip())
     rest = m["rest"].lstrip(",，") if m else ""
     if len(rest.strip("?？ ")) < 2:
-        return () if with_predicate else []
-    parts = [m["a"].strip() + rest, m["b"].strip() + rest]
-    return (parts, rest) if with_predicate else parts
+        return None
+    return CompoundQuestion([m["a"].strip() + rest, m["b"].strip() + rest], rest)
 
 
 def lexical_tokens(query: str) -> list[str]:
@@ -101,24 +105,28 @@ class HybridRetriever:
         """Passages for `query`. A two-subject question ("A和B分别…") is searched per subject: each
         subject finds its document, the shared predicate ("…建设哪些平台") is searched within that
         document, and the two subjects' rankings are interleaved so neither crowds out the other."""
-        split = compound_parts(query, with_predicate=True)
-        if not split:
+        compound = split_compound(query)
+        if compound is None:
             return self._merge_and_budget(self._ranked(query), top_k or self.settings.top_k)
-        parts, predicate = split
+        predicate = self._query_vector(compound.predicate)
         rankings = []
-        for part in parts:
-            ranked = self._ranked(part)
+        for part in compound.parts:
+            vector = self._query_vector(part)
+            ranked = self._ranked(part, vector=vector)
             if ranked:  # the subject's document, searched on its own for the predicate and for the whole part
                 home = ranked[0][0].source
-                rankings.append(_interleave(self._ranked(predicate, source=home), self._ranked(part, source=home)))
+                rankings.append(_interleave(self._ranked(compound.predicate, home, predicate), self._ranked(part, home, vector)))
         return self._merge_and_budget(_interleave(*rankings), top_k or self.settings.top_k)
 
-    def _ranked(self, query: str, source: str | None = None) -> list[list]:
+    def _query_vector(self, query: str):
+        return self.index.embedder.embed_query(normalize_query(query))
+
+    def _ranked(self, query: str, source: str | None = None, vector=None) -> list[list]:
         """Dense and lexical candidates (of one `source` when given) fused by reciprocal rank, then
-        re-ranked: [chunk, score, dense, bm25]."""
+        re-ranked: [chunk, score, dense, bm25]. `vector`: the query's embedding, when already made."""
         s = self.settings
-        normalized = normalize_query(query)
-        dense = self.index.dense_search(self.index.embedder.embed_query(normalized), s.candidates, source)
+        vector = self._query_vector(query) if vector is None else vector
+        dense = self.index.dense_search(vector, s.candidates, source)
         lexical = self.index.lexical_search(lexical_tokens(query), s.candidates, source)
         fused: dict[str, list] = {}  # id -> [chunk, rrf, dense_sim, bm25]
         for rank, (chunk, sim) in enumerate(dense):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from app.server import free_port, spawned as running_wenda, start_serving, stop_serving
+from app.server import free_port, start_serving, stop_serving
+from app.server import spawned as running_wenda
 
 __all__ = ["free_port", "running_wenda", "start_serving", "stop_serving"]

@@ -127,8 +127,8 @@ def test_empty_questions_are_a_clear_error(seeded_chain, bad):
 
 
 def test_compound_questions_are_split_per_subject():
-    from app.retrieval import compound_parts
+    from app.retrieval import split_compound
 
-    assert compound_parts("深圳创新中心和重庆行动计划分别把哪些领域作为重点?") == ["深圳创新中心把哪些领域作为重点?", "重庆行动计划把哪些领域作为重点?"]
-    assert compound_parts("中科院和辽宁都提到了生物安全吗?") == ["中科院提到了生物安全吗?", "辽宁提到了生物安全吗?"]
-    assert compound_parts("生物制造和生物医药的区别是什么?") == []  # no "each"/"both": one question
+    assert split_compound("深圳创新中心和重庆行动计划分别把哪些领域作为重点?").parts == ["深圳创新中心把哪些领域作为重点?", "重庆行动计划把哪些领域作为重点?"]
+    assert split_compound("中科院和辽宁都提到了生物安全吗?").parts == ["中科院提到了生物安全吗?", "辽宁提到了生物安全吗?"]
+    assert split_compound("生物制造和生物医药的区别是什么?") is None  # no "each"/"both": one question

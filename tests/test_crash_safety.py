@@ -21,6 +21,7 @@ from ingest.lexical import query_tokens
 from ingest.pipeline import ingest_paths
 from ingest.store import Index
 from tests.fakes import HashEmbedder
+from tests.index_checks import check_whole as check_index_whole
 
 DRIVER = textwrap.dedent(
     """
@@ -43,20 +44,7 @@ DRIVER = textwrap.dedent(
 
 
 def check_whole(index: Index, folder: Path) -> None:
-    records = index.documents()
-    files = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()}
-    assert set(records) == set(files)
-    chunks = list(index.iter_chunks())
-    ids = [c.id for c in chunks]
-    assert len(ids) == len(set(ids)), "duplicate chunks"
-    per_source: dict[str, int] = {}
-    for c in chunks:
-        assert records[c.source].doc_hash == c.doc_hash, f"orphan chunk of an old version of {c.source}"
-        assert files[c.source][c.start : c.end] == c.text
-        per_source[c.source] = per_source.get(c.source, 0) + 1
-    assert per_source == {s: r.chunks for s, r in records.items()}
-    index.sync_lexical()
-    assert sorted(index.lexical._ids) == sorted(ids), "the lexical index disagrees with Chroma"
+    check_index_whole(index, {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()})
 
 
 @pytest.mark.parametrize("kill_after", [0.6, 1.5, 3.0])

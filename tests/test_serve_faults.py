@@ -14,6 +14,7 @@ import httpx
 from app.config import SEEDS_DIR
 from ingest.embeddings import LocalE5Embedder
 from ingest.store import Index
+from tests.index_checks import check_whole
 from tests.servers import start_serving, stop_serving
 
 SEED_QUESTION = ("2008年全国生物产业总产值是多少?", "11340亿元")
@@ -23,21 +24,6 @@ def big_document() -> bytes:
     """About seventy chunks: long enough that embedding it takes e5 several seconds."""
     text = (SEEDS_DIR / "002_95c493e45345613e.txt").read_text(encoding="utf-8")
     return ("附录：宁波市新建合成生物创新药物中试基地两座。\n" + text).encode("utf-8")
-
-
-def assert_index_whole(data) -> None:
-    index = Index(data, LocalE5Embedder())
-    records = index.documents()
-    chunks = list(index.iter_chunks())
-    ids = [c.id for c in chunks]
-    assert len(ids) == len(set(ids)), "duplicate chunks"
-    per_source: dict[str, int] = {}
-    for c in chunks:
-        assert c.source in records and records[c.source].doc_hash == c.doc_hash, f"orphan chunk of {c.source}"
-        per_source[c.source] = per_source.get(c.source, 0) + 1
-    assert per_source == {s: r.chunks for s, r in records.items()}
-    index.sync_lexical()
-    assert sorted(index.lexical._ids) == sorted(ids)
 
 
 def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_retry(seeded_dir, tmp_path):
@@ -98,4 +84,5 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
         assert "两座" in final["answer"] and final["citations"][0]["source"] == "ningbo.txt"
     finally:
         stop_serving(proc)
-    assert_index_whole(data)
+    texts = {p.name: p.read_text(encoding="utf-8") for p in SEEDS_DIR.iterdir()} | {"ningbo.txt": big_document().decode("utf-8")}
+    check_whole(Index(data, LocalE5Embedder()), texts)
