@@ -18,7 +18,8 @@ from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 from app.citations import CitationChecker, lexical_support
 from app.config import Settings
 from app.errors import BadRequest, IndexEmpty, ServiceUnavailable, TooLarge
-from app.extractive import ExtractiveAnswerer, Quote
+from app.extractive import COUNT_INTENT as _COUNT_INTENT
+from app.extractive import ExtractiveAnswerer, Quote, asked_quantity
 from app.glossary import gloss
 from app.llm import LLMFailure, OpenAIChat, answer_messages
 from app.models import Answer, Citation, Passage
@@ -40,17 +41,12 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 REFUSAL_THRESHOLD = 0.34
 SEMANTIC_REFUSAL_THRESHOLD = 0.80
 UNSEEN_NOUN_PENALTY = 0.25
-# a number with its unit: "2020年" is not answered by "(2006-2020)", nor "100亿元" by "100家"
-_COUNT_INTENT = re.compile(r"多少|(?<!哪)几[家个项名次倍场年种所条方十百千万亿]|how (many|much)", re.I)
-# a quantity, not a date: "170家", "5方面", "六大"; but not "2023年7月14日" (unless years are asked for)
-_QUANTITY = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日])|(?:[二三四五六七八九十两]|一[十百千万])[一二三四五六七八九十两百千万]*(?:大|个|項|项|家|名|方面|倍|場|场)")
-_YEARS_ASKED = re.compile(r"(多少|几)年")
 _NUMBER_WITH_UNIT = re.compile(r"\d+(?:\.\d+)?(?:[年月日亿万千百元家个项名%倍层场]|$)?")
 # an ordinal ("第二批", "第3期") names one of several things: a quote about another one does not answer
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[批期届次轮阶段]")
 _NOUN_TAGS = {"n", "ns", "nr", "nt", "nz", "nrt", "l", "vn", "j"}
 _ENTITY_TAGS = {"ns", "nr", "nt", "nz", "nrt"}
-_LLM_REFUSAL = re.compile(r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.I)
+_LLM_REFUSAL = re.compile(r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.IGNORECASE)
 
 
 def is_english(text: str) -> bool:
@@ -237,7 +233,7 @@ class WendaChain:
         keep the chosen quotes if one has it, else add the best-scoring candidate from the same document
         that has one, else None. A quantity in a passage that never names the question's place or
         organisation (深圳, 中科院) anywhere in its document is about something else."""
-        quantity = re.compile(r"\d") if _YEARS_ASKED.search(question) else _QUANTITY
+        quantity = asked_quantity(question)
         names = [w for w, tag in pos_tags(search_text(question)) if tag in _ENTITY_TAGS and len(w) >= 2]
 
         mentioned: dict[tuple[str, str], bool] = {}  # (source, name) → the document uses the name
@@ -252,11 +248,11 @@ class WendaChain:
                         return False
             return True
 
-        if any(quantity.search(q.text) and about(q) for q in chosen):
+        if any(quantity.search(search_text(q.text)) and about(q) for q in chosen):
             return chosen
         floor, source = 0.7 * candidates[0].score, passages[candidates[0].n - 1].source
         extra = next((q for q in candidates if q.score >= floor and passages[q.n - 1].source == source
-                      and quantity.search(q.text) and about(q)), None)
+                      and quantity.search(search_text(q.text)) and about(q)), None)
         return None if extra is None else sorted([*chosen, extra], key=lambda q: (q.n, q.start))
 
     def _mentions(self, source: str, name: str) -> bool:

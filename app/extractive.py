@@ -30,11 +30,49 @@ _ANSWER_TYPES = [
     (re.compile(r"网址|网站|website", re.IGNORECASE), re.compile(r"https?://|www\.")),
 ]
 _ANSWER_TYPE_BONUS = 0.2
+# a question asking "how many / how much", and what answers it: a quantity, not a date ("170家", "5方面",
+# "六大"; not "2023年7月14日"). "2020年" is not answered by "(2006-2020)", nor "100亿元" by "100家".
+COUNT_INTENT = re.compile(r"多少|(?<!哪)几[家个项名次倍场年种所条方十百千万亿]|how (many|much)", re.IGNORECASE)
+QUANTITY = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日])|(?:[二三四五六七八九十两]|一[十百千万])[一二三四五六七八九十两百千万]*(?:大|个|項|项|家|名|方面|倍|場|场)")
+
+
+_YEARS_ASKED = re.compile(r"(多少|几)年")
+# "多少名研究人员": counted in 名, and what is counted starts 研究
+_COUNTED_IN = re.compile(r"(?:多少|几)个?([家名项所条次倍种场位])([\u4e00-\u9fff]{2})?")
+
+
+def asked_quantity(question: str) -> re.Pattern:
+    """What answers a "how many" question: any digit when years are asked for; when it names a unit,
+    a number with that unit or followed by what is counted ("多少家企业" → "约170家", "350+企业", not
+    "六大平台"); else any quantity.
+
+    >>> [bool(asked_quantity("有多少家企业?").search(t)) for t in ("约170家", "350+企业参加", "建设六大技术平台")]
+    [True, True, False]
+    """
+    if _YEARS_ASKED.search(question):
+        return re.compile(r"\d")
+    counted = _COUNTED_IN.search(question)
+    if counted:
+        unit, noun = counted[1], counted[2]
+        what = f"个?{unit}" + (f"|{noun}" if noun else "")
+        return re.compile(rf"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两百千万]+)\s*[余多+]?\s*(?:{what})")
+    return QUANTITY
 
 
 def wanted_shapes(question: str) -> list[re.Pattern]:
     """What the answer to `question` must look like (an e-mail address, a name, a period), if anything."""
     return [shape for asks, shape in _ANSWER_TYPES if asks.search(question)]
+
+
+def answer_shapes(question: str) -> list[re.Pattern]:
+    """`wanted_shapes`, plus a quantity when the question asks how many or how much (for retrieval:
+    a passage that could hold the answer at all).
+
+    >>> answer_shapes("About how many companies are members?") == [QUANTITY]
+    True
+    """
+    return wanted_shapes(question) + ([asked_quantity(question)] if COUNT_INTENT.search(question) else [])
+
 
 _CLAUSE = re.compile(r"[^,，;；]+[,，;；]?")
 _MAX_QUOTE_CHARS = 160

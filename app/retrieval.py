@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from app.extractive import answer_shapes
 from app.glossary import gloss
 from app.models import Passage
 from ingest.clean import normalize_query
@@ -90,6 +91,8 @@ class RetrievalSettings:
     lexical_weight: float = 1.0
     rerank_depth: int = 20
     coverage_weight: float = 2.0
+    phrase_weight: float = 3.0
+    shape_weight: float = 0.5  # a chunk holding what the question asks for (a quantity, an e-mail address…)
     source_penalty: float = 0.1
     encoding: str = "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
 
@@ -152,11 +155,15 @@ class HybridRetriever:
         idf = self.index.lexical.idf(list(tokens))
         total = sum(idf.values()) or 1.0
         best = head[0][1] or 1.0
+        wording = _PHRASE_STOP.sub(" ", normalize_query(query))
+        shapes = answer_shapes(query)
         scored = []
         for entry in head:
             chunk_tokens = set(self.index.lexical.tokens_of(entry[0].id))
             coverage = sum(w for t, w in idf.items() if t in chunk_tokens) / total
-            scored.append((entry[1] / best + s.coverage_weight * coverage, entry))
+            phrase = phrase_coverage(wording, entry[0].search_text) if s.phrase_weight else 0.0
+            shaped = any(shape.search(entry[0].text) for shape in shapes)
+            scored.append((entry[1] / best + s.coverage_weight * coverage + s.phrase_weight * phrase + s.shape_weight * shaped, entry))
         out, per_source = [], {}
         while scored:
             i = max(range(len(scored)), key=lambda k: scored[k][0] - s.source_penalty * per_source.get(scored[k][1][0].source, 0))
@@ -192,6 +199,33 @@ class HybridRetriever:
         return kept
 
 
+_PHRASE_STOP = re.compile(r"有哪些|是什么|是多少|多少|哪些|哪个|哪一|什么|怎么|如何|为什么|是否|有没有|[的了吗呢吧?？,，。!！、\s]")
+
+
+def phrase_coverage(question: str, text: str, shortest: int = 4) -> float:
+    """How much of the question `text` holds as verbatim phrases of ≥ `shortest` characters, longer
+    phrases counting more (sum of squared phrase lengths over the squared question length):
+    "生物制造重点领域" found whole says more than 生物制造 and 行动计划 found apart.
+
+    >>> phrase_coverage("重庆行动计划生物制造重点领域", "围绕生物化工等生物制造重点领域")
+    0.327
+    >>> phrase_coverage("重庆行动计划生物制造重点领域", "重庆市推动生物制造产业发展行动计划")
+    0.163
+    """
+    found = 0
+    i = 0
+    while i <= len(question) - shortest:
+        j = i + shortest
+        if question[i:j] not in text:
+            i += 1
+            continue
+        while j < len(question) and question[i : j + 1] in text:
+            j += 1
+        found += (j - i) ** 2
+        i = j
+    return round(found / len(question) ** 2, 3) if question else 0.0
+
+
 def _interleave(*rankings: list[list]) -> list[list]:
     """Round-robin over rankings of [chunk, …] entries, each chunk once."""
     out, seen = [], set()
@@ -204,7 +238,7 @@ def _interleave(*rankings: list[list]) -> list[list]:
 
 
 def _overlaps(passage: Passage, chunk: Chunk) -> bool:
-    return passage.source == chunk.source and chunk.start < passage.end and chunk.end > passage.start
+    return passage.source == chunk.source and chunk.start <= passage.end and chunk.end >= passage.start
 
 
 def _merge_into(passage: Passage, chunk: Chunk) -> None:
