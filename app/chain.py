@@ -19,7 +19,7 @@ from app.citations import CitationChecker, lexical_support
 from app.config import Settings
 from app.errors import BadRequest, IndexEmpty, ServiceUnavailable, TooLarge
 from app.extractive import COUNT_INTENT as _COUNT_INTENT
-from app.extractive import ExtractiveAnswerer, Quote, asked_quantity
+from app.extractive import ExtractiveAnswerer, Quote, asked_quantity, counted_phrase
 from app.glossary import gloss
 from app.llm import LLMFailure, OpenAIChat, answer_messages
 from app.models import Answer, Citation, Passage
@@ -41,6 +41,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 REFUSAL_THRESHOLD = 0.34
 SEMANTIC_REFUSAL_THRESHOLD = 0.80
 UNSEEN_NOUN_PENALTY = 0.25
+COUNTED_FLOOR = 0.5  # a quote naming the counted thing with a number joins at half the best score
+_LIST_EXTENSIONS = 2  # how many times a passage is widened to finish a list it quotes
 _NUMBER_WITH_UNIT = re.compile(r"\d+(?:\.\d+)?(?:[年月日亿万千百元家个项名%倍层场]|$)?")
 # an ordinal ("第二批", "第3期") names one of several things: a quote about another one does not answer
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[批期届次轮阶段]")
@@ -170,9 +172,19 @@ class WendaChain:
             return self._refusal(question, passages, "extractive")  # a place, person or organisation the documents never mention
         compound = None if is_english(question) else split_compound(question)
         chosen: list[Quote] = []
+        continues: dict[int, int] = {}  # passage n → the passage appended with the text that follows it
         for part in compound.parts if compound else [question]:  # a two-subject question is answered subject by subject
             unseen = [n for n in nouns if n in search_text(part)]
-            found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen))
+            found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen), continues)
+            for _ in range(_LIST_EXTENSIONS):  # a list that runs past its passage's end: read on, quote again
+                n = self.extractive.unfinished_list(part, found or [], passages, continues)
+                following = None if n is None else self.retriever.read_on(passages[n - 1])
+                if following is None:
+                    break
+                if following is not passages[n - 1]:  # not touching: the rest comes as one more passage
+                    passages.append(following)
+                    continues[n] = len(passages)
+                found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen), continues)
             chosen += [q for q in found or [] if all((q.n, q.start) != (c.n, c.start) for c in chosen)]
         if not chosen:
             return self._refusal(question, passages, "extractive")
@@ -181,9 +193,11 @@ class WendaChain:
         citations = self._citations(passages, checked.cited, chosen)
         return Answer(checked.text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped)
 
-    def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage], unseen_nouns: int) -> list[Quote] | None:
+    def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage], unseen_nouns: int,
+                    continues: dict[int, int] | None = None) -> list[Quote] | None:
         """The quotes answering one question, or None when the evidence is too weak (refuse).
-        `unseen_nouns`: how many of its nouns the collection never uses (each lowers the evidence)."""
+        `unseen_nouns`: how many of its nouns the collection never uses (each lowers the evidence);
+        `continues`: passage n → the passage holding the text that follows it."""
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
         quotes = self.extractive.quotes(wording, passages, idf, context)
         if is_english(question) and quotes:
@@ -192,7 +206,7 @@ class WendaChain:
             threshold = self.refusal_threshold
         if not quotes or quotes[0].score - UNSEEN_NOUN_PENALTY * unseen_nouns < threshold:
             return None
-        chosen = self.extractive.select(question, quotes, margin=0.02 if is_english(question) else 0.28)
+        chosen = self.extractive.select(question, quotes, margin=0.02 if is_english(question) else 0.28, continues=continues)
         chosen, missing = self._add_number_quotes(question, chosen, quotes)
         if missing and not is_english(question):
             return None
@@ -251,8 +265,15 @@ class WendaChain:
         if any(quantity.search(search_text(q.text)) and about(q) for q in chosen):
             return chosen
         floor, source = 0.7 * candidates[0].score, passages[candidates[0].n - 1].source
-        extra = next((q for q in candidates if q.score >= floor and passages[q.n - 1].source == source
-                      and quantity.search(search_text(q.text)) and about(q)), None)
+        counted = counted_phrase(question)  # "5方面" for "几个方面": convincing at a lower score
+
+        def answers(q: Quote) -> bool:
+            text = search_text(q.text)
+            if counted is not None and q.score >= COUNTED_FLOOR * candidates[0].score and counted.search(text):
+                return True
+            return q.score >= floor and quantity.search(text) is not None
+
+        extra = next((q for q in candidates if passages[q.n - 1].source == source and answers(q) and about(q)), None)
         return None if extra is None else sorted([*chosen, extra], key=lambda q: (q.n, q.start))
 
     def _mentions(self, source: str, name: str) -> bool:

@@ -19,6 +19,9 @@ from ingest.split import heading_level, sentence_spans
 
 _NUMERIC_INTENT = re.compile(r"多少|几|多大|比例|规模|数量|金额|产值|增速|增长|百分|何时|哪一年|什么时候|哪年|how (many|much)|when|what year|percent|rate")
 _LIST_INTENT = re.compile(r"哪些|哪几|有什么|包括|列举|几个方面|几大|分别|what are|which|list")
+# a list item's opening: "1." "2、" "(三)" "四是" — in a list question, the items' first sentences name them
+_ENUMERATED = re.compile(r"\s*(?:\d{1,2}\s*[.、．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、是])")
+_ITEM_BONUS = 0.1
 # what kind of answer a question wants, and what a sentence holding one looks like: a sentence that
 # has the asked-for kind of thing (an e-mail address for "哪个邮箱", a name after 联系人 for "是谁",
 # a span of days for "多久") scores `_ANSWER_TYPE_BONUS` more
@@ -57,6 +60,22 @@ def asked_quantity(question: str) -> re.Pattern:
         what = f"个?{unit}" + (f"|{noun}" if noun else "")
         return re.compile(rf"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两百千万]+)\s*[余多+]?\s*(?:{what})")
     return QUANTITY
+
+
+_COUNTED_NOUN = re.compile(r"(?:多少|几)个?[家名项所条次倍种场位]?([\u4e00-\u9fff]{2})")
+
+
+def counted_phrase(question: str) -> re.Pattern | None:
+    """A number directly followed by what the question counts ("几个方面" → "5方面", "约170家企业"):
+    the surest sign of the answer; None when the question counts nothing.
+
+    >>> counted_phrase("规划明确了几个方面的重点任务?").search("明确了5方面重点任务") is not None
+    True
+    """
+    noun = _COUNTED_NOUN.search(question)
+    if noun is None:
+        return None
+    return re.compile(rf"(?:\d+|[一二三四五六七八九十两]+)\s*[余多+]?\s*个?[家名项所条次倍种场位]?{noun[1]}")
 
 
 def wanted_shapes(question: str) -> list[re.Pattern]:
@@ -111,6 +130,7 @@ class ExtractiveAnswerer:
         weight = {t: idf.get(t, 1.0) ** p for t in q_tokens} | {t: 0.4 * idf.get(t, 1.0) ** p for t in c_tokens}
         total = sum(weight.values()) or 1.0
         numeric = bool(_NUMERIC_INTENT.search(question))
+        listing = bool(_LIST_INTENT.search(question))
         wanted = wanted_shapes(question)
         candidates: list[Quote] = []
         order = 0
@@ -136,14 +156,17 @@ class ExtractiveAnswerer:
                     score += 0.08
                 if any(shape.search(quoted) for shape in wanted):
                     score += _ANSWER_TYPE_BONUS
+                if listing and start == 0 and _ENUMERATED.match(raw):
+                    score += _ITEM_BONUS
                 order += 1
                 candidates.append(Quote(n, passage.start + s + start, passage.start + s + end, display_text(quoted), score, order))
         return sorted(candidates, key=lambda q: q.score, reverse=True)
 
-    def select(self, question: str, candidates: list[Quote], margin: float = 0.28) -> list[Quote]:
+    def select(self, question: str, candidates: list[Quote], margin: float = 0.28, continues: dict[int, int] | None = None) -> list[Quote]:
         """The best quote, plus close runners-up (more of them for list questions), in reading order.
 
-        A runner-up stays when its score is within `margin` (a fraction) of the best one.
+        A runner-up stays when its score is within `margin` (a fraction) of the best one. `continues`:
+        passage n → the passage holding the text after it (a list's items read on into it).
         """
         if not candidates:
             return []
@@ -158,7 +181,7 @@ class ExtractiveAnswerer:
             seen.add(quote.text)
             chosen.append(quote)
         if _LIST_INTENT.search(question):
-            chosen = self._with_list_items(chosen, candidates, limit)
+            chosen = self._with_list_items(chosen, candidates, continues or {})
         for shape in wanted_shapes(question):  # asked for an e-mail, a name, a period: a quote must hold one
             if not any(shape.search(q.text) for q in chosen):
                 extra = next((q for q in candidates if q.score >= 0.5 * best and shape.search(q.text)), None)
@@ -167,16 +190,23 @@ class ExtractiveAnswerer:
         return sorted(chosen, key=lambda q: (q.n, q.start))
 
     @staticmethod
-    def _with_list_items(chosen: list[Quote], candidates: list[Quote], limit: int) -> list[Quote]:
-        """A quote that introduces a list ("…六大技术平台:") is answered by the items that follow it,
-        and by nothing else."""
+    def _with_list_items(chosen: list[Quote], candidates: list[Quote], continues: dict[int, int]) -> list[Quote]:
+        """A quote that introduces a list ("…六大技术平台:") is answered by the items that follow it
+        (on into the passage that `continues` its own), and by nothing else."""
         by_order = {q.order: q for q in candidates}
+        first_of = {}
+        for q in sorted(candidates, key=lambda q: q.order):
+            first_of.setdefault(q.n, q)
         for quote in chosen:
-            text = quote.text.rstrip()
-            if text[-1:] not in ":：" and not text.endswith(("包括", "如下")):
+            if not _introduces_list(quote.text):
                 continue
-            items, nxt = [quote], by_order.get(quote.order + 1)
-            while nxt is not None and nxt.n == quote.n and len(items) < 9:
+            items, n, nxt = [quote], quote.n, by_order.get(quote.order + 1)
+            while len(items) < 9:
+                if nxt is None or nxt.n != n:  # the passage ends: its continuation, if there is one
+                    n = continues.get(n)
+                    nxt = first_of.get(n) if n else None
+                    if nxt is None:
+                        break
                 items.append(nxt)
                 nxt = by_order.get(nxt.order + 1)
             if len(items) > 1:
@@ -184,8 +214,25 @@ class ExtractiveAnswerer:
         return chosen
 
     @staticmethod
+    def unfinished_list(question: str, chosen: list[Quote], passages: list[Passage], continues: dict[int, int]) -> int | None:
+        """The passage (1-based) whose list, quoted item by item, runs on past the passage's end — its
+        remaining items are in the text that follows — or None (also when that text is already read)."""
+        items = sum(1 for q in chosen if _ENUMERATED.match(q.text))
+        if len(chosen) < 2 or not _LIST_INTENT.search(question) or not (any(_introduces_list(q.text) for q in chosen) or items >= 2):
+            return None
+        last = max(chosen, key=lambda q: q.order)
+        passage = passages[last.n - 1]
+        return last.n if passage.end - last.end <= 2 and last.n not in continues else None
+
+    @staticmethod
     def render(quotes: list[Quote]) -> str:
         return "".join(f"{q.text}[{q.n}]" + ("" if _CJK.search(q.text[-1:]) or q.text[-1:] in "。！？；" else " ") for q in quotes).strip()
+
+
+def _introduces_list(quote: str) -> bool:
+    """"…将建设六大技术平台:" — what follows are the items."""
+    text = quote.rstrip()
+    return text[-1:] in ":：" or text.endswith(("包括", "如下"))
 
 
 def _not_an_answer(sentence: str) -> bool:

@@ -121,6 +121,18 @@ class HybridRetriever:
                 rankings.append(_interleave(self._ranked(compound.predicate, home, predicate), self._ranked(part, home, vector)))
         return self._merge_and_budget(_interleave(*rankings), top_k or self.settings.top_k)
 
+    def read_on(self, passage: Passage) -> Passage | None:
+        """The text that follows `passage` in its section (its next chunk): merged into `passage` when
+        the two overlap or touch (returns `passage`), else a new passage; None at the end of the section
+        or the document."""
+        chunk = self.index.following_chunk(passage.source, passage.end)
+        if chunk is None or chunk.heading != passage.heading:  # across a heading: another section's text
+            return None
+        if chunk.start <= passage.end:
+            _merge_into(passage, chunk)
+            return passage
+        return _passage(chunk, passage.score)
+
     def _query_vector(self, query: str):
         return self.index.embedder.embed_query(normalize_query(query))
 
@@ -183,12 +195,7 @@ class HybridRetriever:
                 if rank < top_k:  # a strong neighbour widens the passage; a weak one is left out
                     _merge_into(merged, chunk)
                 continue
-            passages.append(
-                Passage(
-                    source=chunk.source, chunk_id=chunk.id, text=chunk.text, start=chunk.start,
-                    end=chunk.end, score=round(score, 6), heading=chunk.heading, search_text=chunk.search_text,
-                )
-            )
+            passages.append(_passage(chunk, score))
         kept, used = [], 0
         for passage in passages:
             tokens = count_tokens(passage.text, self.settings.encoding)
@@ -237,12 +244,17 @@ def _interleave(*rankings: list[list]) -> list[list]:
     return out
 
 
+def _passage(chunk: Chunk, score: float) -> Passage:
+    return Passage(source=chunk.source, chunk_id=chunk.id, text=chunk.text, start=chunk.start, end=chunk.end,
+                   score=round(score, 6), heading=chunk.heading, search_text=chunk.search_text)
+
+
 def _overlaps(passage: Passage, chunk: Chunk) -> bool:
     return passage.source == chunk.source and chunk.start <= passage.end and chunk.end >= passage.start
 
 
 def _merge_into(passage: Passage, chunk: Chunk) -> None:
-    """Union of two overlapping spans of one document; the text stays `document[start:end]`."""
+    """Union of two overlapping or touching spans of one document; the text stays `document[start:end]`."""
     from ingest.clean import search_text
 
     if chunk.start < passage.start:

@@ -59,8 +59,10 @@ def _is_soft_break(before: str, after: str) -> bool:
         return False
     if last_line[-1] in "。！？!?；;:：" + _CLOSERS:
         return False
-    # a wrapped line is long and runs on into a CJK character or lower-case word
-    return len(last_line) >= 25 and bool(re.match(rf"[{CJK}a-z，,、]", after[0]))
+    # a wrapped line is long, or is a clause of a sentence (it has a comma, so it is not a title), and
+    # runs on into a CJK character or lower-case word: "由于…等原因,研究人员更喜欢承担\n\n国家课题、…"
+    wrapped = len(last_line) >= 25 or (len(last_line) >= 10 and bool(re.search(r"[，,]", last_line)))
+    return wrapped and bool(re.match(rf"[{CJK}a-z，,、]", after[0]))
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:

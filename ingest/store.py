@@ -291,6 +291,18 @@ class Index:
             found.update({cid: Chunk.from_record(cid, meta) for cid, meta in zip(got["ids"], got["metadatas"])})
         return found
 
+    def following_chunk(self, source: str, end: int, gap: int = 8) -> Chunk | None:
+        """The chunk of `source` (current version) that carries its text on past offset `end`: it starts
+        at most `gap` characters after `end` (chunks do not hold the whitespace between sentences) and ends
+        after it; the furthest-reaching one, or None at the document's end."""
+        doc_hash = self.active_versions().get(source)
+        if doc_hash is None:
+            return None
+        where = {"$and": [{"source": source}, {"doc_hash": doc_hash}, {"start": {"$lte": end + gap}}, {"end": {"$gt": end}}]}
+        got = self._chunks.get(where=where, include=["metadatas"])
+        chunks = [Chunk.from_record(cid, meta) for cid, meta in zip(got["ids"], got["metadatas"])]
+        return max(chunks, key=lambda c: c.end, default=None)
+
     def is_active(self, chunk: Chunk) -> bool:
         return self.active_versions().get(chunk.source) == chunk.doc_hash
 

@@ -50,6 +50,12 @@ def test_sentences_end_at_chinese_and_english_punctuation_and_keep_offsets():
 def test_pdf_line_breaks_inside_a_sentence_are_not_boundaries():
     text = "由于机制体制及评价体系等原因,研究人员更喜欢承担企业课题\n\n国家课题、发表论文。"
     assert sentence_spans(text) == [(0, len(text))]
+    # the seed's own line: short, but a clause (it has a comma), so the sentence goes on
+    text = "由于机制体制及评价体系等原因,研究人员更喜欢承担\n\n国家课题、发表论文。"
+    assert sentence_spans(text) == [(0, len(text))]
+    # a title line (no comma) before a paragraph stays a boundary
+    title = "2、启动生物技术创新与生物产业促进计划"
+    assert sentence_spans(title + "\n\n" + text) == [(0, len(title)), (len(title) + 2, len(title) + 2 + len(text))]
 
 
 def test_headings_travel_with_their_chunks():
