@@ -150,3 +150,16 @@ def test_compound_questions_are_split_per_subject():
     assert split_compound("深圳创新中心和重庆行动计划分别把哪些领域作为重点?").parts == ["深圳创新中心把哪些领域作为重点?", "重庆行动计划把哪些领域作为重点?"]
     assert split_compound("中科院和辽宁都提到了生物安全吗?").parts == ["中科院提到了生物安全吗?", "辽宁提到了生物安全吗?"]
     assert split_compound("生物制造和生物医药的区别是什么?") is None  # no "each"/"both": one question
+
+
+def test_an_english_question_asked_again_embeds_only_the_question(seeded_chain):
+    # the sentences an English question is matched against semantically are embedded once, then remembered
+    embedder = seeded_chain.index.embedder
+    question = "What was the main business income of China's biomedicine industry in 2013?"
+    before = embedder.texts_embedded
+    first = seeded_chain.ask(question)
+    cold = embedder.texts_embedded - before
+    second = seeded_chain.ask(question)
+    warm = embedder.texts_embedded - before - cold
+    assert second.answer == first.answer
+    assert cold > 4 and warm <= 2, (cold, warm)  # the question, for retrieval and for the semantic match
