@@ -16,7 +16,6 @@ from collections import OrderedDict
 from collections.abc import Iterator
 
 import numpy as np
-
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
 from app.citations import CitationChecker, lexical_support

@@ -31,6 +31,7 @@ _ANSWER_TYPES = [
     (re.compile(r"是谁|联系人|负责人|who", re.IGNORECASE), re.compile(r"(?:联系人|负责人|主任|院长|部长|局长|市长)[:：\s]*[\u4e00-\u9fff]{2,4}")),
     (re.compile(r"多久|多长时间|期限|how long", re.IGNORECASE), re.compile(r"\d+\s*(?:个)?(?:日|天|周|个月|月|年)[内以]")),
     (re.compile(r"网址|网站|website", re.IGNORECASE), re.compile(r"https?://|www\.")),
+    (re.compile(r"哪一?年|何年|什么时候|何时|\bwhen\b|what year", re.IGNORECASE), re.compile(r"(?:19|20)\d{2}\s*年")),
 ]
 _ANSWER_TYPE_BONUS = 0.2
 # a question asking "how many / how much", and what answers it: a quantity, not a date ("170家", "5方面",

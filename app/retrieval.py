@@ -8,9 +8,11 @@ what goes to the answerer stops at `top_k` passages or `context_tokens` tokens, 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 from app.extractive import answer_shapes
@@ -22,6 +24,7 @@ from ingest.store import Chunk, Index
 from ingest.tokens import count_tokens
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_DATA = Path(__file__).with_name("data")
 _FOLLOWUP = re.compile(
     r"^(那|那么|其中|它|它们|这些|这个|该|此|上述|他们|其|还有|另外|and |what about|how about)|"
     r"(呢[?？]?$|其中|它们?|这些|这个|该计划|该规划|上述|what about|\bit\b|\bthey\b|\bthose\b|\bthat\b)",
@@ -69,16 +72,38 @@ def split_compound(question: str) -> CompoundQuestion | None:
     return CompoundQuestion([m["a"].strip() + rest, m["b"].strip() + rest], rest)
 
 
-def lexical_tokens(query: str) -> list[str]:
+def lexical_tokens(query: str, expand: bool = False) -> list[str]:
     """Search tokens for BM25. A question with no Chinese is searched by its glossary translation and
     numbers (app/glossary.py): its English words would match only the few English lines of Chinese documents.
+    `expand`: also the tokens of the other form of an abbreviated name (发改委 ↔ 发展和改革委员会).
 
     >>> lexical_tokens("What was the bioindustry output in 2008?")
     ['生物', '产业', '产值', '2008']
+    >>> lexical_tokens("国家发改委哪一年批复?", expand=True)
+    ['国家', '发改委', '一年', '批复', '发展', '改革', '委员', '委员会']
     """
-    if _CJK.search(query):
-        return query_tokens(query)
-    return query_tokens(gloss(query))
+    tokens = query_tokens(query if _CJK.search(query) else gloss(query))
+    if expand:
+        for other in other_forms(normalize_query(query)):
+            tokens += [t for t in query_tokens(other) if t not in tokens]
+    return tokens
+
+
+@functools.cache
+def _abbreviations() -> list[tuple[str, str]]:
+    lines = (_DATA / "abbreviations_zh.tsv").read_text(encoding="utf-8").splitlines()
+    return [tuple(line.split("\t", 1)) for line in lines if line.strip() and not line.startswith("#")]
+
+
+def other_forms(text: str) -> list[str]:
+    """The full names of the abbreviations in `text`, and the abbreviations of the full names in it."""
+    out = []
+    for short, full in _abbreviations():
+        if short in text and full not in text:
+            out.append(full)
+        elif full in text and short not in text:
+            out.append(short)
+    return list(dict.fromkeys(out))
 
 
 @dataclass
@@ -142,7 +167,7 @@ class HybridRetriever:
         s = self.settings
         vector = self._query_vector(query) if vector is None else vector
         dense = self.index.dense_search(vector, s.candidates, source)
-        lexical = self.index.lexical_search(lexical_tokens(query), s.candidates, source)
+        lexical = self.index.lexical_search(lexical_tokens(query, expand=True), s.candidates, source)
         fused: dict[str, list] = {}  # id -> [chunk, rrf, dense_sim, bm25]
         for rank, (chunk, sim) in enumerate(dense):
             entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])

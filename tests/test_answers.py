@@ -44,6 +44,8 @@ CASES = [
     ("重庆生物制造行动计划的联系人叫什么?", None, ["李向宇"], SOURCE_004),
     ("意见建议发送到哪个电子邮箱?", None, ["cqfgwgjsc@163.com"], SOURCE_004),
     ("公开征求意见持续多久?", None, ["7日内"], SOURCE_004),
+    # a name in its other form: the question says 国家发改委, the passage 国家发展与改革委员会; "哪一年" wants a year
+    ("辽宁的生物医药产业是哪一年被国家发改委确定为战略性新兴产业的?", None, ["2010年4月"], SOURCE_002),
     # English question about Chinese documents
     ("What was the total output value of China's bio-industry in 2008?", None, ["11340"], SOURCE_000),
     # a follow-up that only makes sense with the conversation
@@ -163,3 +165,9 @@ def test_an_english_question_asked_again_embeds_only_the_question(seeded_chain):
     warm = embedder.texts_embedded - before - cold
     assert second.answer == first.answer
     assert cold > 4 and warm <= 2, (cold, warm)  # the question, for retrieval and for the semantic match
+
+
+def test_an_abbreviated_name_finds_the_passage_that_spells_it_out(seeded_chain):
+    # the question says 国家发改委; the passage says 国家发展与改革委员会
+    passages = seeded_chain.retriever.search("国家发改委何时把生物医药产业定为战略性新兴产业?")
+    assert any("2010年4月" in p.text and "发展与改革委员会" in p.text for p in passages[:3]), [p.text[:30] for p in passages]
