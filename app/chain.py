@@ -51,6 +51,9 @@ _NUMBER_WITH_UNIT = re.compile(r"\d+(?:\.\d+)?(?:[年月日亿万千百元家个
 # an ordinal ("第二批", "第3期") names one of several things: a quote about another one does not answer
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[批期届次轮阶段]")
 _NOUN_TAGS = {"n", "ns", "nr", "nt", "nz", "nrt", "l", "vn", "j"}
+# words jieba tags as nouns that only colour a question ("专门搞", "全面建成"): unseen, they say nothing
+_GENERIC_WORDS = {"专门", "全面", "具体", "主要", "目前", "现在", "当前", "一般", "大概", "到底", "究竟", "特别",
+                  "总共", "一共", "整体", "情况", "问题", "内容", "东西", "时候", "地方", "做法", "方式", "方面"}
 _ENTITY_TAGS = {"ns", "nr", "nt", "nz", "nrt"}
 _LLM_REFUSAL = re.compile(r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.IGNORECASE)
 
@@ -243,7 +246,8 @@ class WendaChain:
         A question about "上海市" or "从业人员" over documents that never mention them is about
         something else, however well its other words match.
         """
-        words = [(w, tag) for w, tag in pos_tags(search_text(question)) if len(w) >= 2 and tag in _NOUN_TAGS and tokenize(w)]
+        words = [(w, tag) for w, tag in pos_tags(search_text(question))
+                 if len(w) >= 2 and tag in _NOUN_TAGS and w not in _GENERIC_WORDS and tokenize(w)]
         df = self.index.lexical.document_frequency([w for w, _ in words])
         unseen = [(w, tag) for w, tag in words if df.get(w, 0) == 0]
         return [w for w, t in unseen if t in _ENTITY_TAGS], [w for w, t in unseen if t not in _ENTITY_TAGS]

@@ -20,8 +20,10 @@ from ingest.split import heading_level, sentence_spans
 _NUMERIC_INTENT = re.compile(r"多少|几|多大|比例|规模|数量|金额|产值|增速|增长|百分|何时|哪一年|什么时候|哪年|how (many|much)|when|what year|percent|rate")
 _LIST_INTENT = re.compile(r"哪些|哪几|有什么|包括|列举|几个方面|几大|分别|what are|which|list")
 # a list item's opening: "1." "2、" "(三)" "四是" — in a list question, the items' first sentences name them
-_ENUMERATED = re.compile(r"\s*(?:\d{1,2}\s*[.、．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、是])")
+_ENUMERATED = re.compile(r"\s*(?:\d{1,2}\s*[.、．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、是]|[•·●■▪◆\-*])")
 _ITEM_BONUS = 0.1
+_WHY_INTENT = re.compile(r"为什么|为何|什么原因|原因是|\bwhy\b", re.IGNORECASE)
+_WHY_FOLLOWING_FLOOR = 0.4
 # what kind of answer a question wants, and what a sentence holding one looks like: a sentence that
 # has the asked-for kind of thing (an e-mail address for "哪个邮箱", a name after 联系人 for "是谁",
 # a span of days for "多久") scores `_ANSWER_TYPE_BONUS` more
@@ -32,6 +34,9 @@ _ANSWER_TYPES = [
     (re.compile(r"多久|多长时间|期限|how long", re.IGNORECASE), re.compile(r"\d+\s*(?:个)?(?:日|天|周|个月|月|年)[内以]")),
     (re.compile(r"网址|网站|website", re.IGNORECASE), re.compile(r"https?://|www\.")),
     (re.compile(r"哪一?年|何年|什么时候|何时|\bwhen\b|what year", re.IGNORECASE), re.compile(r"(?:19|20)\d{2}\s*年")),
+    # why: a cause or purpose ("由于…", "为了…", "…是…的必要环节", "…的迫切需求")
+    (re.compile(r"为什么|为何|什么原因|\bwhy\b", re.IGNORECASE),
+     re.compile(r"由于|因为|为了|旨在|原因|迫切需求|是[^。；]{0,30}(?:必要|关键|重要|基础|前提|核心)(?:环节|举措|途径|手段|一环|条件|支撑|保障)")),
 ]
 _ANSWER_TYPE_BONUS = 0.2
 # a question asking "how many / how much", and what answers it: a quantity, not a date ("170家", "5方面",
@@ -63,7 +68,7 @@ def asked_quantity(question: str) -> re.Pattern:
     return QUANTITY
 
 
-_COUNTED_NOUN = re.compile(r"(?:多少|几)个?[家名项所条次倍种场位]?([\u4e00-\u9fff]{2})")
+_COUNTED_NOUN = re.compile(r"(?:多少|几)个?[家名项所条次倍种场位]?[“\"「]?([\u4e00-\u9fff]{2})")
 
 
 def counted_phrase(question: str) -> re.Pattern | None:
@@ -72,11 +77,13 @@ def counted_phrase(question: str) -> re.Pattern | None:
 
     >>> counted_phrase("规划明确了几个方面的重点任务?").search("明确了5方面重点任务") is not None
     True
+    >>> counted_phrase("体现在几个“推动”上?").search("体现在3个推动:推动基因检测") is not None
+    True
     """
     noun = _COUNTED_NOUN.search(question)
     if noun is None:
         return None
-    return re.compile(rf"(?:\d+|[一二三四五六七八九十两]+)\s*[余多+]?\s*个?[家名项所条次倍种场位]?{noun[1]}")
+    return re.compile(rf"(?:\d+|[一二三四五六七八九十两]+)\s*[余多+]?\s*个?[家名项所条次倍种场位]?[“\"「]?{noun[1]}")
 
 
 def wanted_shapes(question: str) -> list[re.Pattern]:
@@ -157,8 +164,8 @@ class ExtractiveAnswerer:
                     score += 0.08
                 if any(shape.search(quoted) for shape in wanted):
                     score += _ANSWER_TYPE_BONUS
-                if listing and start == 0 and _ENUMERATED.match(raw):
-                    score += _ITEM_BONUS
+                if listing and (start == 0 and _ENUMERATED.match(raw) or _introduces_list(quoted)):
+                    score += _ITEM_BONUS  # a list question is answered by a list's introduction and items
                 order += 1
                 candidates.append(Quote(n, passage.start + s + start, passage.start + s + end, display_text(quoted), score, order))
         return sorted(candidates, key=lambda q: q.score, reverse=True)
@@ -183,6 +190,10 @@ class ExtractiveAnswerer:
             chosen.append(quote)
         if _LIST_INTENT.search(question):
             chosen = self._with_list_items(chosen, candidates, continues or {})
+        elif _WHY_INTENT.search(question):  # the reason tends to follow the sentence that names the subject
+            following = next((q for q in candidates if q.order == candidates[0].order + 1 and q.n == candidates[0].n), None)
+            if following is not None and following.score >= _WHY_FOLLOWING_FLOOR * best and following not in chosen:
+                chosen.append(following)
         for shape in wanted_shapes(question):  # asked for an e-mail, a name, a period: a quote must hold one
             if not any(shape.search(q.text) for q in chosen):
                 extra = next((q for q in candidates if q.score >= 0.5 * best and shape.search(q.text)), None)
@@ -241,6 +252,8 @@ def _not_an_answer(sentence: str) -> bool:
     text = sentence.strip()
     if len(text) < 6 or text[-1] in "?？":
         return True
+    if text[-1] in ":：":  # "非线性互动模式的优势:" introduces a list
+        return False
     return len(text) < 30 and not re.search(r"[。！!；;,，.]", text)
 
 

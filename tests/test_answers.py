@@ -31,12 +31,18 @@ CASES = [
     # lists: every item, also those past the end of the passage that introduces them; numbered items by name
     ("国家生物制造产业创新中心要建设哪些技术平台?", None, ["自动化生物制造平台", "生物信息计算支撑平台"], SOURCE_001),
     ("辽宁规划的基本原则有哪些?", None, ["市场机制", "自主创新", "保护环境"], SOURCE_002),
-    # why: the cause, in a sentence the PDF extraction broke across paragraphs
+    # why: the cause, in a sentence the PDF extraction broke across paragraphs; the reason in the sentence
+    # after the one naming the subject; a colouring word (专门) the documents never use is no reason to refuse
     ("为什么研究人员对承担企业课题积极性不高?", None, ["评价体系"], SOURCE_000),
+    ("LanzaTech的尾气制乙醇技术为什么在中国有市场潜力?", None, ["一半以上"], SOURCE_000),
+    ("重庆为什么要专门开展生物制造中试验证行动?", None, ["现实生产力"], SOURCE_004),
+    # a bulleted list under "…的优势:"
+    ("非线性互动模式有哪些优势?", None, ["缩短成果转化周期", "良性循环"], SOURCE_001),
     # traditional-script document, asked in simplified characters
     ("十四五生物经济发展规划是哪个部门发布的?", None, ["发改委"], SOURCE_003),
     ("生物经济发展规划明确了几个方面的重点任务?", None, ["5方面重点任务"], SOURCE_003),
     ("十四五生物经济规划明确了几个方面的重点任务?", None, ["5方面"], SOURCE_003),
+    ("生物技术赋能健康产业体现在几个“推动”上?", None, ["3个推动"], SOURCE_003),
     # "how many" in a unit: the number counted in it (名, 家), not another figure nearby
     ("中科院创新联盟有多少家联盟企业?", None, ["170家"], SOURCE_000),
     ("重庆计划到2027年引育多少名两院院士?", None, ["两院院士1名"], SOURCE_004),
