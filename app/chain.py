@@ -219,8 +219,9 @@ class WendaChain:
         chosen, missing = self._add_number_quotes(question, chosen, quotes)
         if missing and not is_english(question):
             return None
-        if not is_english(question) and _COUNT_INTENT.search(question):
-            return self._add_quantity_quote(question, chosen, quotes, passages)  # None: asked "how many", no quote says
+        if _COUNT_INTENT.search(question):
+            counted = self._add_quantity_quote(question, chosen, quotes, passages)  # None: asked "how many", no quote says
+            return chosen if counted is None and is_english(question) else counted  # English: the semantic score decides
         return chosen
 
     def _llm_answer(self, inputs: dict, text: str) -> Answer:

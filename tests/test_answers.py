@@ -54,6 +54,8 @@ CASES = [
     ("辽宁的生物医药产业是哪一年被国家发改委确定为战略性新兴产业的?", None, ["2010年4月"], SOURCE_002),
     # English question about Chinese documents
     ("What was the total output value of China's bio-industry in 2008?", None, ["11340"], SOURCE_000),
+    ("What was the scale of China's biomedicine industry at the end of 2013?", None, ["18000亿元"], SOURCE_002),
+    ("How much state subsidy did the first batch of CAS projects receive?", None, ["5000余万元"], SOURCE_000),
     # a follow-up that only makes sense with the conversation
     (
         "那它在哪里启动的?",
