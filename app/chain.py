@@ -50,6 +50,10 @@ _LIST_EXTENSIONS = 2  # how many times a passage is widened to finish a list it 
 _NUMBER_WITH_UNIT = re.compile(r"\d+(?:\.\d+)?(?:[年月日亿万千百元家个项名%倍层场]|$)?")
 # an ordinal ("第二批", "第3期") names one of several things: a quote about another one does not answer
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[批期届次轮阶段]")
+# "when did it happen": the event's verbs follow the question word (哪一年成立, 什么时候发布的)
+_WHEN = re.compile(r"哪一?年|哪天|何年|何时|什么时候")
+_DATE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日")
+_YEAR = re.compile(r"(?:19|20)\d{2}年?")
 _NOUN_TAGS = {"n", "ns", "nr", "nt", "nz", "nrt", "l", "vn", "j"}
 # words jieba tags as nouns that only colour a question ("专门搞", "全面建成"): unseen, they say nothing
 _GENERIC_WORDS = {"专门", "全面", "具体", "主要", "目前", "现在", "当前", "一般", "大概", "到底", "究竟", "特别",
@@ -182,9 +186,14 @@ class WendaChain:
         compound = None if is_english(question) else split_compound(question)
         chosen: list[Quote] = []
         continues: dict[int, int] = {}  # passage n → the passage appended with the text that follows it
-        for part in compound.parts if compound else [question]:  # a two-subject question is answered subject by subject
+        # a two-subject question is answered subject by subject, each from its own document: the retriever
+        # puts the first subject's document first and the second's next
+        parts = compound.parts if compound else [question]
+        homes = list(dict.fromkeys(p.source for p in passages))
+        for i, part in enumerate(parts):
             unseen = [n for n in nouns if n in search_text(part)]
-            found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen), continues)
+            home = homes[i] if compound and len(homes) >= len(parts) else None
+            found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen), continues, home)
             for _ in range(_LIST_EXTENSIONS):  # a list that runs past its passage's end: read on, quote again
                 n = self.extractive.unfinished_list(part, found or [], passages, continues)
                 following = None if n is None else self.retriever.read_on(passages[n - 1])
@@ -193,7 +202,7 @@ class WendaChain:
                 if following is not passages[n - 1]:  # not touching: the rest comes as one more passage
                     passages.append(following)
                     continues[n] = len(passages)
-                found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen), continues)
+                found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen), continues, home)
             chosen += [q for q in found or [] if all((q.n, q.start) != (c.n, c.start) for c in chosen)]
         if not chosen:
             return self._refusal(question, passages, "extractive")
@@ -203,12 +212,13 @@ class WendaChain:
         return Answer(checked.text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped)
 
     def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage], unseen_nouns: int,
-                    continues: dict[int, int] | None = None) -> list[Quote] | None:
+                    continues: dict[int, int] | None = None, source: str | None = None) -> list[Quote] | None:
         """The quotes answering one question, or None when the evidence is too weak (refuse).
         `unseen_nouns`: how many of its nouns the collection never uses (each lowers the evidence);
-        `continues`: passage n → the passage holding the text that follows it."""
+        `continues`: passage n → the passage holding the text that follows it; `source`: quote only
+        that document."""
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
-        quotes = self.extractive.quotes(wording, passages, idf, context)
+        quotes = self.extractive.quotes(wording, passages, idf, context, source)
         if is_english(question) and quotes:
             quotes, threshold = self._semantic_rescore(question, quotes), SEMANTIC_REFUSAL_THRESHOLD
         else:
@@ -217,12 +227,35 @@ class WendaChain:
             return None
         chosen = self.extractive.select(question, quotes, margin=0.02 if is_english(question) else 0.28, continues=continues)
         chosen, missing = self._add_number_quotes(question, chosen, quotes)
-        if missing and not is_english(question):
-            return None
+        if missing and (not is_english(question) or any(_YEAR.fullmatch(m) for m in missing)):
+            return None  # a number the question names (in English: a year) that no quote states
+        if not is_english(question):
+            chosen = self._add_event_quote(question, chosen, quotes)
+            if chosen is None:
+                return None  # asked when something happened; no quote dates that event
         if _COUNT_INTENT.search(question):
-            counted = self._add_quantity_quote(question, chosen, quotes, passages)  # None: asked "how many", no quote says
-            return chosen if counted is None and is_english(question) else counted  # English: the semantic score decides
+            return self._add_quantity_quote(question, chosen, quotes, passages)  # None: asked "how many", no quote says
         return chosen
+
+    def _add_event_quote(self, question: str, chosen: list[Quote], candidates: list[Quote]) -> list[Quote] | None:
+        """A "when did X happen" question (哪一年成立, 什么时候发布) needs a quote holding a date and the
+        event's verb: keep the chosen quotes if one has both, else add the best candidate (≥ half the best
+        score) that has both, else None. A date beside another event (启动建设 for 获批) does not answer it."""
+        when = _WHEN.search(question)
+        if when is None:
+            return chosen
+        verbs = [w for w, tag in pos_tags(search_text(question[when.end() :])) if tag in ("v", "vn") and len(w) >= 2]
+        if not verbs:
+            return chosen
+
+        def dates_event(q: Quote) -> bool:
+            text = search_text(q.text)
+            return bool(_DATE.search(text)) and any(v in text for v in verbs)
+
+        if any(dates_event(q) for q in chosen):
+            return chosen
+        extra = next((q for q in candidates if q.score >= 0.5 * candidates[0].score and dates_event(q)), None)
+        return None if extra is None else sorted([*chosen, extra], key=lambda q: (q.n, q.start))
 
     def _llm_answer(self, inputs: dict, text: str) -> Answer:
         question, passages = inputs["question"], inputs["passages"]

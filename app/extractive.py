@@ -41,7 +41,7 @@ _ANSWER_TYPES = [
 _ANSWER_TYPE_BONUS = 0.2
 # a question asking "how many / how much", and what answers it: a quantity, not a date ("170家", "5方面",
 # "六大"; not "2023年7月14日"). "2020年" is not answered by "(2006-2020)", nor "100亿元" by "100家".
-COUNT_INTENT = re.compile(r"多少|(?<!哪)几[家个项名次倍场年种所条方十百千万亿]|how (many|much)", re.IGNORECASE)
+COUNT_INTENT = re.compile(r"多少|(?<!哪)几[家个项名次倍场年种所条方十百千万亿]|how (many|much|large|big)", re.IGNORECASE)
 QUANTITY = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日])|(?:[二三四五六七八九十两]|一[十百千万])[一二三四五六七八九十两百千万]*(?:大|个|項|项|家|名|方面|倍|場|场)")
 
 
@@ -129,8 +129,10 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.max_list_sentences = max_list_sentences
 
-    def quotes(self, question: str, passages: list[Passage], idf: dict[str, float], context: str = "") -> list[Quote]:
-        """Scored candidate quotes, best first. `context` (earlier turns' subject) counts for less."""
+    def quotes(self, question: str, passages: list[Passage], idf: dict[str, float], context: str = "",
+               source: str | None = None) -> list[Quote]:
+        """Scored candidate quotes, best first. `context` (earlier turns' subject) counts for less;
+        `source`: quote only passages of that document."""
         q_tokens = set(tokenize(normalize_query(question)))
         c_tokens = set(tokenize(normalize_query(context))) - q_tokens if context else set()
         q_bigrams = bigrams(normalize_query(question))
@@ -143,6 +145,8 @@ class ExtractiveAnswerer:
         candidates: list[Quote] = []
         order = 0
         for n, passage in enumerate(passages, start=1):
+            if source is not None and passage.source != source:
+                continue
             prior = 0.12 / n
             heading = set(tokenize(passage.heading.split(" › ")[-1])) if passage.heading else set()
             for s, e in sentence_spans(passage.text):
