@@ -22,8 +22,8 @@ from app.citations import CitationChecker, lexical_support
 from app.config import Settings
 from app.errors import BadRequest, IndexEmpty, ServiceUnavailable, TooLarge
 from app.extractive import COUNT_INTENT as _COUNT_INTENT
-from app.extractive import ExtractiveAnswerer, Quote, asked_quantity, counted_phrase
-from app.glossary import gloss
+from app.extractive import ExtractiveAnswerer, Quote, asked_quantity, counted_phrase, wanted_shapes
+from app.glossary import gloss, unglossed_names
 from app.llm import LLMFailure, OpenAIChat, answer_messages
 from app.models import Answer, Citation, Passage
 from app.prompts import render
@@ -54,12 +54,41 @@ _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+[批期届次轮�
 _WHEN = re.compile(r"哪一?年|哪天|何年|何时|什么时候")
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _YEAR = re.compile(r"(?:19|20)\d{2}年?")
+_FOCUS_FOLLOWS = r"(?:的)?(?:是|有|为|总额|总共)?(?:谁|多少|多大|多久|多长|什么|哪|几|吗|呢)"
+_FOCUS_PRECEDES = r"(?:什么|哪个|哪些|哪一?|多少|几个?)的?"  # "叫什么名字", "哪个部门"
 _NOUN_TAGS = {"n", "ns", "nr", "nt", "nz", "nrt", "l", "vn", "j"}
 # words jieba tags as nouns that only colour a question ("专门搞", "全面建成"): unseen, they say nothing
 _GENERIC_WORDS = {"专门", "全面", "具体", "主要", "目前", "现在", "当前", "一般", "大概", "到底", "究竟", "特别",
                   "总共", "一共", "整体", "情况", "问题", "内容", "东西", "时候", "地方", "做法", "方式", "方面"}
 _ENTITY_TAGS = {"ns", "nr", "nt", "nz", "nrt"}
 _LLM_REFUSAL = re.compile(r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.IGNORECASE)
+
+
+def _asks_about_unseen(question: str, unseen: list[str]) -> bool:
+    """Whether a noun the collection never uses is what the question asks about: the question word
+    is next to it ("法定代表人是谁", "占地面积有多大", "报名收费吗", "叫什么名字"), rather than the noun
+    colouring the subject."""
+    text = search_text(question)
+    nouns = {w for w, tag in pos_tags(text) if tag in ("n", "nz", "vn")}  # not idioms like 转变成
+    return any(re.search(re.escape(n) + r"[\u4e00-\u9fff]?" + _FOCUS_FOLLOWS, text) or re.search(_FOCUS_PRECEDES + re.escape(n), text)
+               for n in unseen if n in nouns)
+
+
+def _event_verbs(text: str) -> list[str]:
+    """The first verb of `text` and its alternatives ("批复或确定"): 获批 in "获批建设", not 建设.
+
+    >>> _event_verbs("被国家发改委批复或确定相关产业地位的?"), _event_verbs("获批建设的?")
+    (['批复', '确定'], ['获批'])
+    """
+    tags = [(w, tag) for w, tag in pos_tags(search_text(text)) if w.strip()]
+    first = next((i for i, (w, tag) in enumerate(tags) if tag in ("v", "vn") and len(w) >= 2 and w != "国家"), None)
+    if first is None:
+        return []
+    verbs, i = [tags[first][0]], first + 1
+    while i + 1 < len(tags) and tags[i][0] in ("或", "或者", "和", "及", "与") and tags[i + 1][1] in ("v", "vn"):
+        verbs.append(tags[i + 1][0])
+        i += 2
+    return verbs
 
 
 def is_english(text: str) -> bool:
@@ -180,7 +209,7 @@ class WendaChain:
         wording = gloss(question) if is_english(question) else question  # English: score by its Chinese terms
         if not _CJK.search(wording):  # no Chinese and no known term: nothing to match the documents with
             return self._refusal(question, passages, "extractive")
-        entities, nouns = ([], []) if is_english(question) else self._unseen_terms(question)
+        entities, nouns = (self._unseen_english_names(question), []) if is_english(question) else self._unseen_terms(question)
         if entities:
             return self._refusal(question, passages, "extractive")  # a place, person or organisation the documents never mention
         compound = None if is_english(question) else split_compound(question)
@@ -194,6 +223,8 @@ class WendaChain:
             unseen = [n for n in nouns if n in search_text(part)]
             home = homes[i] if compound and len(homes) >= len(parts) else None
             found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen), continues, home)
+            if found and _asks_about_unseen(part, unseen) and not any(s.search(q.text) for s in wanted_shapes(part) for q in found):
+                found = None  # asks what an unknown thing is ("法定代表人是谁", "报名收费吗") and no quote has that kind of answer
             for _ in range(_LIST_EXTENSIONS):  # a list that runs past its passage's end: read on, quote again
                 n = self.extractive.unfinished_list(part, found or [], passages, continues)
                 following = None if n is None else self.retriever.read_on(passages[n - 1])
@@ -244,13 +275,13 @@ class WendaChain:
         when = _WHEN.search(question)
         if when is None:
             return chosen
-        verbs = [w for w, tag in pos_tags(search_text(question[when.end() :])) if tag in ("v", "vn") and len(w) >= 2]
-        if not verbs:
+        events = _event_verbs(question[when.end() :])
+        if not events:
             return chosen
 
         def dates_event(q: Quote) -> bool:
             text = search_text(q.text)
-            return bool(_DATE.search(text)) and any(v in text for v in verbs)
+            return bool(_DATE.search(text)) and any(v in text for v in events)
 
         if any(dates_event(q) for q in chosen):
             return chosen
@@ -285,6 +316,14 @@ class WendaChain:
         df = self.index.lexical.document_frequency([w for w, _ in words])
         unseen = [(w, tag) for w, tag in words if df.get(w, 0) == 0]
         return [w for w, t in unseen if t in _ENTITY_TAGS], [w for w, t in unseen if t not in _ENTITY_TAGS]
+
+    def _unseen_english_names(self, question: str) -> list[str]:
+        """Names in an English question ("BGI", "SoftBank") that the glossary cannot translate and the
+        documents never use, not even in English. Pinyin names are not judged: they may be Chinese names
+        wenda cannot spell in characters."""
+        names = unglossed_names(question)
+        df = self.index.lexical.document_frequency([t for n in names for t in tokenize(n)])
+        return [n for n in names if all(df.get(t, 0) == 0 for t in tokenize(n))]
 
     def _add_quantity_quote(self, question: str, chosen: list[Quote], candidates: list[Quote], passages: list[Passage]) -> list[Quote] | None:
         """A "how many" question needs a quote with a quantity (not a date) about what it asks about:

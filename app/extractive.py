@@ -42,7 +42,7 @@ _ANSWER_TYPE_BONUS = 0.2
 # a question asking "how many / how much", and what answers it: a quantity, not a date ("170家", "5方面",
 # "六大"; not "2023年7月14日"). "2020年" is not answered by "(2006-2020)", nor "100亿元" by "100家".
 COUNT_INTENT = re.compile(r"多少|(?<!哪)几[家个项名次倍场年种所条方十百千万亿]|how (many|much|large|big)", re.IGNORECASE)
-QUANTITY = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日])|(?:[二三四五六七八九十两]|一[十百千万])[一二三四五六七八九十两百千万]*(?:大|个|項|项|家|名|方面|倍|場|场)")
+QUANTITY = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日、．)）])|(?:[二三四五六七八九十两]|一[十百千万])[一二三四五六七八九十两百千万]*(?:大|个|項|项|家|名|方面|倍|場|场)")
 
 
 _YEARS_ASKED = re.compile(r"(多少|几)年")

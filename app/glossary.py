@@ -33,11 +33,36 @@ def _entries() -> list[tuple[re.Pattern, str]]:
 
 def gloss(question: str) -> str:
     """Chinese terms for the phrases of an English question, then its numbers, as one string."""
+    terms, _ = _translate(question)
+    numbers = re.findall(r"\d+(?:\.\d+)?", question)
+    return " ".join(terms + [n for n in numbers if n not in terms])
+
+
+def unglossed_names(question: str) -> list[str]:
+    """Capitalised words of an English question that the glossary does not translate and that are not
+    pinyin (a Chinese name wenda cannot map), nor months or weekdays: names of things like "BGI".
+
+    >>> unglossed_names("When did BGI join the CAS alliance in January?"), unglossed_names("Who runs Changfazhan?")
+    (['BGI'], [])
+    """
+    _, rest = _translate(question)
+    words = re.findall(r"(?<=[\s(\"'])[A-Z][A-Za-z&-]+", " " + question.split(" ", 1)[-1])
+    left = set(re.findall(r"[a-z&-]+", rest))
+    return [w for w in dict.fromkeys(words) if w.lower() in left and w.lower() not in _CALENDAR and not _PINYIN.fullmatch(w.lower())]
+
+
+def _translate(question: str) -> tuple[list[str], str]:
+    """(the Chinese terms of the glossary phrases in `question`, what is left of its lower-cased text)."""
     text = question.lower()
     terms: list[str] = []
     for pattern, chinese in _entries():
         if pattern.search(text):
             text = pattern.sub(" ", text)
             terms.extend(t for t in chinese.split() if t not in terms)
-    numbers = re.findall(r"\d+(?:\.\d+)?", question)
-    return " ".join(terms + [n for n in numbers if n not in terms])
+    return terms, text
+
+
+_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_PINYIN = re.compile(r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|"
+                     r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u|v))+")

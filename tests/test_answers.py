@@ -50,6 +50,7 @@ CASES = [
     ("重庆生物制造行动计划的联系人叫什么?", None, ["李向宇"], SOURCE_004),
     ("意见建议发送到哪个电子邮箱?", None, ["cqfgwgjsc@163.com"], SOURCE_004),
     ("公开征求意见持续多久?", None, ["7日内"], SOURCE_004),
+    ("征求意见的期限是多久?", None, ["7日内"], SOURCE_004),  # 期限 is not in the documents; the period is
     # a name in its other form: the question says 国家发改委, the passage 国家发展与改革委员会; "哪一年" wants a year
     ("辽宁的生物医药产业是哪一年被国家发改委确定为战略性新兴产业的?", None, ["2010年4月"], SOURCE_002),
     # English question about Chinese documents
@@ -88,7 +89,11 @@ def test_answers_contain_the_facts_and_cite_the_right_document(seeded_chain, que
      # when did it happen: the quotes date other events (2027年 targets, 启动建设), not this one
      "重庆国际免疫研究院是哪一年成立的?",
      # a year the documents give no figure for, asked in English
-     "What was Liaoning's pharmaceutical industry main business income in 2016?"],
+     "What was Liaoning's pharmaceutical industry main business income in 2016?",
+     # the documents name the company, never its legal representative; the camp, never a fee
+     "湖州颐辉生物科技有限公司的法定代表人是谁?", "HIBIO加速营报名收费吗?",
+     # dated events nearby (启动建设), not this one (获批); a company the documents never mention, in English
+     "国家合成生物技术创新中心是哪一年获批建设的?", "When did BGI join the CAS bioindustry innovation alliance?"],
 )
 def test_unanswerable_questions_are_refused(seeded_chain, question):
     answer = seeded_chain.ask(question)
