@@ -22,7 +22,13 @@ from app.citations import CitationChecker, lexical_support
 from app.config import Settings
 from app.errors import BadRequest, IndexEmpty, ServiceUnavailable, TooLarge
 from app.extractive import COUNT_INTENT as _COUNT_INTENT
-from app.extractive import ExtractiveAnswerer, Quote, asked_quantity, counted_phrase, wanted_shapes
+from app.extractive import (
+    ExtractiveAnswerer,
+    Quote,
+    asked_quantity,
+    counted_phrase,
+    wanted_shapes,
+)
 from app.glossary import gloss, unglossed_names
 from app.llm import LLMFailure, OpenAIChat, answer_messages
 from app.models import Answer, Citation, Passage
