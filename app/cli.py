@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baselines", action="store_true", help="also run the baselines (dense, BM25, LangChain recipe)")
     p.add_argument("--fresh", action="store_true", help="ignore earlier results in --out (no resume)")
     p.add_argument("--judge", action="store_true", help="add LLM-judge metrics (faithfulness, answer correctness); needs an LLM")
+    p.add_argument("--refusal-sweep", action="store_true",
+                   help="also answer every item at several refusal thresholds and report refusal vs false refusals")
 
     p = sub.add_parser("bench", help="benchmark ingest, queries at several corpus sizes, and a load run")
     p.add_argument("--out", type=Path, default=Path("bench/out"))

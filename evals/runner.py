@@ -94,8 +94,41 @@ def judge_results(chain, results: Path, progress: bool = True) -> dict:
     }
 
 
+REFUSAL_SWEEP = (0.22, 0.26, 0.30, 0.34, 0.38, 0.42, 0.46, 0.50)
+
+
+def refusal_tradeoff(chain, gold: list[dict], thresholds=REFUSAL_SWEEP, progress: bool = True) -> list[dict]:
+    """Refusal accuracy on the unanswerable items and false refusals on the others, for each evidence
+    threshold of the extractive answerer (Chinese questions; English ones use the semantic threshold).
+    The chain's own threshold is restored afterwards."""
+    from tqdm import tqdm
+
+    original = chain.refusal_threshold
+    unanswerable = [g for g in gold if g["type"] == "unanswerable"]
+    answerable = [g for g in gold if g["type"] != "unanswerable"]
+    rows = []
+    try:
+        for threshold in tqdm(thresholds, desc="refusal sweep", unit="threshold", disable=not progress, file=sys.stderr):
+            chain.refusal_threshold = threshold
+
+            def refused(item: dict) -> bool:
+                try:
+                    return chain.ask(item["question"], item.get("history") or []).refused
+                except WendaError:
+                    return False
+
+            rows.append({
+                "threshold": threshold, "current": abs(threshold - original) < 1e-9,
+                "refusal_correct": round(sum(map(refused, unanswerable)) / max(1, len(unanswerable)), 4),
+                "false_refusal": round(sum(map(refused, answerable)) / max(1, len(answerable)), 4),
+            })
+    finally:
+        chain.refusal_threshold = original
+    return rows
+
+
 def evaluate(settings: Settings, gold_path: Path, out: Path, baselines: bool = False, fresh: bool = False,
-             progress: bool = True, chain=None, judge: bool = False) -> dict:
+             progress: bool = True, chain=None, judge: bool = False, refusal_sweep: bool = False) -> dict:
     """Run wenda (and optionally the baselines) on the gold set; write the reports; return report.json's data."""
     from app.chain import build_chain
     from evals.report import write_reports
@@ -113,13 +146,15 @@ def evaluate(settings: Settings, gold_path: Path, out: Path, baselines: bool = F
     if judge:
         systems["wenda"]["judge"] = judge_results(chain, out / "results.jsonl", progress)
     report = {"gold": str(gold_path), "items": len(gold), "mode": chain.mode, "systems": systems}
+    if refusal_sweep:
+        report["refusal_tradeoff"] = refusal_tradeoff(chain, gold, progress=progress)
     write_reports(report, out)
     return report
 
 
 def main(args, settings: Settings) -> int:
     report = evaluate(settings, Path(args.gold), Path(args.out), baselines=args.baselines, fresh=args.fresh,
-                      judge=getattr(args, "judge", False))
+                      judge=getattr(args, "judge", False), refusal_sweep=getattr(args, "refusal_sweep", False))
     overall = report["systems"]["wenda"]["overall"]
     shown = ["evidence@1500", "hit@5", "all_facts", "fact_recall", "citation_right_doc", "refusal_correct", "false_refusal", "latency_p50_ms"]
     print("  ".join(f"{k}={overall[k]}" for k in shown if k in overall))

@@ -112,3 +112,21 @@ def test_baselines_answer_from_their_own_retriever(seeded_settings, seeded_chain
     assert dense.retrieved and lexical.retrieved
     assert dense.retrieved[0].chunk_id != lexical.retrieved[0].chunk_id or [p.chunk_id for p in dense.retrieved] != [p.chunk_id for p in lexical.retrieved]
     assert dense_only(seeded_settings, seeded_chain, tmp_path).retriever.settings.lexical_weight == 0.0
+
+
+def test_the_refusal_sweep_reports_the_trade_off_and_restores_the_threshold(seeded_settings, seeded_chain, tmp_path):
+    from evals.runner import refusal_tradeoff
+
+    gold = write_gold(tmp_path / "gold.jsonl")
+    before = seeded_chain.refusal_threshold
+    report = evaluate(seeded_settings, gold, tmp_path / "out", chain=seeded_chain, progress=False, refusal_sweep=True)
+    rows = report["refusal_tradeoff"]
+    assert seeded_chain.refusal_threshold == before and [r["current"] for r in rows].count(True) == 1
+    refused = [r["refusal_correct"] + r["false_refusal"] for r in rows]
+    assert refused == sorted(refused)  # a higher threshold never refuses less
+    assert "## Refusal trade-off" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    # an absurd threshold refuses every Chinese question, answerable or not
+    low, high = refusal_tradeoff(seeded_chain, load_gold(gold), thresholds=(before, 5.0), progress=False)
+    assert (low["refusal_correct"], low["false_refusal"]) == (1.0, 0.0)
+    assert (high["refusal_correct"], high["false_refusal"]) == (1.0, 1.0)
+    assert seeded_chain.refusal_threshold == before
