@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 
 import numpy as np
-from langchain_core.runnables import RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import RunnableLambda
 
 from app.citations import CitationChecker, lexical_support
 from app.config import Settings
@@ -25,9 +25,9 @@ from app.extractive import COUNT_INTENT as _COUNT_INTENT
 from app.extractive import (
     ExtractiveAnswerer,
     Quote,
+    answer_shapes,
     asked_quantity,
     counted_phrase,
-    wanted_shapes,
 )
 from app.glossary import gloss, unglossed_names
 from app.llm import LLMFailure, OpenAIChat, answer_messages
@@ -113,10 +113,12 @@ class WendaChain:
         self.refusal_threshold = REFUSAL_THRESHOLD
         self._passage_vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # text → e5 vector, most recent last
         self._vectors_lock = threading.Lock()
+        # each step adds its result to the inputs (RunnablePassthrough.assign would do the same through a
+        # thread pool made per call: ~1 ms of thread start-up per step, for nothing to run in parallel)
         self.runnable = (
-            RunnablePassthrough.assign(query=RunnableLambda(self._condense))
-            | RunnablePassthrough.assign(passages=RunnableLambda(self._retrieve))
-            | RunnableLambda(self._answer)
+            RunnableLambda(lambda inputs: {**inputs, "query": self._condense(inputs)}, name="condense")
+            | RunnableLambda(lambda inputs: {**inputs, "passages": self._retrieve(inputs)}, name="retrieve")
+            | RunnableLambda(self._answer, name="answer")
         )
 
     @property
@@ -229,7 +231,7 @@ class WendaChain:
             unseen = [n for n in nouns if n in search_text(part)]
             home = homes[i] if compound and len(homes) >= len(parts) else None
             found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen), continues, home)
-            if found and _asks_about_unseen(part, unseen) and not any(s.search(q.text) for s in wanted_shapes(part) for q in found):
+            if found and _asks_about_unseen(part, unseen) and not any(s.search(search_text(q.text)) for s in answer_shapes(part) for q in found):
                 found = None  # asks what an unknown thing is ("法定代表人是谁", "报名收费吗") and no quote has that kind of answer
             for _ in range(_LIST_EXTENSIONS):  # a list that runs past its passage's end: read on, quote again
                 n = self.extractive.unfinished_list(part, found or [], passages, continues)

@@ -50,12 +50,27 @@ def _jieba():
 
 def tokenize(text: str) -> list[str]:
     """Search tokens of already-normalised text: jieba search-mode words, lower-cased, stopwords dropped."""
+    if len(text) > _MEMO_CHARS:
+        return _tokens(text)
+    return list(_memo_tokens(text))
+
+
+def _tokens(text: str) -> list[str]:
     return [
         token
         for raw in _jieba().cut_for_search(text)
         if (token := raw.strip().lower()) and _WORD.search(token) and token not in STOPWORDS
         and not set(token) <= _QUESTION_CHARS and not token.startswith(("哪", "什么", "怎么", "多少"))
     ]
+
+
+_MEMO_CHARS = 400  # sentences and questions; chunk-sized texts are tokenised once, at ingest, anyway
+
+
+@functools.lru_cache(maxsize=16384)
+def _memo_tokens(text: str) -> tuple[str, ...]:
+    """The answerer tokenises the same document sentences for question after question: remembered."""
+    return tuple(_tokens(text))
 
 
 @functools.cache
