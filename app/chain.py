@@ -61,6 +61,7 @@ _WHEN = re.compile(r"哪一?年|哪天|何年|何时|什么时候")
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _YEAR = re.compile(r"(?:19|20)\d{2}年?")
 _FOCUS_FOLLOWS = r"(?:的)?(?:是|有|为|总额|总共)?(?:谁|多少|多大|多久|多长|什么|哪|几|吗|呢)"
+_QUESTION_WORD = re.compile(r"哪|什么|多少|几|怎么|如何|为什么|为何")  # "哪些地方" is not a noun of the subject
 _FOCUS_PRECEDES = r"(?:什么|哪个|哪些|哪一?|多少|几个?)的?"  # "叫什么名字", "哪个部门"
 _NOUN_TAGS = {"n", "ns", "nr", "nt", "nz", "nrt", "l", "vn", "j"}
 # words jieba tags as nouns that only colour a question ("专门搞", "全面建成"): unseen, they say nothing
@@ -253,7 +254,8 @@ class WendaChain:
     def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage], unseen_nouns: int,
                     continues: dict[int, int] | None = None, source: str | None = None) -> list[Quote] | None:
         """The quotes answering one question, or None when the evidence is too weak (refuse).
-        `unseen_nouns`: how many of its nouns the collection never uses (each lowers the evidence);
+        `unseen_nouns`: how many of its nouns the collection never uses (any lowers the evidence, once:
+        the documents may split a word the question's segmentation keeps whole, like 道地);
         `continues`: passage n → the passage holding the text that follows it; `source`: quote only
         that document."""
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
@@ -262,7 +264,7 @@ class WendaChain:
             quotes, threshold = self._semantic_rescore(question, quotes), SEMANTIC_REFUSAL_THRESHOLD
         else:
             threshold = self.refusal_threshold
-        if not quotes or quotes[0].score - UNSEEN_NOUN_PENALTY * unseen_nouns < threshold:
+        if not quotes or quotes[0].score - UNSEEN_NOUN_PENALTY * min(1, unseen_nouns) < threshold:
             return None
         chosen = self.extractive.select(question, quotes, margin=0.02 if is_english(question) else 0.28, continues=continues)
         chosen, missing = self._add_number_quotes(question, chosen, quotes)
@@ -320,7 +322,7 @@ class WendaChain:
         something else, however well its other words match.
         """
         words = [(w, tag) for w, tag in pos_tags(search_text(question))
-                 if len(w) >= 2 and tag in _NOUN_TAGS and w not in _GENERIC_WORDS and tokenize(w)]
+                 if len(w) >= 2 and tag in _NOUN_TAGS and w not in _GENERIC_WORDS and not _QUESTION_WORD.match(w) and tokenize(w)]
         df = self.index.lexical.document_frequency([w for w, _ in words])
         unseen = [(w, tag) for w, tag in words if df.get(w, 0) == 0]
         return [w for w, t in unseen if t in _ENTITY_TAGS], [w for w, t in unseen if t not in _ENTITY_TAGS]

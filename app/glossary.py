@@ -40,15 +40,19 @@ def gloss(question: str) -> str:
 
 def unglossed_names(question: str) -> list[str]:
     """Capitalised words of an English question that the glossary does not translate and that are not
-    pinyin (a Chinese name wenda cannot map), nor months or weekdays: names of things like "BGI".
+    pinyin (a Chinese name wenda cannot map), nor months, weekdays or a sentence's first word: names of
+    things like "BGI".
 
     >>> unglossed_names("When did BGI join the CAS alliance in January?"), unglossed_names("Who runs Changfazhan?")
     (['BGI'], [])
+    >>> unglossed_names("It names three industries. Which are they?")
+    []
     """
     _, rest = _translate(question)
-    words = re.findall(r"(?<=[\s(\"'])[A-Z][A-Za-z&-]+", " " + question.split(" ", 1)[-1])
+    # capitalised, but not because a sentence starts there
+    words = [m[1] for m in re.finditer(r"(?<![.?!:;]\s)(?<![.?!:;])[\s(\"']([A-Z][A-Za-z&-]+)", " " + question.split(" ", 1)[-1])]
     left = set(re.findall(r"[a-z&-]+", rest))
-    return [w for w in dict.fromkeys(words) if w.lower() in left and w.lower() not in _CALENDAR and not _PINYIN.fullmatch(w.lower())]
+    return [w for w in dict.fromkeys(words) if w.lower() in left and w.lower() not in _COMMON and not _PINYIN.fullmatch(w.lower())]
 
 
 def _translate(question: str) -> tuple[list[str], str]:
@@ -62,7 +66,9 @@ def _translate(question: str) -> tuple[list[str], str]:
     return terms, text
 
 
-_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+_COMMON = {"which", "what", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do",
+           "does", "did", "the", "a", "an", "in", "on", "of", "for", "and", "or", "to", "according", "besides", "i",
+           "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
              "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _PINYIN = re.compile(r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|"
                      r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u|v))+")

@@ -51,6 +51,8 @@ CASES = [
     ("意见建议发送到哪个电子邮箱?", None, ["cqfgwgjsc@163.com"], SOURCE_004),
     ("公开征求意见持续多久?", None, ["7日内"], SOURCE_004),
     ("征求意见的期限是多久?", None, ["7日内"], SOURCE_004),  # 期限 is not in the documents; the period is
+    # 道地 is split 道/地 in the documents, 栽培技术 is not used: words the documents may segment differently
+    ("辽宁规划里要重点做种质选育和栽培技术攻关的道地中药材有哪些?", None, ["北防风"], SOURCE_002),
     # a name in its other form: the question says 国家发改委, the passage 国家发展与改革委员会; "哪一年" wants a year
     ("辽宁的生物医药产业是哪一年被国家发改委确定为战略性新兴产业的?", None, ["2010年4月"], SOURCE_002),
     # English question about Chinese documents
