@@ -183,26 +183,18 @@ class WendaChain:
             return self._refusal(question, passages, "extractive")  # a place, person or organisation the documents never mention
         compound = None if is_english(question) else split_compound(question)
         chosen: list[Quote] = []
-        continues: dict[int, int] = {}  # passage n → the passage appended with the text that follows it
-        # a two-subject question is answered subject by subject, each from its own document: the retriever
-        # puts the first subject's document first and the second's next
+        continues: dict[int, int] = {}  # passage n → the passage holding the text that follows it
         parts = compound.parts if compound else [question]
+        # a two-subject question is answered subject by subject, each from its own document — when the
+        # retriever searched it that way too (it puts the first subject's document first, the second's
+        # next); a follow-up's history-aware query is not split, so its passages are not per subject
+        searched = split_compound(inputs["query"])
         homes = list(dict.fromkeys(p.source for p in passages))
+        per_subject = compound is not None and searched is not None and searched.parts == parts and len(homes) >= len(parts)
         for i, part in enumerate(parts):
             unseen = [n for n in nouns if n in search_text(part)]
-            home = homes[i] if compound and len(homes) >= len(parts) else None
-            found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen), continues, home)
-            if found and asks_about_unseen(part, unseen) and not any(s.search(search_text(q.text)) for s in answer_shapes(part) for q in found):
-                found = None  # asks what an unknown thing is ("法定代表人是谁", "报名收费吗") and no quote has that kind of answer
-            for _ in range(_LIST_EXTENSIONS):  # a list that runs past its passage's end: read on, quote again
-                n = self.extractive.unfinished_list(part, found or [], passages, continues)
-                following = None if n is None else self.retriever.read_on(passages[n - 1])
-                if following is None:
-                    break
-                if following is not passages[n - 1]:  # not touching: the rest comes as one more passage
-                    passages.append(following)
-                    continues[n] = len(passages)
-                found = self._quotes_for(part, wording if part == question else part, context, passages, len(unseen), continues, home)
+            found = self._answer_part(part, wording if part == question else part, context, passages, unseen,
+                                      continues, homes[i] if per_subject else None)
             chosen += [q for q in found or [] if all((q.n, q.start) != (c.n, c.start) for c in chosen)]
         if not chosen:
             return self._refusal(question, passages, "extractive")
@@ -210,6 +202,31 @@ class WendaChain:
         checked = self.checker.check(self.extractive.render(chosen), passages)
         citations = self._citations(passages, checked.cited, chosen)
         return Answer(checked.text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped)
+
+    def _answer_part(self, part: str, wording: str, context: str, passages: list[Passage], unseen: list[str],
+                     continues: dict[int, int], home: str | None) -> list[Quote] | None:
+        """The quotes answering one (sub-)question, reading on past a passage's end while a quoted list
+        continues there (`passages` and `continues` grow); None: refuse."""
+
+        def quotes() -> list[Quote] | None:
+            found = self._quotes_for(part, wording, context, passages, len(unseen), continues, home)
+            if found and asks_about_unseen(part, unseen) and not any(s.search(search_text(q.text)) for s in answer_shapes(part) for q in found):
+                return None  # asks what an unknown thing is ("法定代表人是谁", "报名收费吗"); no quote has that kind of answer
+            return found
+
+        found = quotes()
+        for _ in range(_LIST_EXTENSIONS):
+            n = self.extractive.unfinished_list(part, found or [], passages, continues)
+            following = None if n is None else self.retriever.read_on(passages[n - 1])
+            if following is None:
+                break
+            if following is not passages[n - 1]:  # not touching: the rest is a passage of its own, maybe one we have
+                same = next((k for k, p in enumerate(passages, 1) if p.source == following.source and p.start <= following.start < p.end), None)
+                if same is None:
+                    passages.append(following)
+                continues[n] = same or len(passages)
+            found = quotes() or found  # reading on must not lose what was found
+        return found
 
     def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage], unseen_nouns: int,
                     continues: dict[int, int] | None = None, source: str | None = None) -> list[Quote] | None:
@@ -271,18 +288,18 @@ class WendaChain:
     def _embed_passages(self, texts: list[str]) -> np.ndarray:
         """e5 passage vectors of document sentences, remembered (the last `PASSAGE_VECTOR_CACHE` texts):
         the same sentences come up for question after question, and embedding 16 of them costs ~0.4 s."""
-        with self._vectors_lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._passage_vectors]
-        vectors = dict(zip(missing, self.index.embedder.embed(missing, "passage"))) if missing else {}
-        with self._vectors_lock:
-            for text in texts:
-                if text in self._passage_vectors:
-                    vectors[text] = self._passage_vectors[text]
-                    self._passage_vectors.move_to_end(text)
-                else:
-                    self._passage_vectors[text] = vectors[text]
-            while len(self._passage_vectors) > PASSAGE_VECTOR_CACHE:
-                self._passage_vectors.popitem(last=False)
+        with self._vectors_lock:  # take the hits now: another request may evict them while we embed
+            vectors = {t: self._passage_vectors[t] for t in texts if t in self._passage_vectors}
+            for text in vectors:
+                self._passage_vectors.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in vectors]
+        if missing:
+            fresh = {t: v.copy() for t, v in zip(missing, self.index.embedder.embed(missing, "passage"))}  # own rows, not views
+            vectors.update(fresh)
+            with self._vectors_lock:
+                self._passage_vectors.update(fresh)
+                while len(self._passage_vectors) > PASSAGE_VECTOR_CACHE:
+                    self._passage_vectors.popitem(last=False)
         return np.stack([vectors[t] for t in texts])
 
     @staticmethod

@@ -45,14 +45,33 @@ def unglossed_names(question: str) -> list[str]:
 
     >>> unglossed_names("When did BGI join the CAS alliance in January?"), unglossed_names("Who runs Changfazhan?")
     (['BGI'], [])
-    >>> unglossed_names("It names three industries. Which are they?")
-    []
+    >>> unglossed_names("It names three industries. Which are they?"), unglossed_names("How Many Firms Joined?")
+    ([], [])
     """
     _, rest = _translate(question)
     # capitalised, but not because a sentence starts there
     words = [m[1] for m in re.finditer(r"(?<![.?!:;]\s)(?<![.?!:;])[\s(\"']([A-Z][A-Za-z&-]+)", " " + question.split(" ", 1)[-1])]
     left = set(re.findall(r"[a-z&-]+", rest))
-    return [w for w in dict.fromkeys(words) if w.lower() in left and w.lower() not in _COMMON and not _PINYIN.fullmatch(w.lower())]
+    alphabetic = re.findall(r"[A-Za-z]+", question)
+    if sum(w[0].isupper() for w in alphabetic) * 2 > len(alphabetic):  # Title Case: capitals say nothing
+        return []
+    return [w for w in dict.fromkeys(words) if w.lower() in left and w.lower() not in _COMMON and not is_pinyin(w.lower())]
+
+
+def is_pinyin(word: str) -> bool:
+    """Whether `word` is a run of pinyin syllables ("changfazhan"): checked position by position, in
+    linear time (a nested regex would backtrack exponentially on "aiaiai…").
+
+    >>> is_pinyin("changfazhan"), is_pinyin("bgi"), is_pinyin("ai" * 40 + "q")
+    (True, False, False)
+    """
+    reachable = [True] + [False] * len(word)
+    for i in range(len(word)):
+        if reachable[i]:
+            for j in range(i + 1, min(len(word), i + 6) + 1):
+                if _SYLLABLE.fullmatch(word, i, j):
+                    reachable[j] = True
+    return bool(word) and reachable[-1]
 
 
 def _translate(question: str) -> tuple[list[str], str]:
@@ -70,5 +89,5 @@ _COMMON = {"which", "what", "who", "whom", "whose", "when", "where", "why", "how
            "does", "did", "the", "a", "an", "in", "on", "of", "for", "and", "or", "to", "according", "besides", "i",
            "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
              "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_PINYIN = re.compile(r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|"
-                     r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u|v))+")
+_SYLLABLE = re.compile(r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|"
+                       r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u|v)")

@@ -114,7 +114,7 @@ def refusal_tradeoff(chain, gold: list[dict], thresholds=REFUSAL_SWEEP, progress
             def refused(item: dict) -> bool:
                 try:
                     return chain.ask(item["question"], item.get("history") or []).refused
-                except WendaError:
+                except Exception:  # one broken item must not stop the sweep (as in run_items)
                     return False
 
             rows.append({

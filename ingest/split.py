@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ingest.clean import CJK
 from ingest.tokens import count_tokens
 
-SPLITTER_VERSION = "1"
+SPLITTER_VERSION = "2"  # 2: a short clause line (it has a comma) runs on into the next line
 _CLOSERS = "”’\"'」』）)】》"
 # terminal punctuation (with any closing quotes/brackets after it) ends a sentence
 _END = re.compile(rf"(?:[。！？!?；;]+|…+|\.{{3,}}|(?<![0-9A-Z])\.(?=\s))[{_CLOSERS}]*")
@@ -50,6 +50,9 @@ def heading_level(line: str) -> int | None:
     return None
 
 
+_ITEM_START = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[是、]|\d{1,2}\s*[.、．](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）]|[•·●■▪◆]|[\u4e00-\u9fff]{1,6}[:：])")
+
+
 def _is_soft_break(before: str, after: str) -> bool:
     """A line break inside a sentence (PDF extraction), not a paragraph or item boundary."""
     last_line = before.rsplit("\n", 1)[-1].strip()
@@ -62,6 +65,8 @@ def _is_soft_break(before: str, after: str) -> bool:
     # a wrapped line is long, or is a clause of a sentence (it has a comma, so it is not a title), and
     # runs on into a CJK character or lower-case word: "由于…等原因,研究人员更喜欢承担\n\n国家课题、…"
     wrapped = len(last_line) >= 25 or (len(last_line) >= 10 and bool(re.search(r"[，,]", last_line)))
+    if _ITEM_START.match(after):  # "二是…", "(三)…", "邮箱：…" open an item or a field of their own
+        return False
     return wrapped and bool(re.match(rf"[{CJK}a-z，,、]", after[0]))
 
 

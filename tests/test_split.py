@@ -53,6 +53,10 @@ def test_pdf_line_breaks_inside_a_sentence_are_not_boundaries():
     # the seed's own line: short, but a clause (it has a comma), so the sentence goes on
     text = "由于机制体制及评价体系等原因,研究人员更喜欢承担\n\n国家课题、发表论文。"
     assert sentence_spans(text) == [(0, len(text))]
+    # a clause line before an item or a field of its own stays a boundary
+    items = "一是加强基础研究，提升原始创新能力\n二是完善产业政策，优化营商环境"
+    assert len(sentence_spans(items)) == 2
+    assert len(sentence_spans("联系人：张三，电话12345678\n邮箱：a@b.cn")) == 2
     # a title line (no comma) before a paragraph stays a boundary
     title = "2、启动生物技术创新与生物产业促进计划"
     assert sentence_spans(title + "\n\n" + text) == [(0, len(title)), (len(title) + 2, len(title) + 2 + len(text))]
