@@ -14,7 +14,7 @@ from ingest.clean import search_text
 
 GOLD = PROJECT_ROOT / "evals" / "gold.jsonl"
 HELDOUT = PROJECT_ROOT / "evals" / "heldout.jsonl"  # written blind; measured once, then looked at (session 3)
-BLIND = PROJECT_ROOT / "evals" / "blind.jsonl"  # written blind after that; never tuned on
+BLIND = PROJECT_ROOT / "evals" / "blind.jsonl"  # written blind after that; measured twice unseen, then its false refusals looked at
 MINIMA = {"unanswerable": 8, "traditional": 6, "followup": 6, "english": 5, "multi_doc": 6}
 
 
