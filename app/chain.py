@@ -55,8 +55,6 @@ _LIST_EXTENSIONS = 2  # how many times a passage is widened to finish a list it 
 _LLM_REFUSAL = re.compile(r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.IGNORECASE)
 
 
-
-
 def is_english(text: str) -> bool:
     return not _CJK.search(text)
 
@@ -188,9 +186,8 @@ class WendaChain:
         # a two-subject question is answered subject by subject, each from its own document — when the
         # retriever searched it that way too (it puts the first subject's document first, the second's
         # next); a follow-up's history-aware query is not split, so its passages are not per subject
-        searched = split_compound(inputs["query"])
         homes = list(dict.fromkeys(p.source for p in passages))
-        per_subject = compound is not None and searched is not None and searched.parts == parts and len(homes) >= len(parts)
+        per_subject = compound is not None and split_compound(inputs["query"]) == compound and len(homes) >= len(parts)
         for i, part in enumerate(parts):
             unseen = [n for n in nouns if n in search_text(part)]
             found = self._answer_part(part, wording if part == question else part, context, passages, unseen,
@@ -207,14 +204,7 @@ class WendaChain:
                      continues: dict[int, int], home: str | None) -> list[Quote] | None:
         """The quotes answering one (sub-)question, reading on past a passage's end while a quoted list
         continues there (`passages` and `continues` grow); None: refuse."""
-
-        def quotes() -> list[Quote] | None:
-            found = self._quotes_for(part, wording, context, passages, len(unseen), continues, home)
-            if found and asks_about_unseen(part, unseen) and not any(s.search(search_text(q.text)) for s in answer_shapes(part) for q in found):
-                return None  # asks what an unknown thing is ("法定代表人是谁", "报名收费吗"); no quote has that kind of answer
-            return found
-
-        found = quotes()
+        found = self._quotes_for(part, wording, context, passages, unseen, continues, home)
         for _ in range(_LIST_EXTENSIONS):
             n = self.extractive.unfinished_list(part, found or [], passages, continues)
             following = None if n is None else self.retriever.read_on(passages[n - 1])
@@ -225,14 +215,15 @@ class WendaChain:
                 if same is None:
                     passages.append(following)
                 continues[n] = same or len(passages)
-            found = quotes() or found  # reading on must not lose what was found
+            found = self._quotes_for(part, wording, context, passages, unseen, continues, home) or found  # never lose what was found
         return found
 
-    def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage], unseen_nouns: int,
+    def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage], unseen: list[str],
                     continues: dict[int, int] | None = None, source: str | None = None) -> list[Quote] | None:
         """The quotes answering one question, or None when the evidence is too weak (refuse).
-        `unseen_nouns`: how many of its nouns the collection never uses (any lowers the evidence, once:
-        the documents may split a word the question's segmentation keeps whole, like 道地);
+        `unseen`: its nouns the collection never uses (any lowers the evidence, once: the documents may
+        split a word the question's segmentation keeps whole, like 道地; one the question asks about
+        needs a quote with that kind of answer);
         `continues`: passage n → the passage holding the text that follows it; `source`: quote only
         that document."""
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
@@ -241,7 +232,7 @@ class WendaChain:
             quotes, threshold = self._semantic_rescore(question, quotes), SEMANTIC_REFUSAL_THRESHOLD
         else:
             threshold = self.refusal_threshold
-        if not quotes or quotes[0].score - UNSEEN_NOUN_PENALTY * min(1, unseen_nouns) < threshold:
+        if not quotes or quotes[0].score - UNSEEN_NOUN_PENALTY * min(1, len(unseen)) < threshold:
             return None
         chosen = self.extractive.select(question, quotes, margin=0.02 if is_english(question) else 0.28, continues=continues)
         chosen, missing = self.evidence.add_number_quotes(question, chosen, quotes)
@@ -252,7 +243,9 @@ class WendaChain:
             if chosen is None:
                 return None  # asked when something happened; no quote dates that event
         if _COUNT_INTENT.search(question):
-            return self.evidence.add_quantity_quote(question, chosen, quotes, passages)  # None: asked "how many", no quote says
+            chosen = self.evidence.add_quantity_quote(question, chosen, quotes, passages)  # None: asked "how many", no quote says
+        if chosen and asks_about_unseen(question, unseen) and not any(s.search(search_text(q.text)) for s in answer_shapes(question) for q in chosen):
+            return None  # asks what an unknown thing is ("法定代表人是谁", "报名收费吗"); no quote has that kind of answer
         return chosen
 
     def _llm_answer(self, inputs: dict, text: str) -> Answer:

@@ -64,6 +64,15 @@ def event_verbs(text: str) -> list[str]:
     return verbs
 
 
+def _kept_or_added(chosen: list[Quote], candidates: list[Quote], answers, would_answer) -> list[Quote] | None:
+    """`chosen` when one of its quotes `answers`; else with the best candidate that `would_answer`
+    added (in reading order); else None."""
+    if any(answers(q) for q in chosen):
+        return chosen
+    extra = next((q for q in candidates if would_answer(q)), None)
+    return None if extra is None else sorted([*chosen, extra], key=lambda q: (q.n, q.start))
+
+
 class EvidenceChecks:
     """The checks that need the collection: which words it uses (lexical index), where (BM25 within a document)."""
 
@@ -85,10 +94,7 @@ class EvidenceChecks:
             text = search_text(q.text)
             return bool(_DATE.search(text)) and any(v in text for v in events)
 
-        if any(dates_event(q) for q in chosen):
-            return chosen
-        extra = next((q for q in candidates if q.score >= 0.5 * candidates[0].score and dates_event(q)), None)
-        return None if extra is None else sorted([*chosen, extra], key=lambda q: (q.n, q.start))
+        return _kept_or_added(chosen, candidates, dates_event, lambda q: q.score >= 0.5 * candidates[0].score and dates_event(q))
 
     def unseen_terms(self, question: str) -> tuple[list[str], list[str]]:
         """Nouns of the question the collection never uses: (named entities, other nouns).
@@ -130,8 +136,6 @@ class EvidenceChecks:
                         return False
             return True
 
-        if any(quantity.search(search_text(q.text)) and about(q) for q in chosen):
-            return chosen
         floor, source = 0.7 * candidates[0].score, passages[candidates[0].n - 1].source
         counted = counted_phrase(question)  # "5方面" for "几个方面": convincing at a lower score
 
@@ -141,8 +145,8 @@ class EvidenceChecks:
                 return True
             return q.score >= floor and quantity.search(text) is not None
 
-        extra = next((q for q in candidates if passages[q.n - 1].source == source and answers(q) and about(q)), None)
-        return None if extra is None else sorted([*chosen, extra], key=lambda q: (q.n, q.start))
+        return _kept_or_added(chosen, candidates, lambda q: bool(quantity.search(search_text(q.text))) and about(q),
+                              lambda q: passages[q.n - 1].source == source and answers(q) and about(q))
 
     def _mentions(self, source: str, name: str) -> bool:
         """Whether document `source` uses the word `name` anywhere (a lexical search within it)."""

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from app.models import Passage
 from ingest.clean import display_text, normalize_query, search_text
 from ingest.lexical import tokenize
-from ingest.split import heading_level, sentence_spans
+from ingest.split import ITEM_MARKER, heading_level, sentence_spans
 
 _NUMERIC_INTENT = re.compile(r"多少|几|多大|比例|规模|数量|金额|产值|增速|增长|百分|何时|哪一年|什么时候|哪年|how (many|much)|when|what year|percent|rate")
 _LIST_INTENT = re.compile(r"哪些|哪几|有什么|包括|列举|几个方面|几大|分别|what are|which|list")
 # a list item's opening: "1." "2、" "(三)" "四是" — in a list question, the items' first sentences name them
-_ENUMERATED = re.compile(r"\s*(?:\d{1,2}\s*[.、．](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、是]|[•·●■▪◆\-*])")
+_ENUMERATED = re.compile(rf"\s*(?:{ITEM_MARKER}|[\-*])")
 _ITEM_BONUS = 0.1
 _WHY_INTENT = re.compile(r"为什么|为何|什么原因|原因是|\bwhy\b", re.IGNORECASE)
 _WHY_FOLLOWING_FLOOR = 0.4

@@ -50,7 +50,9 @@ def heading_level(line: str) -> int | None:
     return None
 
 
-_ITEM_START = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[是、]|\d{1,2}\s*[.、．](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）]|[•·●■▪◆]|[\u4e00-\u9fff]{1,6}[:：])")
+# how a list item opens: "二是" "3." "4、" "(三)" "•" (not "12.5")
+ITEM_MARKER = r"[一二三四五六七八九十]{1,3}[是、]|\d{1,2}\s*[.、．](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）]|[•·●■▪◆]"
+_ITEM_START = re.compile(rf"\s*(?:{ITEM_MARKER}|[\u4e00-\u9fff]{{1,6}}[:：])")  # an item, or a field ("邮箱：")
 
 
 def _is_soft_break(before: str, after: str) -> bool:
