@@ -10,7 +10,6 @@ translated once here. Nothing is built at import; the chain is built on first us
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import re
@@ -19,12 +18,13 @@ import time
 import uuid
 from typing import Literal
 
-from fastapi import Depends, FastAPI, File, Request, UploadFile
+from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from app import documents
+from app.auth import KeyGate
 from app.config import Settings
 from app.errors import BadRequest, WendaError
 from app.models import Answer
@@ -125,15 +125,8 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500)
 
-    def authorized(request: Request) -> None:
-        if not settings.api_key:
-            return
-        header = request.headers.get("authorization", "")
-        token = header[7:] if header.lower().startswith("bearer ") else ""
-        if not hmac.compare_digest(token.encode(), settings.api_key.encode()):
-            raise _Unauthorized()
-
-    guarded = [Depends(authorized)]
+    if settings.api_key:  # every route, those mounted later (the UI, Gradio's API) included
+        api.add_middleware(KeyGate, api_key=settings.api_key)
 
     @api.get("/healthz", tags=["meta"])
     def healthz() -> dict:
@@ -144,12 +137,12 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
             return {"status": "ok", "index": "unavailable", "error": str(exc)}
         return {"status": "ok", "index": "ok", "chunks": chunks}
 
-    @api.post("/api/ask", tags=["ask"], dependencies=guarded)
+    @api.post("/api/ask", tags=["ask"])
     def ask(body: AskRequest) -> dict:
         answer = state.chain.ask(body.question, [t.model_dump() for t in body.history], body.top_k)
         return answer.to_dict()
 
-    @api.post("/api/chat", tags=["ask"], dependencies=guarded)
+    @api.post("/api/chat", tags=["ask"])
     def chat(body: ChatRequest):
         history = [t.model_dump() for t in body.history]
         if not body.stream:
@@ -158,7 +151,7 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
         first = next(events)  # errors in validation/retrieval surface as a status, not a broken stream
         return StreamingResponse(_sse(first, events), media_type="text/event-stream")
 
-    @api.post("/v1/chat/completions", tags=["openai"], dependencies=guarded)
+    @api.post("/v1/chat/completions", tags=["openai"])
     def chat_completions(body: OpenAIChatRequest):
         turns = [{"role": m.role, "content": _text(m.content)} for m in body.messages if m.role in ("user", "assistant")]
         if not turns or turns[-1]["role"] != "user" or not turns[-1]["content"].strip():
@@ -178,28 +171,21 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
         first = next(events)
         return StreamingResponse(_openai_sse(first, events, cid, created, body.model), media_type="text/event-stream")
 
-    @api.get("/api/documents", tags=["documents"], dependencies=guarded)
+    @api.get("/api/documents", tags=["documents"])
     def list_documents() -> dict:
         return {"documents": documents.list_documents(state.chain.index)}
 
-    @api.post("/api/documents", tags=["documents"], dependencies=guarded)
+    @api.post("/api/documents", tags=["documents"])
     def upload_documents(files: list[UploadFile] = File(...)) -> dict:
         limit = settings.max_upload_bytes
         return documents.upload(settings, state.chain.index, [(f.filename or "", f.file.read(limit + 1)) for f in files])
 
-    @api.delete("/api/documents/{source:path}", tags=["documents"], dependencies=guarded)
+    @api.delete("/api/documents/{source:path}", tags=["documents"])
     def delete_document(source: str) -> dict:
         documents.delete(settings, state.chain.index, source)
         return {"deleted": source}
 
     return api
-
-
-class _Unauthorized(WendaError):
-    status = 401
-
-    def __init__(self) -> None:
-        super().__init__("missing or wrong API key: send the header 'Authorization: Bearer <WENDA_API_KEY>'")
 
 
 def _text(content) -> str:

@@ -21,20 +21,32 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 
 
 @pytest.fixture(scope="module")
-def page(seeded_dir, tmp_path_factory):
+def browser():
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def new_page(browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(60_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser, seeded_dir, tmp_path_factory):
     data = tmp_path_factory.mktemp("ui") / "data"
     shutil.copytree(seeded_dir, data)
     ARTIFACTS.mkdir(exist_ok=True)
-    with running_wenda(data) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.set_default_timeout(60_000)
+    with running_wenda(data) as base:
+        page = new_page(browser)
         page.goto(base + "/")
         page.wait_for_selector("#wenda-question textarea")
         yield page
-        browser.close()
+        page.close()
 
 
 def ask(page, question: str) -> None:
@@ -77,3 +89,24 @@ def test_upload_a_document_then_ask_about_it(page, tmp_path):
     ask(page, "杭州合成生物产业园计划引进多少家企业?")
     page.wait_for_function("[...document.querySelectorAll('#wenda-chat details.wenda-source summary')].some(e => e.innerText.includes('杭州合成生物.txt'))")
     assert "88家" in page.locator("#wenda-chat").inner_text()
+
+
+def test_with_an_api_key_the_ui_asks_for_it_then_works(browser, seeded_dir, tmp_path):
+    """WENDA_API_KEY set: the browser lands on the login page; after the key, the chat answers."""
+    data = tmp_path / "data"
+    shutil.copytree(seeded_dir, data)
+    with running_wenda(data, WENDA_API_KEY="ui-key-123") as base:
+        page = new_page(browser)
+        page.goto(base + "/")
+        assert "/login" in page.url and page.locator("#wenda-question").count() == 0
+        page.locator("#wenda-key").fill("wrong")
+        page.locator("#wenda-login").click()
+        assert "Wrong key" in page.locator("body").inner_text()
+        page.locator("#wenda-key").fill("ui-key-123")
+        page.locator("#wenda-login").click()
+        page.wait_for_selector("#wenda-question textarea")
+        ask(page, "2008年全国生物产业总产值是多少?")
+        page.wait_for_selector("#wenda-chat details.wenda-source")
+        assert "11340亿元" in page.locator("#wenda-chat").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "after-login.png"))
+        page.close()
