@@ -95,14 +95,9 @@ def _refuse_binary(path: Path, text: str) -> str:
 
 
 def _html_text(html: str) -> str:
-    import html2text
+    from ingest.html import html_to_text
 
-    converter = html2text.HTML2Text()
-    converter.ignore_links = True
-    converter.ignore_images = True
-    converter.body_width = 0
-    converter.unicode_snob = True
-    return converter.handle(html)
+    return html_to_text(html)
 
 
 def _pdf_text(path: Path, data: bytes) -> str:

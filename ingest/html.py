@@ -1,0 +1,252 @@
+"""HTML → the markdown-shaped text wenda indexes: the page's main content, its structure kept as units.
+
+What is kept: the main content — the one `<main>` / `role=main` / `<article>` when the page has one,
+else `<body>` — with headings as `#` lines, paragraphs separated by blank lines, list items one per
+line (`- ` / `1. `, nested ones indented), table rows one per line (`| a | b |`, a `| --- |` line under
+a header row), and `<pre>` blocks whole inside a ``` fence. What is dropped: scripts, styles, forms;
+navigation, headers, footers and side bars (by tag, ARIA role, or a class/id word such as `nav`,
+`breadcrumb`, `toc`, `related`, `copyright`); and blocks made mostly of links (menus, tables of
+contents, "related topics" lists). Images, links' targets and inline emphasis are not kept.
+The rules are general — nothing here knows one site.
+
+    >>> html_to_text('<nav><a href="/">首页</a></nav><main><h1>安装</h1><p>运行：</p>'
+    ...              '<pre><code class="language-sh">pip install wenda</code></pre></main>')
+    '# 安装\\n\\n运行：\\n\\n```sh\\npip install wenda\\n```'
+"""
+
+from __future__ import annotations
+
+import re
+
+_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head",
+              "form", "input", "button", "select", "textarea", "label", "dialog")
+_BOILER_TAGS = {"nav", "header", "footer", "aside", "menu"}
+_BOILER_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
+# a class or id word that names boilerplate ("site-nav", "breadcrumbs", "relatedtopics", "toc")
+_BOILER_WORD = re.compile(
+    r"^(?:nav|navbar|navigation|menu|menubar|breadcrumbs?|toc|footer|sidebar|related\w*|copyright|"
+    r"search\w*|share|sharing|social|cookies?|banner|pagination|pager|skip)$"
+)
+_BLOCK_TAGS = {"p", "div", "section", "article", "main", "pre", "ul", "ol", "li", "table", "tr", "td", "th",
+               "thead", "tbody", "tfoot", "dl", "dt", "dd", "blockquote", "figure", "figcaption", "hr",
+               "address", "details", "summary", "center", "body", "h1", "h2", "h3", "h4", "h5", "h6",
+               "header", "footer", "nav", "aside"}
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_LINK_DENSE = 0.6  # a block whose text is mostly link text, with at least _MIN_LINKS links, is a menu
+_MIN_LINKS = 3
+_BR = "\ue000"  # stands for a <br> while whitespace is squashed
+
+
+def html_to_text(html: str) -> str:
+    """The main content of an HTML page as markdown-shaped text ('' when nothing is left)."""
+    import lxml.html
+    from lxml import etree
+
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)  # lxml refuses a str with an encoding declaration
+    if not html.strip():
+        return ""
+    try:
+        document = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return ""
+    for element in list(document.iter(*_DROP_TAGS)):
+        _remove(element)
+    etree.strip_elements(document, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    for br in document.iter("br"):
+        br.text = _BR
+    root = main_element(document)
+    _drop_boilerplate(root)
+    _drop_link_lists(root)
+    return "\n\n".join(_Renderer(root).blocks(root)).strip()
+
+
+def main_element(document):
+    """The element holding the main content: a lone `<main>`/`role=main`, else a lone `<article>`, else body.
+
+    >>> import lxml.html
+    >>> main_element(lxml.html.fromstring('<div><nav>菜单</nav><article>正文</article></div>')).tag
+    'article'
+    """
+    for xpath in ("//main | //*[@role='main']", "//article"):
+        found = document.xpath(xpath)
+        if len(found) == 1 and _text_len(found[0]) > 0:
+            return found[0]
+    body = document.find(".//body")
+    return body if body is not None else document
+
+
+def _drop_boilerplate(root) -> None:
+    total = max(1, _text_len(root))
+    for element in list(root.iter()):
+        if element is root or not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        role = (element.get("role") or "").lower()
+        words = re.split(r"[^a-z0-9]+", f"{element.get('class', '')} {element.get('id', '')}".lower())
+        if element.tag in ("header", "footer") and element.xpath("ancestor::article") and element.find(".//h1") is not None:
+            continue  # an article's own header holds its title
+        semantic = element.tag in _BOILER_TAGS or role in _BOILER_ROLES
+        named = any(_BOILER_WORD.match(word) for word in words if word)
+        # a wrapper named "has-sidebar" around the whole page is not boilerplate: it must be small
+        if semantic or (named and _text_len(element) < 0.5 * total):
+            _remove(element)
+
+
+def _drop_link_lists(root) -> None:
+    """Drop menus, tables of contents and "related" lists: blocks whose text is mostly links."""
+    for element in list(root.iter("ul", "ol", "dl", "table", "div", "section", "p", "td")):
+        if element is root or element.getparent() is None or not _in_tree(element, root):
+            continue
+        links = element.findall(".//a")
+        if len(links) < _MIN_LINKS:
+            continue
+        text = _text_len(element)
+        link_text = sum(_text_len(a) for a in links)
+        if text and link_text / text >= _LINK_DENSE:
+            _remove(element)
+
+
+def _in_tree(element, root) -> bool:
+    while element is not None:
+        if element is root:
+            return True
+        element = element.getparent()
+    return False
+
+
+def _text_len(element) -> int:
+    return len("".join("".join(element.itertext()).split()))
+
+
+def _remove(element) -> None:
+    """Remove `element` but keep the text that follows it (its tail)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def squash(text: str) -> str:
+    """Collapse whitespace runs to one space; a <br> mark becomes a line break.
+
+    >>> squash("  规模\\n  突破 \\ue000 1000亿元 ")
+    '规模 突破\\n1000亿元'
+    """
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(rf" ?{_BR}+ ?", "\n", text).strip()
+
+
+class _Renderer:
+    """Turns an element tree into blocks of text (one string per paragraph, heading, list, table, code)."""
+
+    def __init__(self, root):
+        self.has_blocks: set = set()  # elements with a block element somewhere inside
+        for element in root.iter():
+            if isinstance(element.tag, str) and element.tag in _BLOCK_TAGS:
+                for ancestor in element.iterancestors():
+                    if ancestor in self.has_blocks:
+                        break
+                    self.has_blocks.add(ancestor)
+
+    def blocks(self, element) -> list[str]:
+        out: list[str] = []
+        inline: list[str] = [element.text or ""]
+
+        def flush():
+            text = squash("".join(inline))
+            if text:
+                out.append(text)
+            inline.clear()
+
+        for child in element:
+            if not isinstance(child.tag, str):
+                pass
+            elif child.tag in _BLOCK_TAGS or child in self.has_blocks:
+                flush()
+                out.extend(self.block(child))
+            else:
+                inline.append(self.inline(child))
+            inline.append(child.tail or "")
+        flush()
+        return out
+
+    def inline(self, element) -> str:
+        return "".join(element.itertext())
+
+    def line(self, element) -> str:
+        """All of an element's text on one line."""
+        return " ".join(" ".join(self.blocks(element)).split())
+
+    def block(self, element) -> list[str]:
+        tag = element.tag
+        if tag in _HEADINGS:
+            text = self.line(element)
+            return ["#" * _HEADINGS[tag] + " " + text] if text else []
+        if tag == "pre":
+            return [_fenced(element)]
+        if tag in ("ul", "ol"):
+            lines = self.list_lines(element, 0)
+            return ["\n".join(lines)] if lines else []
+        if tag == "table":
+            return self.table(element)
+        if tag == "hr":
+            return []
+        if tag == "blockquote":
+            return ["\n".join("> " + line for line in block.split("\n")) for block in self.blocks(element)]
+        return self.blocks(element)
+
+    def list_lines(self, element, depth: int) -> list[str]:
+        lines, number = [], int(element.get("start", "1")) if element.get("start", "1").isdigit() else 1
+        for item in element:
+            if not isinstance(item.tag, str) or item.tag != "li":
+                continue
+            nested = [child for child in item if isinstance(child.tag, str) and child.tag in ("ul", "ol")]
+            for child in nested:
+                item.remove(child)  # rendered below, indented
+            marker = f"{number}. " if element.tag == "ol" else "- "
+            text = self.line(item)
+            if text:
+                lines.append("  " * depth + marker + text)
+                number += 1
+            for child in nested:
+                lines.extend(self.list_lines(child, depth + 1))
+        return lines
+
+    def table(self, element) -> list[str]:
+        rows = [tr for tr in element.iter("tr") if next(tr.iterancestors("table"), None) is element]
+        cells = [[c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")] for tr in rows]
+        if all(len(row) <= 1 for row in cells):  # a layout table: its cells are just blocks
+            return [block for row in cells for cell in row for block in self.blocks(cell)]
+        lines = []
+        for i, row in enumerate(cells):
+            texts = [self.line(cell).replace("|", "\\|") for cell in row]
+            if not any(texts):
+                continue
+            lines.append("| " + " | ".join(texts) + " |")
+            header = all(c.tag == "th" for c in row) or rows[i].getparent().tag == "thead"
+            if len(lines) == 1 and header:
+                lines.append("|" + " --- |" * len(row))
+        return ["\n".join(lines)] if lines else []
+
+
+def _fenced(element) -> str:
+    """A `<pre>` block as a fenced code block, its lines as written, language from a `language-x` class.
+
+    >>> import lxml.html
+    >>> print(_fenced(lxml.html.fromstring('<pre><code class="language-py">\\nx = 1\\n</code></pre>')))
+    ```py
+    x = 1
+    ```
+    """
+    code = "".join(element.itertext()).replace(_BR, "\n").replace("\r\n", "\n").strip("\n").rstrip()
+    code = "\n".join(line.rstrip() for line in code.split("\n"))
+    classes = " ".join(e.get("class", "") for e in element.iter() if isinstance(e.tag, str))
+    match = re.search(r"\blang(?:uage)?-([\w+#-]+)", classes)
+    fence = "~~~" if "```" in code else "```"
+    return f"{fence}{match.group(1) if match else ''}\n{code}\n{fence}"
