@@ -3,7 +3,9 @@
 Works on the original text as loaded, so every sentence and chunk is a `(start, end)` span into it and
 `text[start:end]` is exactly what a citation shows. Sentence ends are Chinese (。！？；…) and English
 (. ! ? ;) punctuation and paragraph breaks — except line breaks that PDF extraction put in the middle of
-a sentence, which are not boundaries.
+a sentence, which are not boundaries. A fenced code block (```) and a table row (`| a | b |`) are one
+unit each, so no chunk cuts them where avoidable; a markdown `#` line is a heading even when it ends in
+a question mark (an FAQ question stays in the chunk of its answer).
 
     >>> text = "一、总则\\n生物产业很重要。它发展很快！"
     >>> [text[s:e] for s, e in sentence_spans(text)]
@@ -12,13 +14,15 @@ a sentence, which are not boundaries.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 from ingest.clean import CJK
 from ingest.tokens import count_tokens
 
-SPLITTER_VERSION = "2"  # 2: a short clause line (it has a comma) runs on into the next line
+SPLITTER_VERSION = "3"  # 3: code fences and table rows are units; `#` headings may end in ？
+# 2: a short clause line (it has a comma) runs on into the next line
 _CLOSERS = "”’\"'」』）)】》"
 # terminal punctuation (with any closing quotes/brackets after it) ends a sentence
 _END = re.compile(rf"(?:[。！？!?；;]+|…+|\.{{3,}}|(?<![0-9A-Z])\.(?=\s))[{_CLOSERS}]*")
@@ -31,6 +35,10 @@ _HEADING_PATTERNS = [
     (re.compile(r"^\d{1,2}[、.．](?!\d)\s*\S"), 3),
 ]
 _MAX_HEADING_CHARS = 40
+_MAX_MARKDOWN_HEADING_CHARS = 120
+# units that are never cut inside (unless one alone is over the token limit): a fenced code block, a table row
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(?:.*?\n)?[ \t]*\1[ \t]*$", re.M | re.S)
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)
 _SOFT_SECONDARY = re.compile(r"[，,、：:]")
 
 
@@ -41,6 +49,9 @@ def heading_level(line: str) -> int | None:
     (1, 2, None)
     """
     line = line.strip()
+    markdown = re.match(r"#{1,6}\s+\S", line)
+    if markdown and len(line) <= _MAX_MARKDOWN_HEADING_CHARS and "\n" not in line:
+        return len(line) - len(line.lstrip("#"))
     if not line or len(line) > _MAX_HEADING_CHARS or line[-1] in "。！？!?；;,，":
         return None
     for pattern, level in _HEADING_PATTERNS:
@@ -80,12 +91,31 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+def atomic_spans(text: str) -> list[tuple[int, int]]:
+    """Spans that are one unit each: fenced code blocks, and table rows outside them.
+
+    >>> text = "运行：\\n```\\nls -l; pwd\\n```\\n| 键 | 值。 |"
+    >>> [text[s:e] for s, e in atomic_spans(text)]
+    ['```\\nls -l; pwd\\n```', '| 键 | 值。 |']
+    """
+    fences = [(m.start(), m.end()) for m in _FENCE.finditer(text)]
+    rows = [(m.start(), m.end()) for m in _TABLE_ROW.finditer(text)
+            if not any(s <= m.start() < e for s, e in fences)]
+    return sorted(fences + rows)
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Split `text` into sentence spans `(start, end)`, whitespace trimmed, covering all non-space text."""
     cuts = {m.end() for m in _END.finditer(text)}
     for m in _LINE_BREAK.finditer(text):
         if not _is_soft_break(text[: m.start()], text[m.end() : m.end() + 40]):
             cuts.add(m.start())
+    atomic = atomic_spans(text) if "|" in text or "``" in text or "~~" in text else []
+    if atomic:
+        starts = [s for s, _ in atomic]
+        inside = lambda cut: (i := bisect.bisect_right(starts, cut) - 1) >= 0 and cut < atomic[i][1]  # noqa: E731
+        cuts = {cut for cut in cuts if not inside(cut) or cut in starts}
+        cuts.update(s for span in atomic for s in span)
     spans, start = [], 0
     for cut in sorted(cuts) + [len(text)]:
         span = _trimmed(text, start, cut)
@@ -96,10 +126,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _pieces(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
-    """Cut one over-long sentence at commas, then at token boundaries, into pieces of ≤ max_tokens."""
+    """Cut one over-long sentence at commas (a code block at line ends), then at token boundaries."""
     if count_tokens(text[start:end]) <= max_tokens:
         return [(start, end)]
-    cuts = [start + m.end() for m in _SOFT_SECONDARY.finditer(text[start:end])] + [end]
+    soft = re.compile(r"\n") if text.startswith(("```", "~~~"), start) else _SOFT_SECONDARY
+    cuts = [start + m.end() for m in soft.finditer(text[start:end])] + [end]
     pieces, piece_start, last_fit = [], start, None
     for cut in cuts:
         if count_tokens(text[piece_start:cut]) <= max_tokens:
