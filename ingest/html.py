@@ -34,6 +34,7 @@ _BLOCK_TAGS = {"p", "div", "section", "article", "main", "pre", "ul", "ol", "li"
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LINK_DENSE = 0.6  # a block whose text is mostly link text, with at least _MIN_LINKS links, is a menu
 _MIN_LINKS = 3
+_MIN_OWN_TEXT = 80  # ... unless it also has headings and this many characters that are not link text
 _BR = "\ue000"  # stands for a <br> while whitespace is squashed
 
 
@@ -82,7 +83,8 @@ def _drop_boilerplate(root) -> None:
             continue
         role = (element.get("role") or "").lower()
         words = re.split(r"[^a-z0-9]+", f"{element.get('class', '')} {element.get('id', '')}".lower())
-        if element.tag in ("header", "footer") and element.xpath("ancestor::article") and element.find(".//h1") is not None:
+        in_article = element.tag in ("header", "footer") and element.xpath("ancestor::article")
+        if in_article and element.find(".//h1") is not None:
             continue  # an article's own header holds its title
         semantic = element.tag in _BOILER_TAGS or role in _BOILER_ROLES
         named = any(_BOILER_WORD.match(word) for word in words if word)
@@ -101,7 +103,9 @@ def _drop_link_lists(root) -> None:
             continue
         text = _text_len(element)
         link_text = sum(_text_len(a) for a in links)
-        if text and link_text / text >= _LINK_DENSE:
+        # a hub page's body is mostly links too, but it has headings and some text of its own
+        own_text = text - link_text >= _MIN_OWN_TEXT and bool(element.xpath(".//h1 | .//h2 | .//h3"))
+        if text and link_text / text >= _LINK_DENSE and not own_text:
             _remove(element)
 
 

@@ -104,6 +104,11 @@ def atomic_spans(text: str) -> list[tuple[int, int]]:
     return sorted(fences + rows)
 
 
+def _strictly_inside(spans: list[tuple[int, int]], starts: list[int], cut: int) -> bool:
+    i = bisect.bisect_right(starts, cut) - 1
+    return i >= 0 and spans[i][0] < cut < spans[i][1]
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Split `text` into sentence spans `(start, end)`, whitespace trimmed, covering all non-space text."""
     cuts = {m.end() for m in _END.finditer(text)}
@@ -113,8 +118,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     atomic = atomic_spans(text) if "|" in text or "``" in text or "~~" in text else []
     if atomic:
         starts = [s for s, _ in atomic]
-        inside = lambda cut: (i := bisect.bisect_right(starts, cut) - 1) >= 0 and cut < atomic[i][1]  # noqa: E731
-        cuts = {cut for cut in cuts if not inside(cut) or cut in starts}
+        cuts = {cut for cut in cuts if not _strictly_inside(atomic, starts, cut)}
         cuts.update(s for span in atomic for s in span)
     spans, start = [], 0
     for cut in sorted(cuts) + [len(text)]:

@@ -1,0 +1,115 @@
+"""HTML and markdown ingest: main content only, structure as units, chunks that keep them whole."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ingest.html import html_to_text
+from ingest.loaders import LoadError, load_document
+from ingest.split import chunk_spans
+
+NAV = "".join(f'<li><a href="/p{i}.html">第{i}章 导航链接</a></li>' for i in range(12))
+PAGE = f"""<!DOCTYPE html><html lang="zh-CN"><head><title>安装指南</title><style>p{{color:red}}</style>
+<script>var menu = "脚本";</script></head><body>
+<header class="site-header"><a href="/">首页</a> <div class="logo">文档中心</div>
+  <form role="search"><input type="search" placeholder="搜索文档"></form></header>
+<nav class="breadcrumb"><a href="/">首页</a> › <a href="/guide">指南</a> › 安装</nav>
+<div id="toc"><ul>{NAV}</ul></div>
+<main>
+  <h1>安装指南</h1>
+  <p>本页说明如何在 Linux 上安装 wenda。</p>
+  <h2>命令行安装</h2>
+  <p>在终端中运行下面的命令即可完成安装：</p>
+  <pre><code class="language-bash">python3 -m venv .venv
+.venv/bin/pip install wenda   # 安装</code></pre>
+  <h2>系统要求</h2>
+  <ul><li>Python 3.11 或更高版本</li><li>两个 CPU 核心<ul><li>推荐四个</li></ul></li></ul>
+  <ol><li>下载安装包。</li><li>运行安装命令。</li></ol>
+  <table>
+    <thead><tr><th>组件</th><th>版本</th></tr></thead>
+    <tbody><tr><td>Python</td><td>3.11</td></tr><tr><td>lxml</td><td><p>5.0</p><p>或更高</p></td></tr></tbody>
+  </table>
+  <h2>如何卸载？</h2>
+  <p>删除 .venv 文件夹即可。<br>不需要其他步骤。</p>
+  <div class="related"><p>相关主题</p><a href="/a">配置</a> <a href="/b">升级</a> <a href="/c">常见问题</a></div>
+</main>
+<footer><p>版权所有 © 2024 文档中心</p><a href="/privacy">隐私</a></footer>
+</body></html>"""
+
+
+@pytest.fixture()
+def page(tmp_path):
+    path = tmp_path / "install.html"
+    path.write_text(PAGE, encoding="utf-8")
+    return load_document(path).text
+
+
+def test_navigation_headers_footers_and_scripts_are_gone(page):
+    for chrome in ("首页", "导航链接", "文档中心", "搜索", "版权所有", "隐私", "相关主题", "脚本", "color"):
+        assert chrome not in page, chrome
+    assert page.startswith("# 安装指南\n\n本页说明如何在 Linux 上安装 wenda。")
+
+
+def test_structure_becomes_markdown_units(page):
+    assert re.findall(r"(?m)^#+ .*$", page) == ["# 安装指南", "## 命令行安装", "## 系统要求", "## 如何卸载？"]
+    assert ("在终端中运行下面的命令即可完成安装：\n\n```bash\npython3 -m venv .venv\n"
+            ".venv/bin/pip install wenda   # 安装\n```") in page
+    assert "- Python 3.11 或更高版本\n- 两个 CPU 核心\n  - 推荐四个\n\n1. 下载安装包。\n2. 运行安装命令。" in page
+    assert "| 组件 | 版本 |\n| --- | --- |\n| Python | 3.11 |\n| lxml | 5.0 或更高 |" in page
+    assert "删除 .venv 文件夹即可。\n不需要其他步骤。" in page
+
+
+@pytest.mark.parametrize("max_tokens", [40, 64, 256])
+def test_chunks_keep_offsets_and_units(page, max_tokens):
+    chunks = chunk_spans(page, max_tokens=max_tokens, overlap_tokens=16)
+    texts = [page[c.start : c.end] for c in chunks]
+    assert all(page[c.start : c.end] == t and t.strip() == t for c, t in zip(chunks, texts))
+    # the command block is whole, in the same chunk as its introduction (when both fit: 48 tokens)
+    code = "```bash\npython3 -m venv .venv\n.venv/bin/pip install wenda   # 安装\n```"
+    intro = "在终端中运行下面的命令即可完成安装：\n\n"
+    assert any((intro + code if max_tokens >= 48 else code) in t for t in texts)
+    # no table row is cut, and the FAQ question (a heading ending in ？) stays with its answer
+    for t in texts:
+        for line in t.split("\n"):
+            assert not line.startswith("|") or line.endswith("|"), line
+    assert any(t.startswith("## 如何卸载？\n\n删除 .venv 文件夹即可。") for t in texts)
+    assert next(c for c in chunks if "删除 .venv" in page[c.start : c.end]).heading == "安装指南 › 如何卸载？"
+
+
+def test_a_page_made_mostly_of_navigation_is_not_ingested_as_navigation(tmp_path):
+    menus = "".join(f'<div class="item"><a href="/x{i}">产品 {i}</a> | <a href="/y{i}">服务 {i}</a> | '
+                    f'<a href="/z{i}">支持 {i}</a></div>' for i in range(40))
+    html = (f'<html><body><div class="wrapper"><div id="top">{menus}</div>'
+            f'<div class="content"><h1>公告</h1><p>系统将于周六凌晨停机维护两小时。</p></div>'
+            f'<div class="links"><a href="/1">关于我们</a><a href="/2">联系我们</a><a href="/3">招聘</a></div>'
+            f'</div></body></html>')
+    assert html_to_text(html) == "# 公告\n\n系统将于周六凌晨停机维护两小时。"
+    path = tmp_path / "menu.html"
+    path.write_text(f"<html><body><div>{menus}</div></body></html>", encoding="utf-8")
+    with pytest.raises(LoadError, match="no text"):
+        load_document(path)
+
+
+def test_an_article_header_keeps_its_title_and_a_sidebar_wrapper_keeps_the_page():
+    html = ('<body class="has-sidebar"><div class="layout with-sidebar"><article><header><h1>标题</h1>'
+            '<p class="byline">作者：张三</p></header><p>正文第一段。</p><footer>分享</footer></article></div></body>')
+    assert html_to_text(html) == "# 标题\n\n作者：张三\n\n正文第一段。"
+
+
+def test_markdown_files_keep_their_units(tmp_path):
+    text = ("# 常见问题\n\n## 如何安装？\n\n运行下面的命令：\n\n```sh\npip install wenda; wenda ingest\n"
+            "# 不是标题\n```\n\n| 参数 | 含义。 |\n| --- | --- |\n| --kb | 知识库。默认 default。 |\n\n- 第一项\n- 第二项\n")
+    path = tmp_path / "faq.md"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_document(path).text
+    assert loaded == text
+    chunks = chunk_spans(loaded, max_tokens=48, overlap_tokens=0)
+    texts = [loaded[c.start : c.end] for c in chunks]
+    assert "```sh\npip install wenda; wenda ingest\n# 不是标题\n```" in "\n".join(texts)
+    assert any("## 如何安装？\n\n运行下面的命令：\n\n```sh" in t for t in texts)
+    assert all(c.heading != "不是标题" and "不是标题 " not in c.heading for c in chunks)
+    for t in texts:
+        for line in t.split("\n"):
+            assert not line.startswith("|") or line.endswith("|"), line
