@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from ingest.clean import CJK
 from ingest.tokens import count_tokens
 
-SPLITTER_VERSION = "3"  # 3: code fences and table rows are units; `#` headings may end in ？
+SPLITTER_VERSION = "3"
+# 3: code fences and table rows are units; `#` headings may end in ？; "1. item" (markdown list) is no heading
 # 2: a short clause line (it has a comma) runs on into the next line
 _CLOSERS = "”’\"'」』）)】》"
 # terminal punctuation (with any closing quotes/brackets after it) ends a sentence
@@ -32,7 +33,7 @@ _HEADING_PATTERNS = [
     (re.compile(r"^第[一二三四五六七八九十百\d]+[章节部分篇]"), 1),
     (re.compile(r"^[一二三四五六七八九十百]+[、.．]\s*\S"), 1),
     (re.compile(r"^[（(][一二三四五六七八九十百]+[）)]\s*\S"), 2),
-    (re.compile(r"^\d{1,2}[、.．](?!\d)\s*\S"), 3),
+    (re.compile(r"^\d{1,2}(?:[、．]|\.(?! ))(?!\d)\s*\S"), 3),  # not "1. item" (a markdown list)
 ]
 _MAX_HEADING_CHARS = 40
 _MAX_MARKDOWN_HEADING_CHARS = 120

@@ -113,3 +113,11 @@ def test_markdown_files_keep_their_units(tmp_path):
     for t in texts:
         for line in t.split("\n"):
             assert not line.startswith("|") or line.endswith("|"), line
+
+
+def test_short_numbered_steps_are_list_items_not_headings():
+    steps = "<ol><li>选择单元格</li><li>Click OK.</li></ol>"
+    text = html_to_text(f"<main><h2>步骤</h2>{steps}<h2>下一节</h2><p>正文。</p></main>")
+    assert text == "## 步骤\n\n1. 选择单元格\n2. Click OK.\n\n## 下一节\n\n正文。"
+    chunks = [text[c.start : c.end] for c in chunk_spans(text, max_tokens=256)]
+    assert "1. 选择单元格\n2. Click OK." in chunks[0]
