@@ -4,59 +4,39 @@
 
 Offline (the default) the answer is extractive; with an OpenAI-compatible LLM configured the model
 writes it, and any failure of the model falls back to the extractive answer with `mode` saying so.
-Both modes go through the same citation check and the same refusal rule; the extractive answer's
-evidence checks (numbers, counts, dates, unseen words) are in `app/evidence.py`.
+Both modes go through the same citation check. The extractive answerer (`app/extractive.py`) quotes;
+whether it answers at all is a calibrated confidence of its signals (`app/confidence.py`). The chain
+splits a message holding several questions (or a two-subject question) into parts, answers each, and
+reads on into the next chunk when a quoted list runs past its passage.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 
-import numpy as np
 from langchain_core.runnables import RunnableLambda
 
 from app.citations import CitationChecker, lexical_support
+from app.confidence import Calibration
 from app.config import Settings
 from app.errors import BadRequest, IndexEmpty, ServiceUnavailable, TooLarge
-from app.evidence import YEAR, EvidenceChecks, asks_about_unseen
-from app.extractive import COUNT_INTENT as _COUNT_INTENT
-from app.extractive import (
-    ExtractiveAnswerer,
-    Quote,
-    answer_shapes,
-)
+from app.extractive import Draft, ExtractiveAnswerer, Quote, is_english, split_questions
 from app.glossary import gloss
 from app.llm import LLMFailure, OpenAIChat, answer_messages
 from app.models import Answer, Citation, Passage
 from app.prompts import render
-from app.retrieval import (
-    HybridRetriever,
-    RetrievalSettings,
-    history_aware_query,
-    split_compound,
-)
+from app.retrieval import HybridRetriever, RetrievalSettings, history_aware_query, split_compound
+from app.sentence_vectors import SentenceVectors
 from ingest.clean import search_text
 from ingest.lexical import query_tokens
 from ingest.split import sentence_spans
 from ingest.store import Index, IndexUnavailable
 from ingest.tokens import encoding_for_model
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-# below this evidence score the extractive answerer refuses (calibrated on the gold set: see evals/)
-REFUSAL_THRESHOLD = 0.34
-SEMANTIC_REFUSAL_THRESHOLD = 0.80
-UNSEEN_NOUN_PENALTY = 0.25
-PASSAGE_VECTOR_CACHE = 8192  # sentences whose e5 vectors are kept (384 floats each: ~12 MB)
-_LIST_EXTENSIONS = 2  # how many times a passage is widened to finish a list it quotes
+_READ_ON = 2  # how many times a quoted list running past its passage's end reads on into the next chunk
 _LLM_REFUSAL = re.compile(r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.IGNORECASE)
-
-
-def is_english(text: str) -> bool:
-    return not _CJK.search(text)
 
 
 class WendaChain:
@@ -65,13 +45,12 @@ class WendaChain:
         self.index = index
         encoding = encoding_for_model(settings.llm_model).name if settings.llm == "openai" else "cl100k_base"
         self.retriever = HybridRetriever(index, RetrievalSettings(top_k=settings.top_k, context_tokens=settings.context_tokens, encoding=encoding))
-        self.extractive = ExtractiveAnswerer()
-        self.evidence = EvidenceChecks(index)
+        self.vectors = SentenceVectors(index.embedder)
+        self.extractive = ExtractiveAnswerer(self.vectors)
         self.checker = CitationChecker(similarity=self._similarity)
         self.llm = llm if llm is not None else (OpenAIChat(settings) if settings.llm == "openai" else None)
-        self.refusal_threshold = REFUSAL_THRESHOLD
-        self._passage_vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # text → e5 vector, most recent last
-        self._vectors_lock = threading.Lock()
+        self.calibration = Calibration.load()
+        self.refusal_threshold = self.calibration.threshold
         # each step adds its result to the inputs (RunnablePassthrough.assign would do the same through a
         # thread pool made per call: ~1 ms of thread start-up per step, for nothing to run in parallel)
         self.runnable = (
@@ -171,82 +150,70 @@ class WendaChain:
 
     # -- the two answerers -------------------------------------------------------------------
     def _extractive_answer(self, inputs: dict) -> Answer:
+        """Each question of the message (each subject of a two-subject question) answered on its own;
+        those the calibrated confidence says the documents answer are quoted, the others refused."""
         question, passages = inputs["question"], inputs["passages"]
         context = inputs["query"][: -len(question)] if inputs["query"].endswith(question) else ""
-        wording = gloss(question) if is_english(question) else question  # English: score by its Chinese terms
-        if not _CJK.search(wording):  # no Chinese and no known term: nothing to match the documents with
-            return self._refusal(question, passages, "extractive")
-        entities, nouns = (self.evidence.unseen_english_names(question), []) if is_english(question) else self.evidence.unseen_terms(question)
-        if entities:
-            return self._refusal(question, passages, "extractive")  # a place, person or organisation the documents never mention
-        compound = None if is_english(question) else split_compound(question)
+        drafts = []
+        parts = self._parts(question, inputs["query"], passages)
+        for i, (part, home) in enumerate(parts):  # a later question of a message may leave its subject out
+            draft = self._draft(part, context + (parts[0][0] + " " if i and home is None else ""), passages, home)
+            drafts.append((draft, self.calibration.probability(draft.signals)))
+        confidence = max(c for _, c in drafts)
+        signals = max(drafts, key=lambda d: d[1])[0].signals
         chosen: list[Quote] = []
-        continues: dict[int, int] = {}  # passage n → the passage holding the text that follows it
-        parts = compound.parts if compound else [question]
-        # a two-subject question is answered subject by subject, each from its own document — when the
-        # retriever searched it that way too (it puts the first subject's document first, the second's
-        # next); a follow-up's history-aware query is not split, so its passages are not per subject
-        homes = list(dict.fromkeys(p.source for p in passages))
-        per_subject = compound is not None and split_compound(inputs["query"]) == compound and len(homes) >= len(parts)
-        for i, part in enumerate(parts):
-            unseen = [n for n in nouns if n in search_text(part)]
-            found = self._answer_part(part, wording if part == question else part, context, passages, unseen,
-                                      continues, homes[i] if per_subject else None)
-            chosen += [q for q in found or [] if all((q.n, q.start) != (c.n, c.start) for c in chosen)]
+        for draft, probability in drafts:
+            if probability >= self.refusal_threshold:
+                chosen += [q for q in draft.quotes if all((q.n, q.start) != (c.n, c.start) for c in chosen)]
         if not chosen:
-            return self._refusal(question, passages, "extractive")
-        chosen.sort(key=lambda q: (q.n, q.start))
-        checked = self.checker.check(self.extractive.render(chosen), passages)
-        citations = self._citations(passages, checked.cited, chosen)
-        return Answer(checked.text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped)
+            return self._refusal(question, passages, "extractive", confidence, signals)
+        rendered = self.extractive.render(chosen)
+        checked = self.checker.check(rendered, passages)
+        text = rendered if not checked.dropped else checked.text  # verbatim quotes keep their line layout
+        citations = self._citations(passages, {q.n: [] for q in chosen} if not checked.dropped else checked.cited,
+                                    chosen)
+        return Answer(text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped,
+                      confidence=round(confidence, 4), signals=signals)
 
-    def _answer_part(self, part: str, wording: str, context: str, passages: list[Passage], unseen: list[str],
-                     continues: dict[int, int], home: str | None) -> list[Quote] | None:
-        """The quotes answering one (sub-)question, reading on past a passage's end while a quoted list
-        continues there (`passages` and `continues` grow); None: refuse."""
-        found = self._quotes_for(part, wording, context, passages, unseen, continues, home)
-        for _ in range(_LIST_EXTENSIONS):
-            n = self.extractive.unfinished_list(part, found or [], passages, continues)
-            following = None if n is None else self.retriever.read_on(passages[n - 1])
+    def _parts(self, question: str, query: str, passages: list[Passage]) -> list[tuple[str, str | None]]:
+        """(sub-question, the document it is answered from or None). A two-subject question is answered
+        subject by subject from the documents retrieval searched for each, when it searched that way."""
+        parts: list[tuple[str, str | None]] = []
+        homes = list(dict.fromkeys(p.source for p in passages))
+        for sub in split_questions(question):
+            compound = None if is_english(sub) else split_compound(sub)
+            if compound is None:
+                parts.append((sub, None))
+                continue
+            per_subject = split_compound(query) == compound and len(homes) >= len(compound.parts)
+            parts += [(p, homes[i] if per_subject else None) for i, p in enumerate(compound.parts)]
+        return parts
+
+    def _draft(self, question: str, context: str, passages: list[Passage], home: str | None) -> Draft:
+        """The extractive answer to one question, reading on past a passage's end while what it quotes
+        continues there (`passages` grows)."""
+        wording = question + " " + gloss(question) if is_english(question) else question
+        tokens = query_tokens(wording + " " + context)
+        idf = self.index.lexical.idf(tokens)
+        draft = self.extractive.answer(question, wording, passages, idf, context, home)
+        for _ in range(_READ_ON):
+            if not draft.quotes or not draft.quotes[0].text.rstrip().endswith((":", "：")):
+                break
+            last = max((q for q in draft.quotes if q.n == draft.quotes[0].n), key=lambda q: q.end)
+            passage = passages[last.n - 1]
+            if passage.end - last.end > 2:
+                break
+            following = self.retriever.read_on(passage)
             if following is None:
                 break
-            if following is not passages[n - 1]:  # not touching: the rest is a passage of its own, maybe one we have
-                same = next((k for k, p in enumerate(passages, 1) if p.source == following.source and p.start <= following.start < p.end), None)
-                if same is None:
-                    passages.append(following)
-                continues[n] = same or len(passages)
-            found = self._quotes_for(part, wording, context, passages, unseen, continues, home) or found  # never lose what was found
-        return found
-
-    def _quotes_for(self, question: str, wording: str, context: str, passages: list[Passage], unseen: list[str],
-                    continues: dict[int, int] | None = None, source: str | None = None) -> list[Quote] | None:
-        """The quotes answering one question, or None when the evidence is too weak (refuse).
-        `unseen`: its nouns the collection never uses (any lowers the evidence, once: the documents may
-        split a word the question's segmentation keeps whole, like 道地; one the question asks about
-        needs a quote with that kind of answer);
-        `continues`: passage n → the passage holding the text that follows it; `source`: quote only
-        that document."""
-        idf = self.index.lexical.idf(query_tokens(wording + " " + context))
-        quotes = self.extractive.quotes(wording, passages, idf, context, source)
-        if is_english(question) and quotes:
-            quotes, threshold = self._semantic_rescore(question, quotes), SEMANTIC_REFUSAL_THRESHOLD
-        else:
-            threshold = self.refusal_threshold
-        if not quotes or quotes[0].score - UNSEEN_NOUN_PENALTY * min(1, len(unseen)) < threshold:
-            return None
-        chosen = self.extractive.select(question, quotes, margin=0.02 if is_english(question) else 0.28, continues=continues)
-        chosen, missing = self.evidence.add_number_quotes(question, chosen, quotes)
-        if missing and (not is_english(question) or any(YEAR.fullmatch(m) for m in missing)):
-            return None  # a number the question names (in English: a year) that no quote states
-        if not is_english(question):
-            chosen = self.evidence.add_event_quote(question, chosen, quotes)
-            if chosen is None:
-                return None  # asked when something happened; no quote dates that event
-        if _COUNT_INTENT.search(question):
-            chosen = self.evidence.add_quantity_quote(question, chosen, quotes, passages)  # None: asked "how many", no quote says
-        if chosen and asks_about_unseen(question, unseen) and not any(s.search(search_text(q.text)) for s in answer_shapes(question) for q in chosen):
-            return None  # asks what an unknown thing is ("法定代表人是谁", "报名收费吗"); no quote has that kind of answer
-        return chosen
+            if following is not passage:
+                passages.append(following)
+            draft = self.extractive.answer(question, wording, passages, idf, context, home)
+        own = set(query_tokens(wording))
+        frequency = self.index.lexical.document_frequency(sorted(own))
+        unseen = sum(idf.get(t, 1.0) for t, d in frequency.items() if d == 0)
+        draft.signals["unseen"] = unseen / (sum(idf.get(t, 1.0) for t in own) or 1.0)
+        return draft
 
     def _llm_answer(self, inputs: dict, text: str) -> Answer:
         question, passages = inputs["question"], inputs["passages"]
@@ -260,40 +227,15 @@ class WendaChain:
         citations = self._citations(passages, checked.cited, [])
         return Answer(checked.text, False, "llm", citations, passages, {}, inputs["query"], checked.dropped)
 
-    def _refusal(self, question: str, passages: list[Passage], mode: str) -> Answer:
+    def _refusal(self, question: str, passages: list[Passage], mode: str, confidence: float | None = None,
+                 signals: dict | None = None) -> Answer:
         message = render("refusal_en") if is_english(question) else render("refusal")
-        return Answer(message, True, mode, [], passages, {}, question)
+        return Answer(message, True, mode, [], passages, {}, question,
+                      confidence=None if confidence is None else round(confidence, 4), signals=signals or {})
 
     # -- helpers -----------------------------------------------------------------------------
-    def _semantic_rescore(self, question: str, quotes: list[Quote], limit: int = 16) -> list[Quote]:
-        """English question, Chinese text: rank the leading candidates by e5 similarity instead."""
-        chinese = [q for q in quotes if _CJK.search(q.text)]  # e5 favours same-language text; the documents are Chinese
-        top = sorted(chinese or quotes, key=lambda q: (q.n, q.order))[:limit]
-        qv = self.index.embedder.embed_query(question)
-        sims = self._embed_passages([q.text for q in top]) @ qv
-        for quote, sim in zip(top, sims):
-            quote.score = float(sim) + 0.25 * quote.score  # similarity, plus the glossary-term overlap
-        return sorted(top, key=lambda q: q.score, reverse=True)
-
     def _similarity(self, sentence: str, passage_text: str) -> float:
-        return float(self._embed_passages([passage_text])[0] @ self.index.embedder.embed_query(sentence))
-
-    def _embed_passages(self, texts: list[str]) -> np.ndarray:
-        """e5 passage vectors of document sentences, remembered (the last `PASSAGE_VECTOR_CACHE` texts):
-        the same sentences come up for question after question, and embedding 16 of them costs ~0.4 s."""
-        with self._vectors_lock:  # take the hits now: another request may evict them while we embed
-            vectors = {t: self._passage_vectors[t] for t in texts if t in self._passage_vectors}
-            for text in vectors:
-                self._passage_vectors.move_to_end(text)
-        missing = [t for t in dict.fromkeys(texts) if t not in vectors]
-        if missing:
-            fresh = {t: v.copy() for t, v in zip(missing, self.index.embedder.embed(missing, "passage"))}  # own rows, not views
-            vectors.update(fresh)
-            with self._vectors_lock:
-                self._passage_vectors.update(fresh)
-                while len(self._passage_vectors) > PASSAGE_VECTOR_CACHE:
-                    self._passage_vectors.popitem(last=False)
-        return np.stack([vectors[t] for t in texts])
+        return float(self.vectors.similarities(sentence, [passage_text])[0])
 
     @staticmethod
     def _citations(passages: list[Passage], cited: dict[int, list[str]], quotes: list[Quote]) -> list[Citation]:

@@ -57,6 +57,8 @@ class Answer:
     query: str = ""  # what retrieval searched for (the condensed / history-aware question)
     dropped: list[Dropped] = field(default_factory=list)
     error: str | None = None
+    confidence: float | None = None  # calibrated P(the documents answer it); None for an LLM's answer
+    signals: dict[str, float] = field(default_factory=dict)  # what the confidence was computed from
 
     def to_dict(self) -> dict:
         return {
@@ -69,4 +71,6 @@ class Answer:
             "query": self.query,
             "dropped": [asdict(d) for d in self.dropped],
             "error": self.error,
+            "confidence": self.confidence,
+            "signals": {k: round(v, 4) for k, v in self.signals.items()},
         }

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from app.extractive import answer_shapes
+from app.shapes import answer_shapes
 from app.glossary import gloss
 from app.models import Passage
 from ingest.clean import normalize_query

@@ -1,0 +1,78 @@
+"""Fit the refusal model (`app/confidence.py`) on eval results of several corpora, and measure it
+leave-one-corpus-out: for each corpus, fit on the others and score the held-out one.
+
+    python -m evals.calibrate seeds=evals/out/seeds/results.jsonl lohelp=evals/out/lohelp/results.jsonl \
+        [--write] [--target-false-refusal 0.05]
+
+Each results file is what `wenda eval` wrote (rows carry `signals`); the label is whether the gold item
+is answerable. The threshold is the highest one whose false-refusal rate, pooled over the training
+corpora, stays at or under the target. `--write` saves the model fitted on all corpora to
+`app/data/confidence.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from app.confidence import MODEL_PATH, Calibration, fit
+
+
+def load(path: Path) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r.get("signals")]
+
+
+def label(row: dict) -> int:
+    return 0 if row["type"] == "unanswerable" else 1
+
+
+def tradeoff(model: Calibration, rows: list[dict], threshold: float) -> dict:
+    """Refusal on the unanswerable rows and false refusals on the answerable ones at `threshold`."""
+    refused = [model.probability(r["signals"]) < threshold for r in rows]
+    no = [x for x, r in zip(refused, rows) if label(r) == 0]
+    yes = [x for x, r in zip(refused, rows) if label(r) == 1]
+    return {"refusal_correct": round(sum(no) / max(1, len(no)), 3),
+            "false_refusal": round(sum(yes) / max(1, len(yes)), 3)}
+
+
+def train(sets: dict[str, list[dict]], target: float) -> Calibration:
+    rows = [r for rs in sets.values() for r in rs]
+    weights, bias = fit([r["signals"] for r in rows], [label(r) for r in rows])
+    model = Calibration(weights, bias, 0.0, sorted(sets))
+    # per corpus, then the worst corpus decides: a threshold good on average may fail one collection
+    grid = [i / 100 for i in range(1, 96)]
+    ok = [t for t in grid if all(tradeoff(model, rs, t)["false_refusal"] <= target for rs in sets.values())]
+    model.threshold = max(ok) if ok else grid[0]
+    return model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sets", nargs="+", help="NAME=results.jsonl")
+    parser.add_argument("--target-false-refusal", type=float, default=0.05)
+    parser.add_argument("--write", action="store_true", help=f"save the all-corpora model to {MODEL_PATH}")
+    args = parser.parse_args(argv)
+    sets = {name: load(Path(path)) for name, path in (s.split("=", 1) for s in args.sets)}
+    print("leave-one-corpus-out (fit on the others, scored on this one):")
+    for held in sets:
+        others = {k: v for k, v in sets.items() if k != held}
+        if not others:
+            break
+        model = train(others, args.target_false_refusal)
+        print(f"  {held:10s} threshold {model.threshold:.2f}  {tradeoff(model, sets[held], model.threshold)}")
+    model = train(sets, args.target_false_refusal)
+    print(f"all corpora: weights {model.weights} bias {model.bias} threshold {model.threshold:.2f}")
+    for name, rows in sets.items():
+        curve = [(t, tradeoff(model, rows, t)) for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)]
+        print(f"  {name:10s} at its threshold {tradeoff(model, rows, model.threshold)}")
+        print("             curve " + "  ".join(f"{t:.1f}: {c['refusal_correct']}/{c['false_refusal']}" for t, c in curve))
+    if args.write:
+        model.save()
+        print(f"wrote {MODEL_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

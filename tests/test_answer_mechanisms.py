@@ -1,0 +1,108 @@
+"""The extractive answerer's general mechanisms, on documents unlike the seeds (a help page, a man
+page, a product sheet), through the real chain with the real e5 embedder (a tiny index: seconds).
+
+Structure, not wording, decides what belongs together: a sentence that introduces a command brings
+the command; an option's description brings the option above it; two questions in one message get
+two answers; a Chinese numeral answers "多少"; and refusal is the calibrated confidence.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extractive import split_questions
+
+HELP_PAGE = """<html><head><title>安装</title></head><body>
+<nav><a href="/">首页</a> › <a href="/guide">指南</a></nav>
+<main><h1>安装扩展</h1>
+<p>扩展可以为程序增加新功能。要从命令行安装扩展，请执行以下命令：</p>
+<pre><code>unopkg add --shared example.oxt</code></pre>
+<p>安装完成后需要重新启动程序。</p>
+<h2>卸载扩展</h2>
+<p>要卸载扩展，请在扩展管理器中选择该扩展，然后单击“删除”。</p>
+</main><footer>版权所有 © 示例基金会</footer></body></html>
+"""
+
+MAN_PAGE = """LS(1)
+
+名称
+       ls - 列目录内容
+
+描述
+       列出 FILE 的信息。默认为当前目录。
+
+       -a, --all
+              不隐藏任何以 . 开始的项目
+
+       -l     使用较长格式列出信息
+
+       -r, --reverse
+              逆序排列
+"""
+
+PRODUCT_SHEET = """星河一号发酵罐
+
+星河一号是由东方生物装备研究所研制的大型发酵罐。该设备年产能为八百吨，能耗比上一代降低三成。
+设备采用不锈钢罐体，容积为五十立方米。
+"""
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    from app.chain import build_chain
+    from app.config import Settings
+    from app.core import chunk_settings, open_index
+    from ingest.pipeline import ingest_paths
+
+    root = tmp_path_factory.mktemp("mechanisms")
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "extensions.html").write_text(HELP_PAGE, encoding="utf-8")
+    (docs / "ls.1.txt").write_text(MAN_PAGE, encoding="utf-8")
+    (docs / "fermenter.txt").write_text(PRODUCT_SHEET, encoding="utf-8")
+    settings = Settings.load(env={}, dotenv=None, data_dir=root / "data")
+    ingest_paths(open_index(settings), [docs], settings=chunk_settings(settings), progress=False)
+    return build_chain(settings)
+
+
+def test_a_command_after_its_introduction_is_quoted(chain):
+    answer = chain.ask("怎样用命令行安装扩展？")
+    assert not answer.refused, answer.answer
+    assert "unopkg add --shared example.oxt" in answer.answer
+    assert "```" in answer.answer  # shown as a code block
+    assert answer.answer.index("请执行以下命令") < answer.answer.index("unopkg")
+    assert "首页" not in answer.answer and "版权所有" not in answer.answer
+
+
+def test_an_option_is_quoted_with_its_description():
+    """The option line above an indented description comes with it (lexical scoring alone here)."""
+    from app.extractive import ExtractiveAnswerer
+    from app.models import Passage
+
+    passage = Passage("ls.1.txt", "c1", MAN_PAGE, 0, len(MAN_PAGE), 1.0)
+    draft = ExtractiveAnswerer().answer("ls 怎样逆序排列？", "ls 怎样逆序排列？", [passage], {})
+    text = ExtractiveAnswerer.render(draft.quotes)
+    assert "-r, --reverse" in text and "逆序排列" in text
+    assert MAN_PAGE[draft.quotes[0].start : draft.quotes[0].end] == "-r, --reverse"
+
+
+def test_a_chinese_numeral_answers_how_much(chain):
+    answer = chain.ask("星河一号的年产能是多少？")
+    assert not answer.refused, answer.answer
+    assert "八百吨" in answer.answer
+
+
+def test_two_questions_in_one_message_get_two_answers(chain):
+    assert split_questions("它叫什么？是哪家单位研制的？") == ["它叫什么？", "是哪家单位研制的？"]
+    answer = chain.ask("星河一号的容积是多少？年产能是多少？")
+    assert not answer.refused, answer.answer
+    assert "五十立方米" in answer.answer and "八百吨" in answer.answer
+
+
+def test_refusal_is_the_calibrated_confidence(chain):
+    answered = chain.ask("星河一号的年产能是多少？")
+    refused = chain.ask("星河一号的售价是多少美元？保修几年？")
+    assert refused.refused, refused.answer
+    assert refused.confidence < chain.refusal_threshold <= answered.confidence
+    assert set(answered.signals) >= {"semantic", "lexical", "coverage", "unseen"}
+    assert answered.to_dict()["confidence"] == answered.confidence
