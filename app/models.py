@@ -57,6 +57,7 @@ class Answer:
     query: str = ""  # what retrieval searched for (the condensed / history-aware question)
     dropped: list[Dropped] = field(default_factory=list)
     error: str | None = None
+    confidence: float | None = None  # in [0, 1]; the extractive answerer refuses below its threshold
 
     def to_dict(self) -> dict:
         return {
@@ -69,4 +70,5 @@ class Answer:
             "query": self.query,
             "dropped": [asdict(d) for d in self.dropped],
             "error": self.error,
+            "confidence": self.confidence,
         }
