@@ -95,7 +95,8 @@ def langchain_recipe(settings: Settings, chain, out: Path):
         old_name = getattr(old, "name", old)
         if old_name != name:
             client.delete_collection(old_name)
-    store = Chroma(client=client, collection_name=name, embedding_function=LangChainEmbeddings(chain.index.embedder),
+    embeddings = LangChainEmbeddings(chain.index.embedder)
+    store = Chroma(client=client, collection_name=name, embedding_function=embeddings,
                    collection_metadata={"hnsw:space": "cosine"})
     if store._collection.count() == 0:
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)

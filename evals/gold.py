@@ -12,7 +12,8 @@ from pathlib import Path
 
 from app.errors import BadRequest
 
-COMMON_TYPES = {"fact", "number", "list", "why", "howto", "multi_doc", "unanswerable", "traditional", "followup", "english"}
+COMMON_TYPES = {"fact", "number", "list", "why", "howto", "multi_doc", "unanswerable", "traditional",
+                "followup", "english"}
 MAX_TYPE_CHARS = 40
 REQUIRED = {"id": str, "type": str, "question": str, "answer": str, "must_contain": list, "source": (str, list), "evidence": list}
 

@@ -39,8 +39,10 @@ def _builder(name: str) -> Builder:
     try:
         from evals import corpora
     except ImportError as exc:
-        raise BadRequest(f"--corpus {name} needs evals/corpora.py, which this checkout does not have "
-                         f"(it builds the corpora from Debian packages); only --corpus seeds works without it") from exc
+        raise BadRequest(
+            f"--corpus {name} needs evals/corpora.py, which this checkout does not have "
+            f"(it builds the corpora from Debian packages); only --corpus seeds works without it"
+        ) from exc
     if name not in corpora.NAMES:
         raise BadRequest(f"unknown corpus {name!r}: one of {', '.join((SEEDS, *corpora.NAMES))}, or all")
     return corpora.build
@@ -52,7 +54,7 @@ def corpus_root(settings: Settings, name: str) -> Path:
 
 
 def corpus_settings(settings: Settings, name: str) -> Settings:
-    """`settings` with the corpus's own data dir; embedded Chroma, so corpora never share a server's collections."""
+    """`settings` with the corpus's own data dir, in embedded Chroma (never a server's shared collections)."""
     return dataclasses.replace(settings, data_dir=corpus_root(settings, name) / "index", chroma_url=None)
 
 
@@ -60,7 +62,9 @@ def gold_path(name: str, folder: Path = PROJECT_ROOT / "evals") -> Path:
     return folder / ("gold.jsonl" if name == SEEDS else f"gold_{name}.jsonl")
 
 
-def prepare(name: str, settings: Settings, progress: bool = True, builder: Builder | None = None, embedder=None):
+def prepare(
+    name: str, settings: Settings, progress: bool = True, builder: Builder | None = None, embedder=None
+):
     """Build corpus `name` and bring its index up to date: (its settings, its index)."""
     from app.core import chunk_settings, open_index
     from ingest.pipeline import ingest_paths
@@ -68,7 +72,9 @@ def prepare(name: str, settings: Settings, progress: bool = True, builder: Build
     if name == SEEDS and builder is None:
         folder = SEEDS_DIR
     else:
-        folder = Path((builder or _builder(name))(name, corpus_root(settings, name) / "corpus", progress=progress))
+        folder = Path(
+            (builder or _builder(name))(name, corpus_root(settings, name) / "corpus", progress=progress)
+        )
     own = corpus_settings(settings, name)
     index = open_index(own, embedder)
     report = ingest_paths(index, [folder], settings=chunk_settings(own), progress=progress)
@@ -79,8 +85,15 @@ def prepare(name: str, settings: Settings, progress: bool = True, builder: Build
     return own, index
 
 
-def evaluate_corpus(name: str, settings: Settings, out: Path, gold: Path | None = None, builder: Builder | None = None,
-                    embedder=None, **options) -> dict:
+def evaluate_corpus(
+    name: str,
+    settings: Settings,
+    out: Path,
+    gold: Path | None = None,
+    builder: Builder | None = None,
+    embedder=None,
+    **options,
+) -> dict:
     """Run corpus `name`'s gold set (or `gold`) on its own index; write the reports to `out`."""
     from app.chain import build_chain
     from evals.runner import evaluate
@@ -94,23 +107,38 @@ def evaluate_corpus(name: str, settings: Settings, out: Path, gold: Path | None 
     return evaluate(own, gold, out, chain=build_chain(own, index), **options)
 
 
-def evaluate_all(settings: Settings, out: Path, names: tuple[str, ...] | None = None, builder: Builder | None = None,
-                 embedder=None, gold_dir: Path | None = None, **options) -> dict:
+def evaluate_all(
+    settings: Settings,
+    out: Path,
+    names: tuple[str, ...] | None = None,
+    builder: Builder | None = None,
+    embedder=None,
+    gold_dir: Path | None = None,
+    **options,
+) -> dict:
     """Every corpus into `out/<name>/`, then `out/summary.md` and `out/summary.json`. A corpus that cannot
     run (no evals/corpora.py, no gold set) is listed with the reason, not fatal."""
     summary = {}
     for name in names or corpus_names():
         try:
             gold = gold_path(name, gold_dir) if gold_dir else None
-            report = evaluate_corpus(name, settings, out / name, gold, builder=builder, embedder=embedder, **options)
+            report = evaluate_corpus(
+                name, settings, out / name, gold, builder=builder, embedder=embedder, **options
+            )
         except BadRequest as exc:
             print(f"wenda eval: skipping corpus {name}: {exc.message}", file=sys.stderr)
             summary[name] = {"skipped": exc.message}
             continue
         overall = report["systems"]["wenda"]["overall"]
-        summary[name] = {"items": report["items"], "errors": overall.get("errors", 0), **{m: overall.get(m) for m in SUMMARY}}
+        summary[name] = {
+            "items": report["items"],
+            "errors": overall.get("errors", 0),
+            **{m: overall.get(m) for m in SUMMARY},
+        }
     if all("skipped" in row for row in summary.values()):
-        raise BadRequest("no corpus could be evaluated: " + "; ".join(f"{n}: {r['skipped']}" for n, r in summary.items()))
+        raise BadRequest(
+            "no corpus could be evaluated: " + "; ".join(f"{n}: {r['skipped']}" for n, r in summary.items())
+        )
     write_summary(summary, out)
     return summary
 
@@ -118,16 +146,16 @@ def evaluate_all(settings: Settings, out: Path, names: tuple[str, ...] | None = 
 def summary_markdown(summary: dict) -> str:
     """One row per corpus.
 
-    >>> print(summary_markdown({"seeds": {"items": 2, "errors": 0, "hit@1": 0.5}, "x": {"skipped": "no gold"}}), end="")
-    # wenda eval — per corpus
-    <BLANKLINE>
-    | corpus | items | errors | evidence@1500 | hit@1 | all_facts | false_refusal | refusal_correct | citation_right_doc |
-    |---|---|---|---|---|---|---|---|---|
-    | seeds | 2 | 0 | – | 0.500 | – | – | – | – |
-    | x | skipped: no gold | | | | | | | |
+    >>> md = summary_markdown({"seeds": {"items": 2, "errors": 0, "hit@1": 0.5}, "x": {"skipped": "no gold"}})
+    >>> md.splitlines()[-2:]
+    ['| seeds | 2 | 0 | – | 0.500 | – | – | – | – |', '| x | skipped: no gold | | | | | | | |']
     """
-    lines = ["# wenda eval — per corpus", "", "| corpus | items | errors | " + " | ".join(SUMMARY) + " |",
-             "|---|---|---|" + "---|" * len(SUMMARY)]
+    lines = [
+        "# wenda eval — per corpus",
+        "",
+        "| corpus | items | errors | " + " | ".join(SUMMARY) + " |",
+        "|---|---|---|" + "---|" * len(SUMMARY),
+    ]
     for name, row in summary.items():
         if "skipped" in row:
             reason = row["skipped"].replace("|", "/").replace("\n", " ")

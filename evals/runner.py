@@ -138,7 +138,8 @@ def evaluate(settings: Settings, gold_path: Path, out: Path, baselines: bool = F
 
         for name, make in BASELINES.items():
             results = out / "baselines" / name / "results.jsonl"
-            systems[name] = summarize(run_items(make(settings, chain, out), gold, results, fresh, name, progress))
+            rows_of = run_items(make(settings, chain, out), gold, results, fresh, name, progress)
+            systems[name] = summarize(rows_of)
     if judge:
         systems["wenda"]["judge"] = judge_results(chain, out / "results.jsonl", progress)
     report = {"gold": str(gold_path), "items": len(gold), "mode": chain.mode, "systems": systems}
@@ -160,7 +161,7 @@ def main(args, settings: Settings) -> int:
         from evals.per_corpus import evaluate_all, summary_markdown
 
         if args.gold:
-            raise BadRequest("--gold names one set; --corpus all uses each corpus's own (evals/gold_<name>.jsonl)")
+            raise BadRequest("--gold names one set; --corpus all uses each corpus's own gold_<name>.jsonl")
         out = Path(args.out or "evals/out")
         print(summary_markdown(evaluate_all(settings, out, **options)), end="")
         print(f"summary: {out / 'summary.md'}, summary.json; per corpus: {out}/<name>/report.md")

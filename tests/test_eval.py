@@ -95,7 +95,8 @@ def test_token_f1_tokenises_chinese_with_jieba():
 
 @pytest.mark.parametrize(
     "line, message",
-    [("{not json", "not valid JSON"), ('{"id": "x"}', "field"), (json.dumps({**GOLD[0], "type": " "}), "short label"),
+    [("{not json", "not valid JSON"), ('{"id": "x"}', "field"),
+     (json.dumps({**GOLD[0], "type": " "}), "short label"),
      (json.dumps({**GOLD[0], "type": "a|b"}), "short label")],
 )
 def test_malformed_gold_lines_name_the_line(tmp_path, line, message):
@@ -124,11 +125,12 @@ def test_any_type_is_accepted_and_reported_per_type(tmp_path):
     gold = load_gold(write_gold(tmp_path / "gold.jsonl", items))
     assert [g["type"] for g in gold] == ["howto", "table", "unanswerable"]
     passage = {"text": GOLD[0]["evidence"][0], "source": GOLD[0]["source"]}
-    rows = [{**g, "reference": g["answer"], "gold_source": g["source"], "answer": "总产值达到11340亿元[1]。", "refused": False,
-             "retrieved": [passage], "citations": []} for g in gold]
+    rows = [{**g, "reference": g["answer"], "gold_source": g["source"], "answer": "总产值达到11340亿元[1]。",
+             "refused": False, "retrieved": [passage], "citations": []} for g in gold]
     summary = summarize(rows)
     assert set(summary["by_type"]) == {"howto", "table", "unanswerable"}
-    assert summary["by_type"]["table"]["all_facts"] == 1.0 and summary["by_type"]["unanswerable"]["refusal_correct"] == 0.0
+    by_type = summary["by_type"]
+    assert by_type["table"]["all_facts"] == 1.0 and by_type["unanswerable"]["refusal_correct"] == 0.0
     md = markdown({"gold": "g", "items": 3, "mode": "extractive", "systems": {"wenda": summary}})
     assert "| howto | 1 |" in md and "| table | 1 |" in md
 
@@ -151,7 +153,8 @@ class FrozenChain:
         refused, confidence = self.script[question]
         if confidence == "boom":
             raise RuntimeError("boom")
-        return Answer("没有" if refused else "答案", refused, "extractive", [], [], {"total": 1.0}, confidence=confidence)
+        text = "没有" if refused else "答案"
+        return Answer(text, refused, "extractive", [], [], {"total": 1.0}, confidence=confidence)
 
 
 def test_the_refusal_trade_off_comes_from_recorded_confidences(tmp_path):
@@ -160,18 +163,20 @@ def test_the_refusal_trade_off_comes_from_recorded_confidences(tmp_path):
     # n1: answered with confidence 0.7; t1: an error (no confidence, not refused); u1: refused at 0.2
     chain = FrozenChain({GOLD[0]["question"]: (False, 0.7), GOLD[1]["question"]: (False, "boom"),
                          GOLD[2]["question"]: (True, 0.2)})
-    report = evaluate(None, write_gold(tmp_path / "gold.jsonl"), tmp_path / "out", chain=chain, progress=False,
-                      refusal_sweep=True)
+    gold = write_gold(tmp_path / "gold.jsonl")
+    report = evaluate(None, gold, tmp_path / "out", chain=chain, progress=False, refusal_sweep=True)
     rows = {r["threshold"]: r for r in report["refusal_tradeoff"]}
     assert [t for t, r in rows.items() if r["current"]] == [0.4] and 0.0 in rows and 1.0 in rows
     assert (rows[0.0]["refusal_correct"], rows[0.0]["false_refusal"]) == (0.0, 0.0)
     assert (rows[0.4]["refusal_correct"], rows[0.4]["false_refusal"]) == (1.0, 0.0)  # as the chain answered
-    assert (rows[0.75]["refusal_correct"], rows[0.75]["false_refusal"]) == (1.0, 0.5)  # the error never refuses
+    # the error never refuses
+    assert (rows[0.75]["refusal_correct"], rows[0.75]["false_refusal"]) == (1.0, 0.5)
     refused = [r["refusal_correct"] + r["false_refusal"] for r in report["refusal_tradeoff"]]
     assert refused == sorted(refused)  # a higher threshold never refuses less
     assert "## Refusal trade-off" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     # an LLM answer has no confidence: refused as recorded, at every threshold
     llm = [{"type": "fact", "refused": True, "confidence": None}, {"type": "unanswerable", "refused": False}]
-    assert {(r["refusal_correct"], r["false_refusal"]) for r in refusal_tradeoff(llm, current=0.33)} == {(0.0, 1.0)}
+    curve = refusal_tradeoff(llm, current=0.33)
+    assert {(r["refusal_correct"], r["false_refusal"]) for r in curve} == {(0.0, 1.0)}
     assert [r["threshold"] for r in refusal_tradeoff(llm, current=0.33) if r["current"]] == [0.33]
     assert not any(r["current"] for r in refusal_tradeoff(llm))

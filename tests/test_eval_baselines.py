@@ -20,8 +20,13 @@ def _collections(out):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    client = chromadb.PersistentClient(path=str(out / "recipe_chroma"), settings=ChromaSettings(anonymized_telemetry=False))
-    return {getattr(c, "name", c): client.get_collection(getattr(c, "name", c)).count() for c in client.list_collections()}
+    client = chromadb.PersistentClient(
+        path=str(out / "recipe_chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    return {
+        getattr(c, "name", c): client.get_collection(getattr(c, "name", c)).count()
+        for c in client.list_collections()
+    }
 
 
 def test_every_retriever_implements_the_interface(tiny):
@@ -39,13 +44,19 @@ def test_the_recipe_indexes_the_documents_in_the_index_and_answers_a_list_questi
     recipe = langchain_recipe(settings, chain, tmp_path / "out")
     assert isinstance(recipe.retriever, RecipeRetriever)
     read_on = []
-    recipe.retriever.read_on = lambda passage: read_on.append(passage) or None  # the interface's default, counted
+    recipe.retriever.read_on = lambda passage: (
+        read_on.append(passage) or None
+    )  # the interface's default, counted
     answer = recipe.ask(LIST_QUESTION)
     assert {p.source for p in answer.retrieved} <= set(DOCS) and not answer.refused
     assert "基因测序" in answer.answer and "医疗器械" in answer.answer
     assert read_on, "the list ends at its passage's end: the chain asks the retriever to read on"
-    rows = run_items(langchain_recipe(settings, chain, tmp_path / "out"), [{**g, "source": [g["source"]]} for g in GOLD[:1]],
-                     tmp_path / "out" / "results.jsonl", progress=False)
+    rows = run_items(
+        langchain_recipe(settings, chain, tmp_path / "out"),
+        [{**g, "source": [g["source"]]} for g in GOLD[:1]],
+        tmp_path / "out" / "results.jsonl",
+        progress=False,
+    )
     assert rows[0]["id"] == "l1" and not rows[0].get("error")  # before Retriever: AttributeError: read_on
     assert read_results(tmp_path / "out" / "results.jsonl")[0]["refused"] is False
 
@@ -61,7 +72,9 @@ def test_the_recipe_collection_follows_the_set_of_documents(tiny, tmp_path):
     assert len(first) == 1 and next(iter(first)).startswith(RECIPE_PREFIX) and next(iter(first.values())) == 2
     langchain_recipe(settings, chain, out)
     assert _collections(out) == first  # same documents: reused as is
-    docs = write_docs(tmp_path / "docs", {"third.txt": "苏州市生物医药产业园区建设方案。\n园区占地面积达到3平方公里。\n"})
+    docs = write_docs(
+        tmp_path / "docs", {"third.txt": "苏州市生物医药产业园区建设方案。\n园区占地面积达到3平方公里。\n"}
+    )
     ingest_paths(chain.index, [docs], settings=chunk_settings(settings), progress=False)
     langchain_recipe(settings, chain, out)
     second = _collections(out)

@@ -37,18 +37,26 @@ def settings(tmp_path):
 
 def test_a_corpus_gets_its_own_index_once_and_its_gold_set(corpora, settings, tmp_path):
     gold = write_gold(tmp_path / "gold_tiny.jsonl")
-    report = evaluate_corpus("tiny", settings, tmp_path / "out", gold, embedder=HashEmbedder(), progress=False)
+    report = evaluate_corpus(
+        "tiny", settings, tmp_path / "out", gold, embedder=HashEmbedder(), progress=False
+    )
     assert corpora.calls == [("tiny", corpus_root(settings, "tiny") / "corpus")]
     assert (settings.data_path / "corpora" / "tiny" / "index").is_dir()
     wenda = report["systems"]["wenda"]
-    assert report["items"] == 3 and wenda["overall"]["errors"] == 0 and set(wenda["by_type"]) == {"list", "howto", "unanswerable"}
+    assert (
+        report["items"] == 3
+        and wenda["overall"]["errors"] == 0
+        and set(wenda["by_type"]) == {"list", "howto", "unanswerable"}
+    )
     assert wenda["by_type"]["howto"]["all_facts"] == 1.0
     assert (tmp_path / "out" / "report.md").is_file()
 
     from app.core import open_index
     from evals.per_corpus import prepare
 
-    index = open_index(Settings.load(env={}, dotenv=None, data_dir=corpus_root(settings, "tiny") / "index"), HashEmbedder())
+    index = open_index(
+        Settings.load(env={}, dotenv=None, data_dir=corpus_root(settings, "tiny") / "index"), HashEmbedder()
+    )
     assert set(index.documents()) == {"plan.txt", "other.txt"}
     own, _ = prepare("tiny", settings, progress=False, embedder=HashEmbedder())
     assert own.data_path == corpus_root(settings, "tiny") / "index" and own.chroma_url is None
@@ -66,10 +74,23 @@ def test_all_writes_a_summary_with_a_row_per_corpus(corpora, settings, tmp_path)
     golds = tmp_path / "golds"
     golds.mkdir()
     write_gold(golds / "gold_tiny.jsonl")
-    summary = evaluate_all(settings, tmp_path / "out", names=("tiny", "nogold"), embedder=HashEmbedder(),
-                           gold_dir=golds, progress=False)
+    summary = evaluate_all(
+        settings,
+        tmp_path / "out",
+        names=("tiny", "nogold"),
+        embedder=HashEmbedder(),
+        gold_dir=golds,
+        progress=False,
+    )
     assert summary["tiny"]["items"] == 3 and "no gold set" in summary["nogold"]["skipped"]
-    assert set(summary["tiny"]) >= {"evidence@1500", "hit@1", "all_facts", "false_refusal", "refusal_correct", "citation_right_doc"}
+    assert set(summary["tiny"]) >= {
+        "evidence@1500",
+        "hit@1",
+        "all_facts",
+        "false_refusal",
+        "refusal_correct",
+        "citation_right_doc",
+    }
     assert json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8")) == summary
     md = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     assert md == summary_markdown(summary) and "| tiny | 3 | 0 |" in md and "| nogold | skipped:" in md
@@ -84,7 +105,9 @@ def test_the_cli_runs_a_corpus(corpora, tmp_path, monkeypatch, capsys):
     gold = write_gold(tmp_path / "gold.jsonl", GOLD[:2])
     out = tmp_path / "out"
     assert cli(["eval", "--corpus", "tiny", "--gold", str(gold), "--out", str(out)]) == 0
-    assert "all_facts=" in capsys.readouterr().out and len((out / "results.jsonl").read_text().splitlines()) == 2
+    assert (
+        "all_facts=" in capsys.readouterr().out and len((out / "results.jsonl").read_text().splitlines()) == 2
+    )
     assert (tmp_path / "data" / "corpora" / "tiny" / "index").is_dir()
 
 
@@ -94,7 +117,7 @@ def test_clear_errors(monkeypatch, tmp_path, capsys):
     assert cli(["eval", "--corpus", "lohelp", "--out", str(tmp_path)]) == 2
     assert "needs evals/corpora.py" in capsys.readouterr().err
     assert cli(["eval", "--corpus", "all", "--gold", "x.jsonl"]) == 2
-    assert "--corpus all uses each corpus's own" in capsys.readouterr().err
+    assert "--corpus all uses each corpus's own gold" in capsys.readouterr().err
 
 
 def test_unknown_corpus(corpora, monkeypatch, tmp_path, capsys):

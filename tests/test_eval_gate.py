@@ -18,10 +18,20 @@ FLOORS = PROJECT_ROOT / "evals" / "floors.json"
 
 def check_floors(report: dict, floors: dict, where) -> None:
     overall = report["systems"]["wenda"]["overall"]
-    failures = [f"{m} = {overall.get(m)} < floor {v}" for m, v in floors.get("min", {}).items() if overall.get(m, 0) < v]
-    failures += [f"{m} = {overall.get(m)} > ceiling {v}" for m, v in floors.get("max", {}).items() if overall.get(m, 1) > v]
+    failures = [
+        f"{m} = {overall.get(m)} < floor {v}"
+        for m, v in floors.get("min", {}).items()
+        if overall.get(m, 0) < v
+    ]
+    failures += [
+        f"{m} = {overall.get(m)} > ceiling {v}"
+        for m, v in floors.get("max", {}).items()
+        if overall.get(m, 1) > v
+    ]
     assert overall["errors"] == 0, "some gold items raised errors; see results.jsonl"
-    assert not failures, "eval below its floors:\n" + "\n".join(failures) + f"\n(report: {where / 'report.md'})"
+    assert not failures, (
+        "eval below its floors:\n" + "\n".join(failures) + f"\n(report: {where / 'report.md'})"
+    )
 
 
 def floors_of(name: str) -> dict:
@@ -38,13 +48,19 @@ def test_the_floors_are_per_set():
 
 @pytest.mark.slow
 def test_offline_eval_meets_the_floors(seeded_settings, seeded_chain, tmp_path):
-    report = evaluate(seeded_settings, PROJECT_ROOT / "evals" / "gold.jsonl", tmp_path / "eval", chain=seeded_chain, progress=False)
+    report = evaluate(
+        seeded_settings,
+        PROJECT_ROOT / "evals" / "gold.jsonl",
+        tmp_path / "eval",
+        chain=seeded_chain,
+        progress=False,
+    )
     check_floors(report, floors_of("seeds"), tmp_path / "eval")
 
 
 @pytest.fixture(scope="session")
 def lohelp(tmp_path_factory):
-    """(settings, index) of the lohelp corpus, built and indexed with the real e5 embedder once per session."""
+    """(settings, index) of the lohelp corpus, built and indexed with the real e5 embedder once a session."""
     if shutil.which("apt-get") is None:
         pytest.skip("the lohelp corpus is built from Debian packages: apt-get is not available here")
     if not gold_path("lohelp").is_file():
@@ -64,5 +80,7 @@ def test_lohelp_eval_meets_its_floors(lohelp, tmp_path):
     from app.chain import build_chain
 
     settings, index = lohelp
-    report = evaluate(settings, gold_path("lohelp"), tmp_path / "eval", chain=build_chain(settings, index), progress=False)
+    report = evaluate(
+        settings, gold_path("lohelp"), tmp_path / "eval", chain=build_chain(settings, index), progress=False
+    )
     check_floors(report, floors_of("lohelp"), tmp_path / "eval")
