@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test eval bench clean
+.PHONY: run test test-fast lint eval bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,14 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# day to day: everything but the real-e5, server and browser tests (under a minute)
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "not slow and not server and not browser" $(PYTEST_ARGS)
+
+# reports only; the code base is not reformatted by this target
+lint: $(BIN)/.installed
+	$(BIN)/ruff check --statistics .
 
 eval: $(BIN)/.installed
 	$(BIN)/wenda eval --out evals/out

@@ -35,13 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8000)
 
     p = sub.add_parser("eval", help="run the gold set and write reports")
-    p.add_argument("--gold", type=Path, default=Path("evals/gold.jsonl"))
-    p.add_argument("--out", type=Path, default=Path("evals/out"))
+    p.add_argument("--gold", type=Path, default=None,
+                   help="gold set (default: evals/gold.jsonl, or the corpus's own)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="report dir (default: evals/out, or evals/out/CORPUS)")
+    p.add_argument("--corpus", metavar="NAME", default=None,
+                   help="build corpus NAME (seeds, lohelp, manpages), index it on its own, run "
+                        "evals/gold_NAME.jsonl; all: each, plus a summary table")
     p.add_argument("--baselines", action="store_true", help="also run the baselines (dense, BM25, LangChain recipe)")
     p.add_argument("--fresh", action="store_true", help="ignore earlier results in --out (no resume)")
     p.add_argument("--judge", action="store_true", help="add LLM-judge metrics (faithfulness, answer correctness); needs an LLM")
     p.add_argument("--refusal-sweep", action="store_true",
-                   help="also answer every item at several refusal thresholds and report refusal vs false refusals")
+                   help="add refusal vs false refusals per refusal threshold, from the recorded confidences")
 
     p = sub.add_parser("bench", help="benchmark ingest, queries at several corpus sizes, and a load run")
     p.add_argument("--out", type=Path, default=Path("bench/out"))

@@ -57,7 +57,7 @@ class Answer:
     query: str = ""  # what retrieval searched for (the condensed / history-aware question)
     dropped: list[Dropped] = field(default_factory=list)
     error: str | None = None
-    confidence: float | None = None  # calibrated P(the documents answer it); None for an LLM's answer
+    confidence: float | None = None  # calibrated P(the documents answer it); refused below the threshold
     signals: dict[str, float] = field(default_factory=dict)  # what the confidence was computed from
 
     def to_dict(self) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -122,7 +123,21 @@ class RetrievalSettings:
     encoding: str = "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
 
 
-class HybridRetriever:
+class Retriever(ABC):
+    """What the answer chain retrieves with: `search` (abstract) and `read_on` (optional capability).
+
+    Baselines and plugins subclass it, so the chain can call both methods on any retriever."""
+
+    @abstractmethod
+    def search(self, query: str, top_k: int | None = None) -> list[Passage]:
+        """Passages for `query`, best first, at most `top_k` (None: the retriever's own default)."""
+
+    def read_on(self, passage: Passage) -> Passage | None:
+        """The text that follows `passage` (to finish a list cut at its end); None: cannot tell."""
+        return None
+
+
+class HybridRetriever(Retriever):
     """`search(query)` → passages, best first. Holds no state but its index and settings."""
 
     def __init__(self, index: Index, settings: RetrievalSettings | None = None) -> None:

@@ -33,10 +33,13 @@ def markdown(report: dict) -> str:
                   f"| overall | {_fmt(judge['overall']['faithfulness'])} | {_fmt(judge['overall']['answer_correctness'])} |"]
         lines += [f"| {t} | {_fmt(v['faithfulness'])} | {_fmt(v['answer_correctness'])} |" for t, v in judge["by_type"].items()]
     if report.get("refusal_tradeoff"):
-        lines += ["", "## Refusal trade-off (evidence threshold of the extractive answerer)", "",
+        lines += ["", "## Refusal trade-off (recorded confidences: refused when confidence < threshold)", "",
+                  "Answers with no confidence (LLM answers, errors) count as recorded.", "",
                   "| threshold | refusal on unanswerable | false refusals on answerable |", "|---|---|---|"]
-        lines += [f"| {r['threshold']:.2f}{' (current)' if r['current'] else ''} | {_fmt(r['refusal_correct'])} | {_fmt(r['false_refusal'])} |"
-                  for r in report["refusal_tradeoff"]]
+        for r in report["refusal_tradeoff"]:
+            current = " (current)" if r["current"] else ""
+            shares = f"{_fmt(r['refusal_correct'])} | {_fmt(r['false_refusal'])}"
+            lines.append(f"| {r['threshold']:.2f}{current} | {shares} |")
     types = sorted({t for s in systems.values() for t in s["by_type"]})
     lines += ["", "## By question type (wenda)", "", "| type | n | " + " | ".join(PER_TYPE) + " |", "|---|---|" + "---|" * len(PER_TYPE)]
     for t in types:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from app.config import SEEDS_DIR, Settings
-from app.errors import WendaError
+from app.errors import BadRequest, WendaError
 from evals.gold import load_gold
 from evals.metrics import summarize
 
@@ -94,37 +94,31 @@ def judge_results(chain, results: Path, progress: bool = True) -> dict:
     }
 
 
-REFUSAL_SWEEP = (0.22, 0.26, 0.30, 0.34, 0.38, 0.42, 0.46, 0.50)
+REFUSAL_GRID = tuple(round(0.05 * i, 2) for i in range(21))  # 0.00, 0.05, …, 1.00
 
 
-def refusal_tradeoff(chain, gold: list[dict], thresholds=REFUSAL_SWEEP, progress: bool = True) -> list[dict]:
-    """Refusal accuracy on the unanswerable items and false refusals on the others, for each evidence
-    threshold of the extractive answerer (Chinese questions; English ones use the semantic threshold).
-    The chain's own threshold is restored afterwards."""
-    from tqdm import tqdm
+def refused_at(row: dict, threshold: float) -> bool:
+    """Whether the answer in `row` would be a refusal at `threshold`: its recorded confidence is below
+    it, or — with no confidence recorded (an LLM answer, an error) — it was refused as recorded."""
+    confidence = row.get("confidence")
+    if confidence is None:
+        return bool(row.get("refused"))
+    return confidence < threshold
 
-    original = chain.refusal_threshold
-    unanswerable = [g for g in gold if g["type"] == "unanswerable"]
-    answerable = [g for g in gold if g["type"] != "unanswerable"]
-    rows = []
-    try:
-        for threshold in tqdm(thresholds, desc="refusal sweep", unit="threshold", disable=not progress, file=sys.stderr):
-            chain.refusal_threshold = threshold
 
-            def refused(item: dict) -> bool:
-                try:
-                    return chain.ask(item["question"], item.get("history") or []).refused
-                except Exception:  # one broken item must not stop the sweep (as in run_items)
-                    return False
+def refusal_tradeoff(rows: list[dict], thresholds=REFUSAL_GRID, current: float | None = None) -> list[dict]:
+    """Refusal accuracy on the unanswerable items and false refusals on the others, for each refusal
+    threshold, from the result rows alone (nothing is answered again). `current` (the chain's own
+    threshold) is added to the grid if missing and marked."""
+    grid = sorted({round(t, 4) for t in thresholds} | ({round(current, 4)} if current is not None else set()))
+    unanswerable = [r for r in rows if r["type"] == "unanswerable"]
+    answerable = [r for r in rows if r["type"] != "unanswerable"]
 
-            rows.append({
-                "threshold": threshold, "current": abs(threshold - original) < 1e-9,
-                "refusal_correct": round(sum(map(refused, unanswerable)) / max(1, len(unanswerable)), 4),
-                "false_refusal": round(sum(map(refused, answerable)) / max(1, len(answerable)), 4),
-            })
-    finally:
-        chain.refusal_threshold = original
-    return rows
+    def share(items: list[dict], t: float) -> float:
+        return round(sum(refused_at(r, t) for r in items) / max(1, len(items)), 4)
+
+    return [{"threshold": t, "current": current is not None and abs(t - current) < 1e-9,
+             "refusal_correct": share(unanswerable, t), "false_refusal": share(answerable, t)} for t in grid]
 
 
 def evaluate(settings: Settings, gold_path: Path, out: Path, baselines: bool = False, fresh: bool = False,
@@ -134,29 +128,53 @@ def evaluate(settings: Settings, gold_path: Path, out: Path, baselines: bool = F
     from evals.report import write_reports
 
     gold = load_gold(gold_path)
-    ensure_index(settings)
-    chain = chain or build_chain(settings)
-    systems = {"wenda": summarize(run_items(chain, gold, out / "results.jsonl", fresh, "wenda", progress))}
+    if chain is None:  # a chain handed in comes with its index
+        ensure_index(settings)
+        chain = build_chain(settings)
+    rows = run_items(chain, gold, out / "results.jsonl", fresh, "wenda", progress)
+    systems = {"wenda": summarize(rows)}
     if baselines:
         from evals.baselines import BASELINES
 
         for name, make in BASELINES.items():
-            rows = run_items(make(settings, chain, out), gold, out / "baselines" / name / "results.jsonl", fresh, name, progress)
-            systems[name] = summarize(rows)
+            results = out / "baselines" / name / "results.jsonl"
+            rows_of = run_items(make(settings, chain, out), gold, results, fresh, name, progress)
+            systems[name] = summarize(rows_of)
     if judge:
         systems["wenda"]["judge"] = judge_results(chain, out / "results.jsonl", progress)
     report = {"gold": str(gold_path), "items": len(gold), "mode": chain.mode, "systems": systems}
     if refusal_sweep:
-        report["refusal_tradeoff"] = refusal_tradeoff(chain, gold, progress=progress)
+        report["refusal_tradeoff"] = refusal_tradeoff(rows, current=getattr(chain, "refusal_threshold", None))
     write_reports(report, out)
     return report
 
 
+SHOWN = ["evidence@1500", "hit@5", "all_facts", "fact_recall", "citation_right_doc", "refusal_correct",
+         "false_refusal", "latency_p50_ms"]
+
+
 def main(args, settings: Settings) -> int:
-    report = evaluate(settings, Path(args.gold), Path(args.out), baselines=args.baselines, fresh=args.fresh,
-                      judge=getattr(args, "judge", False), refusal_sweep=getattr(args, "refusal_sweep", False))
+    options = {"baselines": args.baselines, "fresh": args.fresh, "judge": getattr(args, "judge", False),
+               "refusal_sweep": getattr(args, "refusal_sweep", False)}
+    corpus = getattr(args, "corpus", None)
+    if corpus == "all":
+        from evals.per_corpus import evaluate_all, summary_markdown
+
+        if args.gold:
+            raise BadRequest("--gold names one set; --corpus all uses each corpus's own gold_<name>.jsonl")
+        out = Path(args.out or "evals/out")
+        print(summary_markdown(evaluate_all(settings, out, **options)), end="")
+        print(f"summary: {out / 'summary.md'}, summary.json; per corpus: {out}/<name>/report.md")
+        return 0
+    if corpus:
+        from evals.per_corpus import evaluate_corpus
+
+        out = Path(args.out or f"evals/out/{corpus}")
+        report = evaluate_corpus(corpus, settings, out, gold=args.gold, **options)
+    else:
+        out = Path(args.out or "evals/out")
+        report = evaluate(settings, Path(args.gold or "evals/gold.jsonl"), out, **options)
     overall = report["systems"]["wenda"]["overall"]
-    shown = ["evidence@1500", "hit@5", "all_facts", "fact_recall", "citation_right_doc", "refusal_correct", "false_refusal", "latency_p50_ms"]
-    print("  ".join(f"{k}={overall[k]}" for k in shown if k in overall))
-    print(f"reports: {Path(args.out) / 'report.md'}, report.html, report.json, results.jsonl")
+    print("  ".join(f"{k}={overall[k]}" for k in SHOWN if k in overall))
+    print(f"reports: {out / 'report.md'}, report.html, report.json, results.jsonl")
     return 0

@@ -1,7 +1,9 @@
 """Shared fixtures. All state goes to temp folders through WENDA_DATA_DIR-equivalent settings.
 
 `seeded` builds one real index of the seeds with the bundled e5 embedder per test session (about 40 s
-on two cores) and shares it; tests that change an index build their own with `HashEmbedder`.
+on two cores) and shares it; tests that change an index build their own with `HashEmbedder`. A test that
+uses it (directly or through `seeded_settings` / `seeded_chain`) is marked `slow`, so `make test-fast`
+leaves it out.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WENDA_LLM", "WENDA_API_KEY", "WENDA_CHROMA_URL"):
     os.environ.pop(var, None)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if "seeded_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

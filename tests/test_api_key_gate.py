@@ -12,6 +12,8 @@ import pytest
 
 from tests.servers import running_wenda
 
+pytestmark = pytest.mark.server
+
 KEY = "s3cret-key-0123456789"
 
 

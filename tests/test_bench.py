@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from app.bench import (
     SIZES,
     markdown,
@@ -11,6 +13,8 @@ from app.bench import (
     run_phase_in_process,
     synthetic_corpus,
 )
+
+pytestmark = pytest.mark.slow
 
 
 def test_synthetic_corpus_reuses_seed_vectors_with_noise(seeded_dir):

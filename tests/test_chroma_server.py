@@ -18,6 +18,8 @@ from ingest.store import Index
 from tests.fakes import HashEmbedder
 from tests.servers import free_port
 
+pytestmark = pytest.mark.server
+
 CHROMA = Path(shutil.which("chroma") or Path(__file__).resolve().parents[1] / ".venv" / "bin" / "chroma")
 
 

@@ -23,6 +23,8 @@ from ingest.store import Index
 from tests.fakes import HashEmbedder
 from tests.index_checks import check_whole as check_index_whole
 
+pytestmark = pytest.mark.slow
+
 DRIVER = textwrap.dedent(
     """
     import sys, time

@@ -40,6 +40,7 @@ class CountingChain:
         return self.chain.ask(question, history, top_k)
 
 
+@pytest.mark.slow
 def test_run_is_resumable_records_errors_and_writes_reports(seeded_settings, seeded_chain, tmp_path):
     gold = write_gold(tmp_path / "gold.jsonl")
     out = tmp_path / "out"
@@ -94,7 +95,9 @@ def test_token_f1_tokenises_chinese_with_jieba():
 
 @pytest.mark.parametrize(
     "line, message",
-    [("{not json", "not valid JSON"), ('{"id": "x"}', "field"), (json.dumps({**GOLD[0], "type": "weird"}), "unknown type")],
+    [("{not json", "not valid JSON"), ('{"id": "x"}', "field"),
+     (json.dumps({**GOLD[0], "type": " "}), "short label"),
+     (json.dumps({**GOLD[0], "type": "a|b"}), "short label")],
 )
 def test_malformed_gold_lines_name_the_line(tmp_path, line, message):
     path = tmp_path / "gold.jsonl"
@@ -103,6 +106,7 @@ def test_malformed_gold_lines_name_the_line(tmp_path, line, message):
         load_gold(path)
 
 
+@pytest.mark.slow
 def test_baselines_answer_from_their_own_retriever(seeded_settings, seeded_chain, tmp_path):
     from evals.baselines import bm25_only, dense_only
 
@@ -114,19 +118,65 @@ def test_baselines_answer_from_their_own_retriever(seeded_settings, seeded_chain
     assert dense_only(seeded_settings, seeded_chain, tmp_path).retriever.settings.lexical_weight == 0.0
 
 
-def test_the_refusal_sweep_reports_the_trade_off_and_restores_the_threshold(seeded_settings, seeded_chain, tmp_path):
+def test_any_type_is_accepted_and_reported_per_type(tmp_path):
+    from evals.report import markdown
+
+    items = [{**GOLD[0], "id": "h1", "type": "howto"}, {**GOLD[0], "id": "t1", "type": "table"}, GOLD[2]]
+    gold = load_gold(write_gold(tmp_path / "gold.jsonl", items))
+    assert [g["type"] for g in gold] == ["howto", "table", "unanswerable"]
+    passage = {"text": GOLD[0]["evidence"][0], "source": GOLD[0]["source"]}
+    rows = [{**g, "reference": g["answer"], "gold_source": g["source"], "answer": "总产值达到11340亿元[1]。",
+             "refused": False, "retrieved": [passage], "citations": []} for g in gold]
+    summary = summarize(rows)
+    assert set(summary["by_type"]) == {"howto", "table", "unanswerable"}
+    by_type = summary["by_type"]
+    assert by_type["table"]["all_facts"] == 1.0 and by_type["unanswerable"]["refusal_correct"] == 0.0
+    md = markdown({"gold": "g", "items": 3, "mode": "extractive", "systems": {"wenda": summary}})
+    assert "| howto | 1 |" in md and "| table | 1 |" in md
+
+
+class FrozenChain:
+    """Answers from a script of (refused, confidence); setting any attribute after construction fails."""
+
+    mode = "extractive"
+    refusal_threshold = 0.4
+
+    def __init__(self, script: dict[str, tuple[bool, float | None]]):
+        object.__setattr__(self, "script", script)
+
+    def __setattr__(self, name, value):
+        raise AssertionError(f"the eval set chain.{name}")
+
+    def ask(self, question, history=None, top_k=None):
+        from app.models import Answer
+
+        refused, confidence = self.script[question]
+        if confidence == "boom":
+            raise RuntimeError("boom")
+        text = "没有" if refused else "答案"
+        return Answer(text, refused, "extractive", [], [], {"total": 1.0}, confidence=confidence)
+
+
+def test_the_refusal_trade_off_comes_from_recorded_confidences(tmp_path):
     from evals.runner import refusal_tradeoff
 
+    # n1: answered with confidence 0.7; t1: an error (no confidence, not refused); u1: refused at 0.2
+    chain = FrozenChain({GOLD[0]["question"]: (False, 0.7), GOLD[1]["question"]: (False, "boom"),
+                         GOLD[2]["question"]: (True, 0.2)})
     gold = write_gold(tmp_path / "gold.jsonl")
-    before = seeded_chain.refusal_threshold
-    report = evaluate(seeded_settings, gold, tmp_path / "out", chain=seeded_chain, progress=False, refusal_sweep=True)
-    rows = report["refusal_tradeoff"]
-    assert seeded_chain.refusal_threshold == before and [r["current"] for r in rows].count(True) == 1
-    refused = [r["refusal_correct"] + r["false_refusal"] for r in rows]
+    report = evaluate(None, gold, tmp_path / "out", chain=chain, progress=False, refusal_sweep=True)
+    rows = {r["threshold"]: r for r in report["refusal_tradeoff"]}
+    assert [t for t, r in rows.items() if r["current"]] == [0.4] and 0.0 in rows and 1.0 in rows
+    assert (rows[0.0]["refusal_correct"], rows[0.0]["false_refusal"]) == (0.0, 0.0)
+    assert (rows[0.4]["refusal_correct"], rows[0.4]["false_refusal"]) == (1.0, 0.0)  # as the chain answered
+    # the error never refuses
+    assert (rows[0.75]["refusal_correct"], rows[0.75]["false_refusal"]) == (1.0, 0.5)
+    refused = [r["refusal_correct"] + r["false_refusal"] for r in report["refusal_tradeoff"]]
     assert refused == sorted(refused)  # a higher threshold never refuses less
     assert "## Refusal trade-off" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    # an absurd threshold refuses every Chinese question, answerable or not
-    low, high = refusal_tradeoff(seeded_chain, load_gold(gold), thresholds=(before, 5.0), progress=False)
-    assert (low["refusal_correct"], low["false_refusal"]) == (1.0, 0.0)
-    assert (high["refusal_correct"], high["false_refusal"]) == (1.0, 1.0)
-    assert seeded_chain.refusal_threshold == before
+    # an LLM answer has no confidence: refused as recorded, at every threshold
+    llm = [{"type": "fact", "refused": True, "confidence": None}, {"type": "unanswerable", "refused": False}]
+    curve = refusal_tradeoff(llm, current=0.33)
+    assert {(r["refusal_correct"], r["false_refusal"]) for r in curve} == {(0.0, 1.0)}
+    assert [r["threshold"] for r in refusal_tradeoff(llm, current=0.33) if r["current"]] == [0.33]
+    assert not any(r["current"] for r in refusal_tradeoff(llm))

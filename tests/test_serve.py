@@ -10,6 +10,8 @@ import pytest
 
 from tests.servers import running_wenda
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
 def server(seeded_dir, tmp_path_factory):

@@ -10,12 +10,15 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from app.config import SEEDS_DIR
 from ingest.embeddings import LocalE5Embedder
 from ingest.store import Index
 from tests.index_checks import check_whole
 from tests.servers import start_serving, stop_serving
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 SEED_QUESTION = ("2008年全国生物产业总产值是多少?", "11340亿元")
 
