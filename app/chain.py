@@ -195,6 +195,7 @@ class WendaChain:
         wording = question + " " + gloss(question) if is_english(question) else question
         tokens = query_tokens(wording + " " + context)
         idf = self.index.lexical.idf(tokens)
+        continues: dict[int, int] = {}
         draft = self.extractive.answer(question, wording, passages, idf, context, home)
         for _ in range(_READ_ON):
             if not draft.quotes or not draft.quotes[0].text.rstrip().endswith((":", "：")):
@@ -204,11 +205,15 @@ class WendaChain:
             if passage.end - last.end > 2:
                 break
             following = self.retriever.read_on(passage)
-            if following is None:
+            if following is None or last.n in continues:
                 break
-            if following is not passage:
-                passages.append(following)
-            draft = self.extractive.answer(question, wording, passages, idf, context, home)
+            if following is not passage:  # not touching: the rest is a passage of its own, maybe one we have
+                same = next((k for k, p in enumerate(passages, 1)
+                             if p.source == following.source and p.start <= following.start < p.end), None)
+                if same is None:
+                    passages.append(following)
+                continues[last.n] = same or len(passages)
+            draft = self.extractive.answer(question, wording, passages, idf, context, home, continues)
         own = set(query_tokens(wording))
         frequency = self.index.lexical.document_frequency(sorted(own))
         unseen = sum(idf.get(t, 1.0) for t, d in frequency.items() if d == 0)

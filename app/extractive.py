@@ -101,9 +101,10 @@ class ExtractiveAnswerer:
         self.vectors = vectors
 
     def answer(self, question: str, wording: str, passages: list[Passage], idf: dict[str, float],
-               context: str = "", source: str | None = None) -> Draft:
+               context: str = "", source: str | None = None, continues: dict[int, int] | None = None) -> Draft:
         """`wording`: what is matched lexically (the question, or its glossed Chinese terms);
-        `context`: the subject of earlier turns (counts for less); `source`: quote only that document."""
+        `context`: the subject of earlier turns (counts for less); `source`: quote only that document;
+        `continues`: passage n → the passage holding the text right after it (an answer window runs on)."""
         units = self.units(passages, source)
         if not units:
             return Draft([], {"semantic": 0.0, "lexical": 0.0, "coverage": 0.0, "english": float(is_english(question))})
@@ -138,7 +139,7 @@ class ExtractiveAnswerer:
         stated = sum(1 for x in numbers if x in home) / len(numbers) if numbers else 1.0
         signals = {"semantic": best.semantic, "lexical": best.lexical, "coverage": coverage,
                    "specific": specific, "numbers": stated, "english": float(english)}
-        return Draft(self._quotes(best, units, passages), signals)
+        return Draft(self._quotes(best, units, passages, continues or {}), signals)
 
     @staticmethod
     def units(passages: list[Passage], source: str | None = None) -> list[Unit]:
@@ -172,31 +173,41 @@ class ExtractiveAnswerer:
                 units.append(Unit(n, s, e, text, heading, len(units)))
         return units
 
-    def _quotes(self, best: Unit, units: list[Unit], passages: list[Passage]) -> list[Quote]:
+    def _quotes(self, best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]) -> list[Quote]:
         """The window around the best unit, then close runners-up of the same document, best first."""
-        window = self._window(best, units, passages[best.n - 1].text)
+        window = self._window(best, units, passages, continues)
         taken = {u.order for u in window}
         source = passages[best.n - 1].source
         extra = [u for u in sorted(units, key=lambda u: u.score, reverse=True)
                  if u.order not in taken and u.score >= RUNNER_UP * best.score
                  and passages[u.n - 1].source == source and u.text.strip() not in {w.text.strip() for w in window}]
-        chosen = window + extra[: max(0, MAX_UNITS - 1)]
+        chosen = window + (extra[: MAX_UNITS - 1] if len(window) == 1 else [])  # a structured window is whole
         return [self._quote(u, passages[u.n - 1]) for u in chosen]
 
     @staticmethod
-    def _window(best: Unit, units: list[Unit], text: str) -> list[Unit]:
-        """The best unit and what its structure says belongs with it, in reading order."""
+    def _window(best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]) -> list[Unit]:
+        """The best unit and what its structure says belongs with it, in reading order (on into the
+        passage that continues its own)."""
+        text = passages[best.n - 1].text
         same = [u for u in units if u.n == best.n]
         i = same.index(best)
         window = [best]
         if i > 0 and _is_term_of(same[i - 1], best, text):
             window.insert(0, same[i - 1])
-        if best.text.rstrip()[-1:] in ":：" or (i + 1 < len(same) and _belongs_below(best, same[i + 1], text)):
+        n, following = best.n, same[i + 1 :]
+        while n in continues:  # what follows the passage's end, as units of the passage holding it
+            n = continues[n]
+            following += [u for u in units if u.n == n]
+        if best.text.rstrip()[-1:] in ":：" or (following and _belongs_below(best, following[0], text)):
             chars = sum(len(u.text) for u in window)
-            for nxt in same[i + 1 :]:
+            for nxt in following:
                 if len(window) >= MAX_WINDOW_UNITS or chars + len(nxt.text) > MAX_WINDOW_CHARS:
                     break
-                if not _belongs_below(window[-1], nxt, text) and not _ITEM.match(nxt.text):
+                across = nxt.n != window[-1].n  # the next passage: its first unit follows directly
+                if not across and not _belongs_below(window[-1], nxt, passages[nxt.n - 1].text) \
+                        and not _ITEM.match(nxt.text):
+                    break
+                if across and not _ITEM.match(nxt.text) and window[-1].text.rstrip()[-1:] not in ":：":
                     break
                 window.append(nxt)
                 chars += len(nxt.text)

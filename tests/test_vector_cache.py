@@ -1,4 +1,4 @@
-"""The chain's memory of sentence vectors, shared by concurrent requests: bounded, and never a wrong or missing vector."""
+"""The answerers' memory of sentence vectors (app/sentence_vectors.py), shared by concurrent requests: bounded, and never a wrong or missing vector."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ import time
 
 import numpy as np
 
-import app.chain
-from app.chain import WendaChain
-from app.config import Settings
-from ingest.store import Index
+from app.sentence_vectors import SentenceVectors
 from tests.fakes import HashEmbedder
 
 
@@ -23,10 +20,8 @@ class SlowHashEmbedder(HashEmbedder):
         return super().embed_batch(texts, kind)
 
 
-def test_concurrent_requests_with_a_small_cache_get_the_right_vectors(tmp_path, monkeypatch):
-    monkeypatch.setattr(app.chain, "PASSAGE_VECTOR_CACHE", 6)  # evictions all the time
-    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path)
-    chain = WendaChain(settings, Index(tmp_path, SlowHashEmbedder()))
+def test_concurrent_requests_with_a_small_cache_get_the_right_vectors():
+    cache = SentenceVectors(SlowHashEmbedder(), capacity=6)  # evictions all the time
     sentences = [f"第{i}句：生物制造产业发展规划" for i in range(20)]
     expected = dict(zip(sentences, HashEmbedder().embed(sentences, "passage")))
     errors: list[BaseException] = []
@@ -36,7 +31,7 @@ def test_concurrent_requests_with_a_small_cache_get_the_right_vectors(tmp_path, 
         try:
             for _ in range(60):
                 texts = rng.sample(sentences, 4)
-                got = chain._embed_passages(texts)
+                got = cache.passages(texts)
                 assert all(np.allclose(v, expected[t]) for t, v in zip(texts, got))
         except BaseException as exc:  # collected, so a failure in a thread fails the test
             errors.append(exc)
@@ -47,4 +42,4 @@ def test_concurrent_requests_with_a_small_cache_get_the_right_vectors(tmp_path, 
     for t in threads:
         t.join()
     assert not errors, errors[:3]
-    assert len(chain._passage_vectors) <= 6
+    assert len(cache) <= 6
