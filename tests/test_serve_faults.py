@@ -34,7 +34,7 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
 
     def upload() -> None:
         try:
-            httpx.post(f"{base}/api/documents", files={"files": ("ningbo.txt", big_document())}, timeout=300)
+            httpx.post(f"{base}/api/documents?wait=true", files={"files": ("ningbo.txt", big_document())}, timeout=300)
         except httpx.HTTPError as exc:
             upload_error.append(exc)
 
@@ -72,7 +72,7 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
         askers = [threading.Thread(target=ask_loop) for _ in range(4)]
         for t in askers:
             t.start()
-        report = httpx.post(f"{base}/api/documents", files={"files": ("ningbo.txt", big_document())}, timeout=300).json()
+        report = httpx.post(f"{base}/api/documents?wait=true", files={"files": ("ningbo.txt", big_document())}, timeout=300).json()
         time.sleep(3)  # answers after the ingest cite the new file
         stop.set()
         for t in askers:
