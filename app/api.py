@@ -127,7 +127,10 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
 
     @api.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+        message = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in message:  # FastAPI's words for undecodable bytes
+            message = "invalid request: the body could not be parsed; send JSON encoded as UTF-8"
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
