@@ -25,7 +25,8 @@ from ingest.pipeline import IngestCancelled
 from ingest.store import Index
 
 WRITE_LOCK = threading.Lock()
-MAX_NAME = 120
+MAX_NAME = 120  # characters, and bytes (UTF-8) within what file systems take, with room for a
+MAX_NAME_BYTES = 200  # backup's ".<name>.<token>.bak"
 
 
 def safe_filename(name: str) -> str:
@@ -33,16 +34,17 @@ def safe_filename(name: str) -> str:
 
     >>> safe_filename("../../etc/passwd.txt"), safe_filename("/abs/报告 2024.md"), safe_filename("a\\u202eb.txt")
     ('passwd.txt', '报告_2024.md', 'ab.txt')
-    >>> safe_filename("C:\\\\Users\\\\a\\\\报告.txt"), safe_filename("..\\\\x.txt"), len(safe_filename("长" * 300 + ".pdf"))
-    ('报告.txt', 'x.txt', 120)
+    >>> safe_filename("C:\\\\Users\\\\a\\\\报告.txt"), safe_filename("..\\\\x.txt"), safe_filename("长" * 300 + ".pdf")[-6:]
+    ('报告.txt', 'x.txt', '长长.pdf')
     """
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
     name = re.sub(r"\s+", "_", name.strip()).lstrip(".")
     suffix = Path(name).suffix if len(Path(name).suffix) <= 10 else ""
-    if len(name) > MAX_NAME:
-        name = name[: MAX_NAME - len(suffix)] + suffix
-    return name
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    while len(stem + suffix) > MAX_NAME or len((stem + suffix).encode()) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + suffix
 
 
 def uploads_dir(settings: Settings) -> Path:
