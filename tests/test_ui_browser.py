@@ -110,3 +110,34 @@ def test_with_an_api_key_the_ui_asks_for_it_then_works(browser, seeded_dir, tmp_
         assert "11340亿元" in page.locator("#wenda-chat").inner_text()
         page.screenshot(path=str(ARTIFACTS / "after-login.png"))
         page.close()
+
+
+def test_markdown_in_a_passage_and_html_in_a_question_stay_text(page):
+    """A passage's `[x](javascript:…)` is no link and its `![](…)` is never fetched; a question's
+    `<img onerror>` is shown, not run."""
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+    doc = ("青岛海洋生物产业园计划于2026年引进企业66家。详见[点击这里](javascript:window.__pwned=1)"
+           f"以及![图]({base}/beacon.png)说明。")
+    r = httpx.post(f"{base}/api/documents?wait=true", files={"files": ("青岛.txt", doc.encode())}, timeout=120)
+    assert r.status_code == 200 and r.json()["added"] == ["青岛.txt"], r.text
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.get_by_role("tab", name="对话 Chat").click()
+    ask(page, '青岛海洋生物产业园计划引进多少家企业?<img src=x onerror="window.__pwned=2">')
+    page.wait_for_function("[...document.querySelectorAll('#wenda-chat details.wenda-source summary')]"
+                           ".some(e => e.innerText.includes('青岛.txt'))")
+    source = page.locator("#wenda-chat details.wenda-source", has_text="青岛.txt").last
+    source.locator("summary").click()
+    source.locator("mark").first.wait_for(state="visible")  # the cited span is still highlighted
+    assert "66家" in source.inner_text() and "[点击这里](javascript:" in source.inner_text()
+    chat = page.locator("#wenda-chat")
+    assert chat.locator("a[href^='javascript:']").count() == 0
+    assert chat.locator("img[src$='beacon.png'], img[src='x']").count() == 0
+    assert '<img src=x onerror="window.__pwned=2">' in chat.inner_text()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    assert not [u for u in fetched if "beacon.png" in u or u.endswith("/x")]
