@@ -133,3 +133,15 @@ def test_api_key_guards_every_route_but_healthz(seeded_settings, seeded_chain):
 def test_openapi_lists_the_routes(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/ask", "/api/chat", "/v1/chat/completions", "/api/documents", "/healthz"} <= paths.keys()
+
+
+def test_healthz_does_not_reveal_the_chroma_address(tmp_path, caplog):
+    from app.server import free_port
+
+    port = free_port()  # nothing listens there
+    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data",
+                             chroma_url=f"http://127.0.0.1:{port}", chroma_timeout=2)
+    body = TestClient(create_app(settings)).get("/healthz").json()
+    assert body["index"] == "unavailable" and "unavailable" in body["error"]
+    assert str(port) not in json.dumps(body) and "127.0.0.1" not in json.dumps(body)
+    assert str(port) in caplog.text  # the detail is logged
