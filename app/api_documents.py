@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from app import documents
-from app.errors import WendaError
+from app.errors import Conflict, WendaError
 
 
 async def finished(job, poll: float = 0.1) -> None:
@@ -32,6 +32,8 @@ def outcome(job) -> dict:
     """A finished job's result, or its error raised again for the handlers to translate."""
     if job.status == "failed" and job.exception is not None:
         raise job.exception
+    if job.status == "cancelled":
+        raise Conflict(f"the job was cancelled: {job.error}")
     if job.status != "done":
         raise WendaError(job.error or job.status)
     return job.result
@@ -45,8 +47,10 @@ def add_document_routes(api: FastAPI, state) -> None:
         return {"documents": documents.list_documents(state.chain.index)}
 
     @api.post("/api/documents", tags=["documents"], status_code=202)
-    async def upload_documents(files: list[UploadFile] = File(...),
-                               wait: bool = Query(False, description="wait and answer with the ingest report")):
+    async def upload_documents(
+        files: list[UploadFile] = File(...),
+        wait: bool = Query(False, description="wait and answer with the ingest report"),
+    ):
         jobs = state.jobs
         jobs.check_room()  # before reading anything
         chain = await run_in_threadpool(lambda: state.chain)
@@ -57,11 +61,17 @@ def add_document_routes(api: FastAPI, state) -> None:
         for name in names:
             data = await by_name[name].read(settings.max_upload_bytes + 1)
             await run_in_threadpool((staged / name).write_bytes, data)
-        job = jobs.submit("upload", documents.upload_work(settings, chain.index, staged, names, skipped),
-                          files_total=len(names), on_refused=lambda: _remove(staged))
+        job = jobs.submit(
+            "upload",
+            documents.upload_work(settings, chain.index, staged, names, skipped),
+            files_total=len(names),
+            on_refused=lambda: _remove(staged),
+        )
         if not wait:
-            return JSONResponse({"job": job.to_dict(), "status_url": f"/api/jobs/{job.id}", "skipped": skipped},
-                                status_code=202)
+            return JSONResponse(
+                {"job": job.to_dict(), "status_url": f"/api/jobs/{job.id}", "skipped": skipped},
+                status_code=202,
+            )
         await finished(job)
         return JSONResponse(outcome(job), status_code=200)
 

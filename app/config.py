@@ -41,7 +41,7 @@ class Settings:
     max_history_turns: int = 12
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
-    max_upload_chars: int = 2_000_000
+    max_upload_chars: int = 500_000
     max_queued_uploads: int = 8
 
     # environment variable → field; the documented names first

@@ -58,7 +58,9 @@ def list_documents(index: Index) -> list[dict]:
     ]
 
 
-def check_upload(settings: Settings, index: Index, files: list[tuple[str, int]]) -> tuple[list[str], list[dict]]:
+def check_upload(
+    settings: Settings, index: Index, files: list[tuple[str, int]]
+) -> tuple[list[str], list[dict]]:
     """`(name, size)` pairs → (stored names to ingest, [{"file", "reason"}] of unsupported ones).
 
     Raises TooLarge for a file over `WENDA_MAX_UPLOAD_BYTES`, Conflict when a name is taken by a document
@@ -67,11 +69,18 @@ def check_upload(settings: Settings, index: Index, files: list[tuple[str, int]])
     for original, size in files:
         name = safe_filename(original)
         if not name or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped.append({"file": original, "reason": f"unsupported file type; upload one of {', '.join(SUPPORTED_SUFFIXES)}"})
+            skipped.append(
+                {
+                    "file": original,
+                    "reason": f"unsupported file type; upload one of {', '.join(SUPPORTED_SUFFIXES)}",
+                }
+            )
             continue
         if size > settings.max_upload_bytes:
-            raise TooLarge(f"{name} is {size:,} bytes, over the {settings.max_upload_bytes:,}-byte upload limit "
-                           "(WENDA_MAX_UPLOAD_BYTES)")
+            raise TooLarge(
+                f"{name} is {size:,} bytes, over the {settings.max_upload_bytes:,}-byte upload limit "
+                "(WENDA_MAX_UPLOAD_BYTES)"
+            )
         if name not in accepted:
             accepted.append(name)
     if not accepted:
@@ -82,8 +91,10 @@ def check_upload(settings: Settings, index: Index, files: list[tuple[str, int]])
     for name in accepted:
         record = registered.get(name)
         if record is not None and Path(record.path).parent != folder:
-            raise Conflict(f"{name!r} is the name of a document ingested from {record.root or record.path}, not an "
-                           "upload; rename the file (an upload may replace only an earlier upload)")
+            raise Conflict(
+                f"{name!r} is the name of a document ingested from {record.root or record.path}, not an "
+                "upload; rename the file (an upload may replace only an earlier upload)"
+            )
     return accepted, skipped
 
 
@@ -112,9 +123,15 @@ def upload_work(settings: Settings, index: Index, staged: Path, names: list[str]
                     (staged / name).replace(target)
                     placed.append((target, backup))
                 try:
-                    report = ingest_paths(index, [t for t, _ in placed], settings=chunk_settings(settings),
-                                          progress=False, on_progress=job.progress, cancelled=job.cancel.is_set,
-                                          max_chars=settings.max_upload_chars)
+                    report = ingest_paths(
+                        index,
+                        [t for t, _ in placed],
+                        settings=chunk_settings(settings),
+                        progress=False,
+                        on_progress=job.progress,
+                        cancelled=job.cancel.is_set,
+                        max_chars=settings.max_upload_chars,
+                    )
                 except IngestCancelled as exc:
                     kept = set(getattr(exc, "report", None) and exc.report.added + exc.report.updated or [])
                     _settle(placed, kept)
@@ -126,9 +143,12 @@ def upload_work(settings: Settings, index: Index, staged: Path, names: list[str]
         finally:
             shutil.rmtree(staged, ignore_errors=True)
         return {
-            "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
+            "added": report.added,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
             "skipped": skipped + [{"file": f, "reason": r} for f, r in report.skipped],
-            "chunks": report.chunks_written, "seconds": round(report.seconds, 2),
+            "chunks": report.chunks_written,
+            "seconds": round(report.seconds, 2),
         }
 
     return work

@@ -50,10 +50,17 @@ class Job:
 
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "kind": self.kind, "status": self.status,
-            "progress": {"files_done": self.files_done, "files_total": self.files_total,
-                         "chunks_done": self.chunks_done, "chunks_total": self.chunks_total},
-            "result": self.result, "error": self.error,
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "progress": {
+                "files_done": self.files_done,
+                "files_total": self.files_total,
+                "chunks_done": self.chunks_done,
+                "chunks_total": self.chunks_total,
+            },
+            "result": self.result,
+            "error": self.error,
         }
 
 
@@ -67,8 +74,13 @@ class JobQueue:
         self._worker: threading.Thread | None = None
         self._closed = False
 
-    def submit(self, kind: str, work: Callable[[Job], dict], files_total: int = 0,
-               on_refused: Callable[[], None] | None = None) -> Job:
+    def submit(
+        self,
+        kind: str,
+        work: Callable[[Job], dict],
+        files_total: int = 0,
+        on_refused: Callable[[], None] | None = None,
+    ) -> Job:
         with self._cv:
             if self._closed:
                 raise Busy("wenda is shutting down; try again when it is back", retry_after=10)
@@ -92,8 +104,10 @@ class JobQueue:
         """Raises Busy (429, with a Retry-After hint) when `max_queued` jobs already wait."""
         waiting = len(self._pending)
         if waiting >= self.max_queued:
-            raise Busy(f"{waiting} uploads are already waiting (WENDA_MAX_QUEUED_UPLOADS); try again later",
-                       retry_after=self.seconds_per_job * max(1, waiting))
+            raise Busy(
+                f"{waiting} uploads are already waiting (WENDA_MAX_QUEUED_UPLOADS); try again later",
+                retry_after=self.seconds_per_job * max(1, waiting),
+            )
 
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)
@@ -145,7 +159,7 @@ class JobQueue:
             job.status, job.error = "cancelled", "cancelled; nothing of the unfinished document was kept"
         except (WendaError, IndexUnavailable) as exc:
             job.status, job.error, job.exception = "failed", getattr(exc, "message", None) or str(exc), exc
-        except Exception as exc:  # noqa: BLE001 - a job failure is reported, never kills the worker
+        except Exception as exc:  # reported; never kills the worker
             log.exception("job %s failed", job.id)
             job.status, job.error = "failed", f"internal error ({type(exc).__name__}); see the server log"
             job.exception = exc

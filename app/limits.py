@@ -32,7 +32,7 @@ def checked_history(history, settings) -> list[dict]:
         isinstance(t, dict) and isinstance(t.get("content", ""), str) for t in history
     ):
         raise BadRequest('history must be a list of {"role": "user"|"assistant", "content": "..."} objects')
-    turns = history[-settings.max_history_turns:] if settings.max_history_turns > 0 else []
+    turns = history[-settings.max_history_turns :] if settings.max_history_turns > 0 else []
     for turn in turns:
         if len(turn.get("content", "")) > settings.max_question_chars:
             raise TooLarge(
@@ -96,8 +96,17 @@ class BodyLimit:
 
 
 async def _too_large(send, size: int, limit: int) -> None:
-    body = json.dumps({"error": f"the request body is over {size:,} bytes; the limit is {limit:,} "
-                                "(WENDA_MAX_BODY_BYTES; uploads: WENDA_MAX_UPLOAD_BYTES)"}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    body = json.dumps(
+        {
+            "error": f"the request body is over {size:,} bytes; the limit is {limit:,} "
+            "(WENDA_MAX_BODY_BYTES; uploads: WENDA_MAX_UPLOAD_BYTES)"
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -142,8 +142,9 @@ def ingest_paths(
             report.unchanged.append(source)
             continue
         if budget is not None and len(loaded.text) > budget:
-            report.skipped.append((source, f"{len(loaded.text):,} characters is over what one ingest may embed "
-                                           f"({max_chars:,} in all, WENDA_MAX_UPLOAD_CHARS); split the file"))
+            reason = (f"{len(loaded.text):,} characters is over what one ingest may embed "
+                      f"({max_chars:,} in all, WENDA_MAX_UPLOAD_CHARS); split the file")
+            report.skipped.append((source, reason))
             continue
         budget = None if budget is None else budget - len(loaded.text)
         chunks = make_chunks(source, loaded.text, doc_hash, settings)

@@ -37,8 +37,10 @@ def docx_text(data: bytes, max_xml_bytes: int = MAX_XML_BYTES, max_paragraphs: i
             except KeyError as exc:
                 raise WordError("not a Word document (no word/document.xml)") from exc
             if info.file_size > max_xml_bytes:
-                raise WordError(f"refused, its text part unpacks to {info.file_size:,} bytes "
-                                f"(the limit is {max_xml_bytes:,})")
+                raise WordError(
+                    f"refused, its text part unpacks to {info.file_size:,} bytes "
+                    f"(the limit is {max_xml_bytes:,})"
+                )
             levels = _heading_levels(archive)
             with archive.open(info) as xml:
                 return "\n\n".join(_lines(xml, levels, max_paragraphs))
@@ -86,7 +88,9 @@ def _lines(xml, levels: dict[str, int], max_paragraphs: int):
 
     depth, paragraphs = 0, 0
     try:
-        events = etree.iterparse(xml, events=("start", "end"), tag=(W + "p", W + "tr", W + "tbl"), **_parser_args())
+        events = etree.iterparse(
+            xml, events=("start", "end"), tag=(W + "p", W + "tr", W + "tbl"), **_parser_args()
+        )
         for event, el in events:
             if el.tag == W + "tbl":
                 depth += 1 if event == "start" else -1
@@ -103,8 +107,10 @@ def _lines(xml, levels: dict[str, int], max_paragraphs: int):
                         yield _as_heading(el, text, levels)
                     _drop(el)
             elif el.tag == W + "tr" and depth == 1:
-                cells = [" ".join(filter(None, (_paragraph_text(p) for p in tc.iter(W + "p"))))
-                         for tc in el.iterchildren(W + "tc")]
+                cells = [
+                    " ".join(filter(None, (_paragraph_text(p) for p in tc.iter(W + "p"))))
+                    for tc in el.iterchildren(W + "tc")
+                ]
                 yield " | ".join(cells)
                 _drop(el)
     except etree.XMLSyntaxError as exc:

@@ -20,7 +20,9 @@ from tests.fakes import HashEmbedder
 def client(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "plan.txt").write_text("重庆市推动生物制造产业发展。到2027年,实现产业规模突破1000亿元。", encoding="utf-8")
+    (docs / "plan.txt").write_text(
+        "重庆市推动生物制造产业发展。到2027年,实现产业规模突破1000亿元。", encoding="utf-8"
+    )
     settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data", max_body_bytes=300_000)
     index = Index(settings.data_path, HashEmbedder())
     ingest_paths(index, [docs], progress=False)
@@ -63,8 +65,11 @@ def test_a_follow_up_carries_a_bounded_part_of_the_previous_turn():
 
 
 def test_an_oversized_body_is_413_json_before_it_is_parsed(client):
-    r = client.post("/api/ask", content=b'{"question": "' + b"a" * 400_000 + b'"}',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/ask",
+        content=b'{"question": "' + b"a" * 400_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 413 and "WENDA_MAX_BODY_BYTES" in r.json()["error"]
 
     def chunks():  # no Content-Length: counted as it streams

@@ -37,11 +37,16 @@ def new_page(browser):
 
 
 @pytest.fixture(scope="module")
-def page(browser, seeded_dir, tmp_path_factory):
+def gradio_tmp(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("gradio")
+
+
+@pytest.fixture(scope="module")
+def page(browser, seeded_dir, tmp_path_factory, gradio_tmp):
     data = tmp_path_factory.mktemp("ui") / "data"
     shutil.copytree(seeded_dir, data)
     ARTIFACTS.mkdir(exist_ok=True)
-    with running_wenda(data) as base:
+    with running_wenda(data, GRADIO_TEMP_DIR=str(gradio_tmp)) as base:
         page = new_page(browser)
         page.goto(base + "/")
         page.wait_for_selector("#wenda-question textarea")
@@ -76,7 +81,7 @@ def test_refusal_looks_different(page):
     assert "没有找到" in page.locator("#wenda-chat .wenda-refusal").last.inner_text()
 
 
-def test_upload_a_document_then_ask_about_it(page, tmp_path):
+def test_upload_a_document_then_ask_about_it(page, tmp_path, gradio_tmp):
     doc = tmp_path / "杭州合成生物.txt"
     doc.write_text("杭州市合成生物产业园计划于2026年引进企业88家，形成百亿级产业集群。", encoding="utf-8")
     page.get_by_role("tab", name="文档 Documents").click()
@@ -84,6 +89,7 @@ def test_upload_a_document_then_ask_about_it(page, tmp_path):
     page.locator("#wenda-upload-btn").click()
     page.wait_for_function("document.querySelector('#wenda-doc-status') && document.querySelector('#wenda-doc-status').innerText.includes('杭州合成生物.txt')")
     assert "杭州合成生物.txt" in page.locator("#wenda-doc-status").inner_text()
+    assert not list(gradio_tmp.rglob("杭州合成生物.txt"))  # Gradio's temporary copy is not left behind
     page.screenshot(path=str(ARTIFACTS / "documents.png"))
     page.get_by_role("tab", name="对话 Chat").click()
     ask(page, "杭州合成生物产业园计划引进多少家企业?")

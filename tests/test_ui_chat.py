@@ -15,7 +15,9 @@ from tests.fakes import HashEmbedder
 def test_a_refused_question_is_not_kept_and_the_next_one_is_answered(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "plan.txt").write_text("重庆市推动生物制造产业发展。到2027年,实现产业规模突破1000亿元。", encoding="utf-8")
+    (docs / "plan.txt").write_text(
+        "重庆市推动生物制造产业发展。到2027年,实现产业规模突破1000亿元。", encoding="utf-8"
+    )
     settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
     index = Index(settings.data_path, HashEmbedder())
     ingest_paths(index, [docs], progress=False)
@@ -35,3 +37,15 @@ def test_the_history_sent_is_plain_text_within_the_limits():
     turns = history_for_chain(messages, settings)
     assert len(turns) == 1 and turns[0]["content"] == "答" * 3000
     assert history_for_chain(messages[:1]) == [{"role": "user", "content": "<b> 问"}]
+
+
+def test_gradio_uploads_are_bounded_before_they_are_stored(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from app.server import build_app
+
+    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data", max_upload_bytes=10_000)
+    client = TestClient(build_app(settings, chain=object()))
+    for size in (20_000, 500_000):  # over Gradio's max_file_size; over the body limit as well
+        r = client.post("/gradio_api/upload", files={"files": ("a.txt", b"a" * size, "text/plain")})
+        assert r.status_code == 413, (size, r.status_code, r.text[:200])

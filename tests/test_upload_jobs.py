@@ -49,7 +49,9 @@ def setup(tmp_path):
         yield client, settings, index
 
 
-def wait_for(client, job_id: str, until=lambda job: job["status"] in ("done", "failed", "cancelled"), timeout=60):
+def wait_for(
+    client, job_id: str, until=lambda job: job["status"] in ("done", "failed", "cancelled"), timeout=60
+):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = client.get(f"/api/jobs/{job_id}").json()
@@ -60,7 +62,10 @@ def wait_for(client, job_id: str, until=lambda job: job["status"] in ("done", "f
 
 
 def upload(client, name: str, text: str, wait: bool = False):
-    return client.post("/api/documents" + ("?wait=true" if wait else ""), files=[("files", (name, text.encode(), "text/plain"))])
+    return client.post(
+        "/api/documents" + ("?wait=true" if wait else ""),
+        files=[("files", (name, text.encode(), "text/plain"))],
+    )
 
 
 def test_an_upload_is_a_job_with_progress_then_a_result(setup):
@@ -83,7 +88,9 @@ def test_cancel_stops_the_ingest_and_keeps_nothing_of_it(setup):
     wait_for(client, job["id"], lambda j: j["progress"]["chunks_done"] > 0)
     assert client.delete(f"/api/jobs/{job['id']}").status_code == 200
     done = wait_for(client, job["id"])
-    assert done["status"] == "cancelled" and done["progress"]["chunks_done"] < done["progress"]["chunks_total"]
+    assert (
+        done["status"] == "cancelled" and done["progress"]["chunks_done"] < done["progress"]["chunks_total"]
+    )
     assert [d["source"] for d in client.get("/api/documents").json()["documents"]] == ["plan.txt"]
     assert index.count() == index.active_chunks()  # no chunk of the cancelled document is left
     assert not (settings.data_path / "uploads" / "ningbo.txt").exists()
@@ -92,11 +99,21 @@ def test_cancel_stops_the_ingest_and_keeps_nothing_of_it(setup):
 
 def test_an_upload_over_the_character_limit_is_skipped_with_the_reason(tmp_path):
     settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data", max_upload_chars=1000)
-    with TestClient(create_app(settings, WendaChain(settings, Index(settings.data_path, HashEmbedder())))) as client:
-        r = client.post("/api/documents?wait=true", files=[("files", ("small.txt", PLAN.encode(), "text/plain")),
-                                                          ("files", ("big.txt", long_text(100).encode(), "text/plain"))])
+    with TestClient(
+        create_app(settings, WendaChain(settings, Index(settings.data_path, HashEmbedder())))
+    ) as client:
+        r = client.post(
+            "/api/documents?wait=true",
+            files=[
+                ("files", ("small.txt", PLAN.encode(), "text/plain")),
+                ("files", ("big.txt", long_text(100).encode(), "text/plain")),
+            ],
+        )
         assert r.status_code == 200 and r.json()["added"] == ["small.txt"]
-        assert r.json()["skipped"][0]["file"] == "big.txt" and "WENDA_MAX_UPLOAD_CHARS" in r.json()["skipped"][0]["reason"]
+        assert (
+            r.json()["skipped"][0]["file"] == "big.txt"
+            and "WENDA_MAX_UPLOAD_CHARS" in r.json()["skipped"][0]["reason"]
+        )
 
 
 def test_a_full_queue_is_429_and_reads_never_wait_on_writes(setup):
@@ -112,10 +129,17 @@ def test_a_full_queue_is_429_and_reads_never_wait_on_writes(setup):
         threads.append(threading.Thread(target=waiting_upload, args=(i,), daemon=True))
         threads[-1].start()
     time.sleep(1)
-    for method, route, kwargs in [("get", "/healthz", {}), ("get", "/api/documents", {}), ("get", "/", {}),
-                                  ("post", "/api/ask", {"json": {"question": "重庆到2027年产业规模目标是多少?"}})]:
+    for method, route, kwargs in [
+        ("get", "/healthz", {}),
+        ("get", "/api/documents", {}),
+        ("get", "/", {}),
+        ("post", "/api/ask", {"json": {"question": "重庆到2027年产业规模目标是多少?"}}),
+    ]:
         got: list = []
-        reader = threading.Thread(target=lambda: got.append(getattr(client, method)(route, **kwargs)), daemon=True)
+        reader = threading.Thread(
+            target=lambda got=got, m=method, r=route, k=kwargs: got.append(getattr(client, m)(r, **k)),
+            daemon=True,
+        )
         started = time.monotonic()
         reader.start()
         reader.join(10)
@@ -130,17 +154,24 @@ def test_a_full_queue_is_429_and_reads_never_wait_on_writes(setup):
 
 
 def test_an_upload_cannot_replace_a_folder_document(setup):
-    client, settings, _ = setup
+    client, _, _ = setup
     r = upload(client, "../docs/plan.txt", "替换的内容。")
     assert r.status_code == 409 and "plan.txt" in r.json()["error"] and "rename" in r.json()["error"]
     assert upload(client, "mine.txt", PLAN + "一", wait=True).json()["added"] == ["mine.txt"]
-    assert upload(client, "mine.txt", PLAN + "二", wait=True).json()["updated"] == ["mine.txt"]  # an upload may
+    assert upload(client, "mine.txt", PLAN + "二", wait=True).json()["updated"] == [
+        "mine.txt"
+    ]  # an upload may
 
 
 def test_unsupported_files_do_not_reject_the_batch(setup):
     client, _, _ = setup
-    r = client.post("/api/documents?wait=true", files=[("files", ("ok.txt", PLAN.encode(), "text/plain")),
-                                                      ("files", ("tool.exe", b"MZ..", "application/octet-stream"))])
+    r = client.post(
+        "/api/documents?wait=true",
+        files=[
+            ("files", ("ok.txt", PLAN.encode(), "text/plain")),
+            ("files", ("tool.exe", b"MZ..", "application/octet-stream")),
+        ],
+    )
     assert r.status_code == 200 and r.json()["added"] == ["ok.txt"]
     assert r.json()["skipped"] == [{"file": "tool.exe", "reason": r.json()["skipped"][0]["reason"]}]
     assert "unsupported" in r.json()["skipped"][0]["reason"]
@@ -148,8 +179,11 @@ def test_unsupported_files_do_not_reject_the_batch(setup):
 
 def test_windows_paths_and_long_names_keep_a_plain_name_and_the_suffix(setup):
     client, _, _ = setup
-    for original, stored in [("C:\\Users\\a\\报告.txt", "报告.txt"), ("..\\x.txt", "x.txt"),
-                             ("长" * 200 + ".txt", "长" * 65 + ".txt")]:
+    for original, stored in [
+        ("C:\\Users\\a\\报告.txt", "报告.txt"),
+        ("..\\x.txt", "x.txt"),
+        ("长" * 200 + ".txt", "长" * 65 + ".txt"),
+    ]:
         r = upload(client, original, PLAN + original[-6:], wait=True)
         assert r.status_code == 200 and r.json()["added"] == [stored], r.text
 
@@ -159,12 +193,29 @@ def test_a_stray_upload_can_be_deleted_and_is_cleaned_on_start(setup):
     folder = settings.data_path / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "stray.txt").write_text("half", encoding="utf-8")  # left by a killed ingest
-    assert client.delete("/api/documents/stray.txt").status_code == 200 and not (folder / "stray.txt").exists()
+    assert (
+        client.delete("/api/documents/stray.txt").status_code == 200 and not (folder / "stray.txt").exists()
+    )
     (folder / "stray2.txt").write_text("half", encoding="utf-8")
     (folder / ".pending" / "abc").mkdir(parents=True)
-    index._chunks.upsert(ids=["orphan"], embeddings=[[1.0] + [0.0] * 63], documents=["x"],
-                         metadatas=[{"source": "stray2.txt", "doc_hash": "nope", "position": 0, "start": 0, "end": 1,
-                                     "text": "x", "search_text": "x", "heading": "", "tokens": 1}])
+    index._chunks.upsert(
+        ids=["orphan"],
+        embeddings=[[1.0] + [0.0] * 63],
+        documents=["x"],
+        metadatas=[
+            {
+                "source": "stray2.txt",
+                "doc_hash": "nope",
+                "position": 0,
+                "start": 0,
+                "end": 1,
+                "text": "x",
+                "search_text": "x",
+                "heading": "",
+                "tokens": 1,
+            }
+        ],
+    )
     assert client.get("/healthz").json()["chunks"] == index.active_chunks()  # registered chunks only
     assert recover_uploads(settings, index) == ["stray2.txt"]
     assert index.count() == index.active_chunks() and not (folder / ".pending").exists()
