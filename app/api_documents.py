@@ -57,7 +57,9 @@ def add_document_routes(api: FastAPI, state) -> None:
         sizes = [(f.filename or "", f.size if f.size is not None else 0) for f in files]
         names, skipped = await run_in_threadpool(documents.check_upload, settings, chain.index, sizes)
         staged = documents.stage(settings)
-        by_name = {documents.safe_filename(f.filename or ""): f for f in files}
+        by_name: dict = {}
+        for f in files:  # the first file of a name is the one checked and stored
+            by_name.setdefault(documents.safe_filename(f.filename or ""), f)
         for name in names:
             data = await by_name[name].read(settings.max_upload_bytes + 1)
             await run_in_threadpool((staged / name).write_bytes, data)
