@@ -1,8 +1,8 @@
 """The HTTP API (FastAPI): a thin adapter over the answer chain and the index.
 
 Routes (DESIGN.md): `POST /api/ask`, `POST /api/chat` (SSE when `"stream": true`),
-`POST /v1/chat/completions` (OpenAI-compatible), `GET/POST /api/documents`,
-`DELETE /api/documents/{source}`, `GET /healthz`, `/openapi.json`.
+`POST /v1/chat/completions` (OpenAI-compatible), `GET /healthz`, `/openapi.json`; the document and
+job routes are in `app/api_documents.py`. Request bodies are bounded (`app/limits.py`).
 
 Errors are JSON `{"error": "…"}` with the status the core error carries (`WendaError.status`),
 translated once here. Nothing is built at import; the chain is built on first use.
@@ -18,15 +18,20 @@ import time
 import uuid
 from typing import Literal
 
-from fastapi import FastAPI, File, Request, UploadFile
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import documents
+from app.api_documents import add_document_routes
 from app.auth import KeyGate
 from app.config import Settings
 from app.errors import BadRequest, WendaError
+from app.jobs import JobQueue
+from app.limits import BodyLimit
 from app.models import Answer
 from ingest.store import IndexUnavailable
 
@@ -35,7 +40,7 @@ log = logging.getLogger("wenda.api")
 
 class Turn(BaseModel):
     role: Literal["user", "assistant", "system"]
-    content: str = Field(max_length=200_000)
+    content: str  # bounded by the chain (WENDA_MAX_QUESTION_CHARS per turn) and the body limit
 
 
 class AskRequest(BaseModel):
@@ -72,6 +77,7 @@ class Wenda:
         self.settings = settings
         self._chain = chain
         self._lock = threading.Lock()
+        self.jobs = JobQueue(settings.max_queued_uploads)
 
     @property
     def chain(self):
@@ -98,17 +104,33 @@ def _one_line(text: str, limit: int = 120) -> str:
 
 def create_app(settings: Settings, chain=None) -> FastAPI:
     state = Wenda(settings, chain)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        state.jobs.shutdown()  # a running ingest stops at its next batch; nothing half-written stays
+
     api = FastAPI(
+        lifespan=lifespan,
         title="wenda 问答",
         version="0.1.0",
         description="Answers questions about your documents, with checked citations.",
-        responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+        responses={code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 422, 429, 503)},
     )
     api.state.wenda = state
 
     @api.exception_handler(WendaError)
     async def _wenda_error(request: Request, exc: WendaError):
-        return JSONResponse({"error": exc.message}, status_code=exc.status)
+        retry = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry else None
+        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=headers)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        message = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in message:  # FastAPI's words for undecodable bytes
+            message = "invalid request: the body could not be parsed; send JSON encoded as UTF-8"
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -125,6 +147,8 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500)
 
+    api.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
+                       upload_paths=("/api/documents", "/gradio_api/upload", "/upload"))
     if settings.api_key:  # every route, those mounted later (the UI, Gradio's API) included
         api.add_middleware(KeyGate, api_key=settings.api_key)
 
@@ -132,9 +156,10 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
     def healthz() -> dict:
         """Liveness (always 200 while the process serves) and whether the index answers."""
         try:
-            chunks = state.chain.index.count()
+            chunks = state.chain.index.active_chunks()  # of registered documents, not half-written ones
         except IndexUnavailable as exc:
-            return {"status": "ok", "index": "unavailable", "error": str(exc)}
+            log.warning("healthz: %s", exc)  # the detail (e.g. the Chroma server's address) stays in the log
+            return {"status": "ok", "index": "unavailable", "error": "the index is unavailable; see the server log"}
         return {"status": "ok", "index": "ok", "chunks": chunks}
 
     @api.post("/api/ask", tags=["ask"])
@@ -171,20 +196,7 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
         first = next(events)
         return StreamingResponse(_openai_sse(first, events, cid, created, body.model), media_type="text/event-stream")
 
-    @api.get("/api/documents", tags=["documents"])
-    def list_documents() -> dict:
-        return {"documents": documents.list_documents(state.chain.index)}
-
-    @api.post("/api/documents", tags=["documents"])
-    def upload_documents(files: list[UploadFile] = File(...)) -> dict:
-        limit = settings.max_upload_bytes
-        return documents.upload(settings, state.chain.index, [(f.filename or "", f.file.read(limit + 1)) for f in files])
-
-    @api.delete("/api/documents/{source:path}", tags=["documents"])
-    def delete_document(source: str) -> dict:
-        documents.delete(settings, state.chain.index, source)
-        return {"deleted": source}
-
+    add_document_routes(api, state)
     return api
 
 

@@ -24,6 +24,7 @@ from app.config import Settings
 from app.errors import BadRequest, IndexEmpty, ServiceUnavailable, TooLarge
 from app.extractive import Draft, ExtractiveAnswerer, Quote, is_english, split_questions
 from app.glossary import gloss
+from app.limits import checked_history
 from app.llm import LLMFailure, OpenAIChat, answer_messages
 from app.models import Answer, Citation, Passage
 from app.prompts import render
@@ -94,9 +95,7 @@ class WendaChain:
             raise BadRequest("the question is empty: ask something about the documents")
         if len(question) > self.settings.max_question_chars:
             raise TooLarge(f"the question is {len(question):,} characters; the limit is {self.settings.max_question_chars:,} (WENDA_MAX_QUESTION_CHARS)")
-        history = history or []
-        if not isinstance(history, list) or not all(isinstance(t, dict) and isinstance(t.get("content", ""), str) for t in history):
-            raise BadRequest('history must be a list of {"role": "user"|"assistant", "content": "..."} objects')
+        history = checked_history(history, self.settings)  # the last turns, each and all within limits
         if top_k is not None and not (1 <= int(top_k) <= 50):
             raise BadRequest("top_k must be between 1 and 50")
         question = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()

@@ -37,7 +37,12 @@ class Settings:
     top_k: int = 6
     context_tokens: int = 1500
     max_question_chars: int = 4000
+    max_history_chars: int = 16_000
+    max_history_turns: int = 12
+    max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
+    max_upload_chars: int = 500_000
+    max_queued_uploads: int = 8
 
     # environment variable → field; the documented names first
     ENV = {
@@ -57,7 +62,12 @@ class Settings:
         "WENDA_TOP_K": "top_k",
         "WENDA_CONTEXT_TOKENS": "context_tokens",
         "WENDA_MAX_QUESTION_CHARS": "max_question_chars",
+        "WENDA_MAX_HISTORY_CHARS": "max_history_chars",
+        "WENDA_MAX_HISTORY_TURNS": "max_history_turns",
+        "WENDA_MAX_BODY_BYTES": "max_body_bytes",
         "WENDA_MAX_UPLOAD_BYTES": "max_upload_bytes",
+        "WENDA_MAX_UPLOAD_CHARS": "max_upload_chars",
+        "WENDA_MAX_QUEUED_UPLOADS": "max_queued_uploads",
     }
 
     @classmethod

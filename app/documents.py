@@ -1,12 +1,17 @@
-"""Document operations shared by the HTTP API and the UI: list, upload (store + incremental ingest), delete.
+"""Document operations shared by the HTTP API and the UI: list, upload, delete, and recovery at start.
 
-Uploads are stored under `<data dir>/uploads/` with sanitised names, so nothing is written elsewhere;
-a file that fails to load is reported and not kept. One lock serialises writers in a process.
+An upload is checked (names, types, sizes, clashes), its files are staged under
+`<data dir>/uploads/.pending/<token>/`, and `upload_work` — run by the job worker (`app/jobs.py`) —
+moves them into `<data dir>/uploads/` and ingests them, reporting progress and stopping when the job
+is cancelled. An upload may replace only an earlier upload, never a document ingested from a folder
+(409). A file that fails to load, or a cancelled one, is not kept (an earlier upload of that name is
+put back). `recover_uploads` removes what a killed process left half-done.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import unicodedata
 import uuid
@@ -14,23 +19,32 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.config import Settings
-from app.errors import BadRequest, NotFound, TooLarge
+from app.errors import BadRequest, Conflict, NotFound, TooLarge
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.pipeline import IngestCancelled
 from ingest.store import Index
 
 WRITE_LOCK = threading.Lock()
+MAX_NAME = 120  # characters, and bytes (UTF-8) within what file systems take, with room for a
+MAX_NAME_BYTES = 200  # backup's ".<name>.<token>.bak"
 
 
 def safe_filename(name: str) -> str:
-    """A file name that cannot leave the uploads folder.
+    """A file name that cannot leave the uploads folder; shortening keeps the suffix.
 
     >>> safe_filename("../../etc/passwd.txt"), safe_filename("/abs/报告 2024.md"), safe_filename("a\\u202eb.txt")
     ('passwd.txt', '报告_2024.md', 'ab.txt')
+    >>> safe_filename("C:\\\\Users\\\\a\\\\报告.txt"), safe_filename("..\\\\x.txt"), safe_filename("长" * 300 + ".pdf")[-6:]
+    ('报告.txt', 'x.txt', '长长.pdf')
     """
-    name = unicodedata.normalize("NFC", name or "").replace("\\\\", "/").split("/")[-1]
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
     name = re.sub(r"\s+", "_", name.strip()).lstrip(".")
-    return name[:120]
+    suffix = Path(name).suffix if len(Path(name).suffix) <= 10 else ""
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    while len(stem + suffix) > MAX_NAME or len((stem + suffix).encode()) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + suffix
 
 
 def uploads_dir(settings: Settings) -> Path:
@@ -44,48 +58,163 @@ def list_documents(index: Index) -> list[dict]:
     ]
 
 
-def upload(settings: Settings, index: Index, files: list[tuple[str, bytes]]) -> dict:
-    """Store `(name, content)` pairs under the uploads folder and ingest them; returns the ingest report."""
+def check_upload(
+    settings: Settings, index: Index, files: list[tuple[str, int]]
+) -> tuple[list[str], list[dict]]:
+    """`(name, size)` pairs → (stored names to ingest, [{"file", "reason"}] of unsupported ones).
+
+    Raises TooLarge for a file over `WENDA_MAX_UPLOAD_BYTES`, Conflict when a name is taken by a document
+    that was not uploaded, BadRequest when nothing can be ingested."""
+    accepted, skipped = [], []
+    for original, size in files:
+        name = safe_filename(original)
+        if not name or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            skipped.append(
+                {
+                    "file": original,
+                    "reason": f"unsupported file type; upload one of {', '.join(SUPPORTED_SUFFIXES)}",
+                }
+            )
+            continue
+        if size > settings.max_upload_bytes:
+            raise TooLarge(
+                f"{name} is {size:,} bytes, over the {settings.max_upload_bytes:,}-byte upload limit "
+                "(WENDA_MAX_UPLOAD_BYTES)"
+            )
+        if name not in accepted:
+            accepted.append(name)
+    if not accepted:
+        reasons = "; ".join(f"{s['file']!r}: {s['reason']}" for s in skipped)
+        raise BadRequest(reasons or "no file was uploaded")
+    registered = index.documents()
+    folder = uploads_dir(settings).resolve()
+    for name in accepted:
+        record = registered.get(name)
+        if record is not None and Path(record.path).parent != folder:
+            raise Conflict(
+                f"{name!r} is the name of a document ingested from {record.root or record.path}, not an "
+                "upload; rename the file (an upload may replace only an earlier upload)"
+            )
+    return accepted, skipped
+
+
+def stage(settings: Settings) -> Path:
+    """A fresh folder to hold one upload's files until its job runs."""
+    staged = uploads_dir(settings) / ".pending" / uuid.uuid4().hex[:12]
+    staged.mkdir(parents=True)
+    return staged
+
+
+def upload_work(settings: Settings, index: Index, staged: Path, names: list[str], skipped: list[dict]):
+    """The job that ingests a staged upload; returns the ingest report as a dict."""
     from app.core import chunk_settings
     from ingest.pipeline import ingest_paths
 
-    folder = uploads_dir(settings)
-    checked = []
-    for original, data in files:
-        name = safe_filename(original)
-        if not name or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise BadRequest(f"{original!r}: unsupported file type; upload one of {', '.join(SUPPORTED_SUFFIXES)}")
-        if len(data) > settings.max_upload_bytes:
-            raise TooLarge(f"{name} is {len(data):,} bytes, over the {settings.max_upload_bytes:,}-byte upload limit (WENDA_MAX_UPLOAD_BYTES)")
-        checked.append((name, data))
-    if not checked:
-        raise BadRequest("no file was uploaded")
-    folder.mkdir(parents=True, exist_ok=True)
-    saved = []
-    with WRITE_LOCK:
-        for name, data in checked:
-            target = folder / name
-            tmp = folder / f".{name}.{uuid.uuid4().hex[:8]}.part"
-            tmp.write_bytes(data)
-            tmp.replace(target)
-            saved.append(target)
-        report = ingest_paths(index, saved, settings=chunk_settings(settings), progress=False)
-        for name, _ in report.skipped:
-            (folder / name).unlink(missing_ok=True)  # a rejected file is not kept
-    return {
-        "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
-        "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
-        "chunks": report.chunks_written, "seconds": round(report.seconds, 2),
-    }
+    def work(job) -> dict:
+        folder = uploads_dir(settings)
+        placed: list[tuple[Path, Path | None]] = []
+        try:
+            with WRITE_LOCK:
+                for name in names:
+                    target, backup = folder / name, None
+                    if target.exists():
+                        backup = folder / f".{name}.{staged.name}.bak"
+                        target.replace(backup)
+                    (staged / name).replace(target)
+                    placed.append((target, backup))
+                try:
+                    report = ingest_paths(
+                        index,
+                        [t for t, _ in placed],
+                        settings=chunk_settings(settings),
+                        progress=False,
+                        on_progress=job.progress,
+                        cancelled=job.cancel.is_set,
+                        max_chars=settings.max_upload_chars,
+                    )
+                except IngestCancelled as exc:
+                    kept = set(getattr(exc, "report", None) and exc.report.added + exc.report.updated or [])
+                    _settle(placed, kept)
+                    raise
+                except BaseException:
+                    _settle(placed, set())
+                    raise
+                _settle(placed, set(report.added + report.updated + report.unchanged))
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+        return {
+            "added": report.added,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "skipped": skipped + [{"file": f, "reason": r} for f, r in report.skipped],
+            "chunks": report.chunks_written,
+            "seconds": round(report.seconds, 2),
+        }
+
+    return work
+
+
+def _settle(placed: list[tuple[Path, Path | None]], kept: set[str]) -> None:
+    """Keep the files that were ingested; put back (or remove) the others."""
+    for target, backup in placed:
+        if target.name in kept:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+        elif backup is not None:
+            backup.replace(target)
+        else:
+            target.unlink(missing_ok=True)
+
+
+def check_delete(settings: Settings, index: Index, source: str) -> None:
+    """Raises NotFound unless `source` is a document or a stray (unregistered) upload."""
+    if source not in index.documents() and not _stray_upload(settings, source):
+        raise NotFound(f"no document named {source!r}; GET /api/documents lists them")
 
 
 def delete(settings: Settings, index: Index, source: str) -> None:
     record = index.documents().get(source)
     if record is None:
-        raise NotFound(f"no document named {source!r}; GET /api/documents lists them")
+        stray = _stray_upload(settings, source)
+        if stray is None:
+            raise NotFound(f"no document named {source!r}; GET /api/documents lists them")
+        stray.unlink(missing_ok=True)  # left by an interrupted upload, never registered
+        return
     with WRITE_LOCK:
         index.remove_document(source)
         index.sync_lexical()
         uploaded = uploads_dir(settings) / safe_filename(source)
         if uploaded.exists() and Path(record.path) == uploaded.resolve():
             uploaded.unlink()
+
+
+def _stray_upload(settings: Settings, source: str) -> Path | None:
+    path = uploads_dir(settings) / safe_filename(source)
+    return path if safe_filename(source) == source and path.is_file() else None
+
+
+def recover_uploads(settings: Settings, index: Index) -> list[str]:
+    """After a crash: drop staged and half-written uploads and the chunks of unregistered versions.
+    Returns the names of the files removed."""
+    folder = uploads_dir(settings)
+    if not folder.is_dir():
+        return []
+    shutil.rmtree(folder / ".pending", ignore_errors=True)
+    registered = index.documents()
+    removed = []
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.name.startswith(".") and path.name.endswith((".bak", ".part")):
+            original = folder / path.name[1:].rsplit(".", 2)[0]
+            record = registered.get(original.name)
+            newer_registered = record and original.exists() and record.ingested_at > original.stat().st_mtime
+            if path.name.endswith(".bak") and record and not newer_registered:
+                path.replace(original)  # the new version never registered: the previous upload goes back
+            else:
+                path.unlink()
+            continue
+        if path.is_file() and path.name not in registered:
+            path.unlink()
+            removed.append(path.name)
+    index.repair()
+    index.sync_lexical()
+    return removed

@@ -38,3 +38,17 @@ class ServiceUnavailable(WendaError):
     """A service wenda depends on (the Chroma server, the LLM) is unreachable."""
 
     status = 503
+
+
+class Conflict(WendaError):
+    status = 409
+
+
+class Busy(WendaError):
+    """Too much work is queued; `retry_after` (seconds) goes out as the Retry-After header."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int = 30) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -33,17 +33,23 @@ _FOLLOWUP = re.compile(
 )
 
 
-def history_aware_query(question: str, history: list[dict] | None) -> str:
-    """Offline stand-in for the condense prompt: a follow-up carries the previous question's subject.
+CARRY_CHARS = 500  # of the previous question, put in front of a follow-up
+
+
+def history_aware_query(question: str, history: list[dict] | None, carry: int = CARRY_CHARS) -> str:
+    """Offline stand-in for the condense prompt: a follow-up carries the previous question's subject
+    (at most `carry` characters of it, so a huge earlier turn cannot make every follow-up huge).
 
     >>> history_aware_query("那其中生物制药呢?", [{"role": "user", "content": "辽宁的生物医药产业规模多大?"}])
     '辽宁的生物医药产业规模多大? 那其中生物制药呢?'
+    >>> len(history_aware_query("那呢?", [{"role": "user", "content": "生" * 200_000}]))
+    504
     """
     previous = [t.get("content", "") for t in history or [] if t.get("role") == "user" and t.get("content")]
     if not previous:
         return question
     if len(question) <= 12 or _FOLLOWUP.search(question.strip()):
-        return f"{previous[-1]} {question}"
+        return f"{previous[-1][:carry]} {question}"
     return question
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from app.config import SEEDS_DIR, Settings
 
 log = logging.getLogger("wenda.serve")
+SHUTDOWN_GRACE = 3  # seconds
 
 
 def build_app(settings: Settings, chain=None):
@@ -29,8 +30,9 @@ def build_app(settings: Settings, chain=None):
     from app.ui import CSS, build_ui
 
     api = create_app(settings, chain)
-    blocks = build_ui(settings, lambda: api.state.wenda.chain)
-    return gr.mount_gradio_app(api, blocks, path="/", css=CSS, footer_links=["api"], show_error=True)
+    blocks = build_ui(settings, lambda: api.state.wenda.chain, lambda: api.state.wenda.jobs)
+    return gr.mount_gradio_app(api, blocks, path="/", css=CSS, footer_links=["api"], show_error=True,
+                               max_file_size=settings.max_upload_bytes)
 
 
 def ensure_seeded(settings: Settings) -> None:
@@ -46,14 +48,27 @@ def ensure_seeded(settings: Settings) -> None:
     log.info("ingested the seeds: %s", report.summary())
 
 
+def recover(settings: Settings) -> None:
+    """Remove what a killed process left half-done: staged or unregistered uploads, orphan chunks."""
+    from app.core import open_index
+    from app.documents import recover_uploads
+
+    removed = recover_uploads(settings, open_index(settings))
+    if removed:
+        log.info("removed uploads an interrupted ingest left unregistered: %s", ", ".join(removed))
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ensure_seeded(settings)
+    recover(settings)
     app = build_app(settings)
     log.info("wenda is serving the UI on http://%s:%d/ and the API on /api, /v1 (OpenAPI: /docs)", host, port)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    # on SIGTERM: open requests get SHUTDOWN_GRACE seconds, then the app's shutdown cancels any ingest
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False,
+                timeout_graceful_shutdown=SHUTDOWN_GRACE)
     return 0
 
 

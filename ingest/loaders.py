@@ -125,22 +125,9 @@ def _docx_text(path: Path, data: bytes) -> str:
         raise LoadError(f"{path.name}: not a readable .docx (not a zip archive)") from exc
     if unpacked > _MAX_DOCX_UNCOMPRESSED or unpacked / packed > _MAX_DOCX_RATIO:
         raise LoadError(f"{path.name}: refused, it would unpack to {unpacked:,} bytes (a decompression bomb?)")
-    import docx
+    from ingest.wordml import WordError, docx_text
 
     try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises many types for broken packages
-        raise LoadError(f"{path.name}: not a readable .docx ({type(exc).__name__}: {exc})") from exc
-    lines = []
-    for paragraph in document.paragraphs:
-        text = paragraph.text.strip()
-        if not text:
-            continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        if style.startswith("Heading") and style[-1:].isdigit():
-            text = "#" * int(style[-1]) + " " + text
-        lines.append(text)
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" | ".join(cell.text.strip() for cell in row.cells))
-    return "\n\n".join(lines)
+        return docx_text(data)  # bounded: see ingest/wordml.py
+    except WordError as exc:
+        raise LoadError(f"{path.name}: not a readable .docx ({exc})") from exc

@@ -4,13 +4,18 @@ For each supported file under the given paths: load it, hash its text (with the 
 compare with the registered version. Unchanged files cost nothing; new or changed ones are split,
 embedded (one progress bar across all of them) and written; files gone from an ingested folder are
 removed. Bad files are reported and skipped, never fatal.
+
+A caller can follow the work (`on_progress(files_done, chunks_done, chunks_total)`), stop it
+(`cancelled()` is checked between files and between embedding batches: `IngestCancelled` is raised
+after the half-written document's chunks are deleted, so it is never registered), and bound it
+(`max_chars`: new or changed text beyond it is skipped with the reason).
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +23,10 @@ from ingest.clean import search_text
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
 from ingest.split import SPLITTER_VERSION, chunk_spans
 from ingest.store import Chunk, DocumentRecord, Index, chunk_id
+
+
+class IngestCancelled(Exception):
+    """The ingest was stopped through `cancelled()`; documents registered before it stay."""
 
 
 @dataclass
@@ -95,6 +104,9 @@ def ingest_paths(
     settings: ChunkSettings = ChunkSettings(),
     progress: bool = True,
     max_bytes: int | None = None,
+    on_progress: Callable[[int, int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+    max_chars: int | None = None,
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
@@ -110,7 +122,10 @@ def ingest_paths(
 
     pending: list[tuple[DocumentRecord, list[Chunk], bool]] = []
     seen: set[str] = set()
+    budget = max_chars
     for file, source, root in discover(p for p in paths if p.exists()):
+        if cancelled():
+            raise IngestCancelled("cancelled before embedding")
         if file.suffix.lower() not in SUPPORTED_SUFFIXES:
             if root:  # quietly ignore stray files in folders, but say so
                 report.skipped.append((source, f"unsupported file type '{file.suffix or '(none)'}'"))
@@ -126,6 +141,12 @@ def ingest_paths(
         if previous is not None and previous.doc_hash == doc_hash:
             report.unchanged.append(source)
             continue
+        if budget is not None and len(loaded.text) > budget:
+            reason = (f"{len(loaded.text):,} characters is over what one ingest may embed "
+                      f"({max_chars:,} in all, WENDA_MAX_UPLOAD_CHARS); split the file")
+            report.skipped.append((source, reason))
+            continue
+        budget = None if budget is None else budget - len(loaded.text)
         chunks = make_chunks(source, loaded.text, doc_hash, settings)
         record = DocumentRecord(
             source=source, doc_hash=doc_hash, root=root, path=str(file.resolve()), kind=loaded.kind,
@@ -135,12 +156,31 @@ def ingest_paths(
 
     total = sum(len(chunks) for _, chunks, _ in pending)
     bar = _progress_bar(total, progress)
+    done = {"files": 0, "chunks": 0}
+
+    def step(n: int) -> None:
+        done["chunks"] += n
+        if bar:
+            bar.update(n)
+        if on_progress:
+            on_progress(done["files"], done["chunks"], total)
+        if cancelled():
+            raise IngestCancelled(f"cancelled after {done['chunks']} of {total} chunks")
+
+    if on_progress:
+        on_progress(0, 0, total)
     try:
         for record, chunks, is_update in pending:
-            index.add_document(record, chunks, progress=bar.update if bar else None)
+            index.add_document(record, chunks, progress=step)
             (report.updated if is_update else report.added).append(record.source)
             report.chunks_written += len(chunks)
             report.chars_embedded += sum(len(c.embed_text) for c in chunks)
+            done["files"] += 1
+    except IngestCancelled as exc:
+        exc.report = report  # what was registered before the stop
+        index.repair()  # the chunks of the document being written; it was never registered
+        index.sync_lexical()
+        raise
     finally:
         if bar:
             bar.close()

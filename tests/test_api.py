@@ -94,7 +94,7 @@ def test_documents_round_trip(private_client):
     listed = client.get("/api/documents").json()["documents"]
     assert len(listed) == 5
     doc = "杭州市合成生物产业园计划于2026年引进企业88家，形成百亿级产业集群。".encode("gb18030")
-    r = client.post("/api/documents", files=[("files", ("../../杭州 合成生物.txt", doc, "text/plain"))])
+    r = client.post("/api/documents?wait=true", files=[("files", ("../../杭州 合成生物.txt", doc, "text/plain"))])
     assert r.status_code == 200, r.text
     assert r.json()["added"] == ["杭州_合成生物.txt"]
     assert (settings.data_path / "uploads" / "杭州_合成生物.txt").exists()
@@ -110,11 +110,11 @@ def test_documents_round_trip(private_client):
 
 def test_upload_limits_and_types(private_client):
     client, _ = private_client
-    r = client.post("/api/documents", files=[("files", ("big.txt", "生".encode() * 30_000, "text/plain"))])
+    r = client.post("/api/documents?wait=true", files=[("files", ("big.txt", "生".encode() * 30_000, "text/plain"))])
     assert r.status_code == 413 and "limit" in r.json()["error"]
-    r = client.post("/api/documents", files=[("files", ("tool.exe", b"MZ...", "application/octet-stream"))])
+    r = client.post("/api/documents?wait=true", files=[("files", ("tool.exe", b"MZ...", "application/octet-stream"))])
     assert r.status_code == 400 and "unsupported" in r.json()["error"]
-    r = client.post("/api/documents", files=[("files", ("empty.txt", b"", "text/plain"))])
+    r = client.post("/api/documents?wait=true", files=[("files", ("empty.txt", b"", "text/plain"))])
     assert r.status_code == 200 and r.json()["skipped"][0]["file"] == "empty.txt"
 
 
@@ -133,3 +133,15 @@ def test_api_key_guards_every_route_but_healthz(seeded_settings, seeded_chain):
 def test_openapi_lists_the_routes(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/ask", "/api/chat", "/v1/chat/completions", "/api/documents", "/healthz"} <= paths.keys()
+
+
+def test_healthz_does_not_reveal_the_chroma_address(tmp_path, caplog):
+    from app.server import free_port
+
+    port = free_port()  # nothing listens there
+    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data",
+                             chroma_url=f"http://127.0.0.1:{port}", chroma_timeout=2)
+    body = TestClient(create_app(settings)).get("/healthz").json()
+    assert body["index"] == "unavailable" and "unavailable" in body["error"]
+    assert str(port) not in json.dumps(body) and "127.0.0.1" not in json.dumps(body)
+    assert str(port) in caplog.text  # the detail is logged

@@ -80,3 +80,62 @@ def test_line_endings_become_newlines(tmp_path):
     path = tmp_path / "crlf.txt"
     path.write_bytes("第一行。\r\n第二行。\r\n".encode())
     assert load_document(path).text == "第一行。\n第二行。\n"
+
+
+def _docx_with_body(tmp_path, body_xml: str, name: str = "many.docx"):
+    """A real python-docx file whose document.xml body is replaced by `body_xml`."""
+    import zipfile
+
+    import docx
+
+    base = tmp_path / "base.docx"
+    docx.Document().save(base)
+    out = tmp_path / name
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                text = data.decode()
+                start, end = text.index("<w:body>") + len("<w:body>"), text.index("<w:sectPr")
+                data = (text[:start] + body_xml + text[end:]).encode()
+            dst.writestr(info, data, zipfile.ZIP_DEFLATED)
+    return out
+
+
+def _p(text: str, style: str = "") -> str:
+    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f"<w:p>{ppr}<w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def test_docx_of_many_paragraphs_loads_fast_in_document_order(tmp_path):
+    import time
+
+    table = ("<w:tbl><w:tr><w:tc>" + _p("年份") + "</w:tc><w:tc>" + _p("产值") + "</w:tc></w:tr>"
+             "<w:tr><w:tc>" + _p("2008") + "</w:tc><w:tc>" + _p("11340亿元") + "</w:tc></w:tr></w:tbl>")
+    body = _p("重点任务", "Heading1") + table + _p("生物产业。") * 31_746
+    path = _docx_with_body(tmp_path, body)
+    assert path.stat().st_size < 200_000
+    started = time.monotonic()
+    text = load_document(path).text
+    assert time.monotonic() - started < 5
+    assert text.startswith("# 重点任务\n\n年份 | 产值\n\n2008 | 11340亿元\n\n生物产业。")
+    assert text.count("生物产业。") == 31_746
+
+
+def test_docx_whose_text_part_unpacks_too_large_is_refused_quickly(tmp_path):
+    import time
+
+    from ingest import wordml
+
+    import random
+
+    rng = random.Random(7)
+    noise = [chr(0x4E00 + i) for i in range(4096)]  # enough to pass the archive's ratio check
+    body = "".join(_p("".join(rng.choices(noise, k=20)) + "生" * 980) for _ in range(15_000))
+    path = _docx_with_body(tmp_path, body)  # ~45 MB of XML in a ~1 MB archive
+    started = time.monotonic()
+    with pytest.raises(LoadError, match="unpacks to"):
+        load_document(path)
+    assert time.monotonic() - started < 3
+    with pytest.raises(wordml.WordError, match="paragraphs"):
+        wordml.docx_text(_docx_with_body(tmp_path, _p("a") * 50, "p.docx").read_bytes(), max_paragraphs=10)

@@ -37,7 +37,7 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
 
     def upload() -> None:
         try:
-            httpx.post(f"{base}/api/documents", files={"files": ("ningbo.txt", big_document())}, timeout=300)
+            httpx.post(f"{base}/api/documents?wait=true", files={"files": ("ningbo.txt", big_document())}, timeout=300)
         except httpx.HTTPError as exc:
             upload_error.append(exc)
 
@@ -75,7 +75,7 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
         askers = [threading.Thread(target=ask_loop) for _ in range(4)]
         for t in askers:
             t.start()
-        report = httpx.post(f"{base}/api/documents", files={"files": ("ningbo.txt", big_document())}, timeout=300).json()
+        report = httpx.post(f"{base}/api/documents?wait=true", files={"files": ("ningbo.txt", big_document())}, timeout=300).json()
         time.sleep(3)  # answers after the ingest cite the new file
         stop.set()
         for t in askers:
@@ -89,3 +89,34 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
         stop_serving(proc)
     texts = {p.name: p.read_text(encoding="utf-8") for p in SEEDS_DIR.iterdir()} | {"ningbo.txt": big_document().decode("utf-8")}
     check_whole(Index(data, LocalE5Embedder()), texts)
+
+
+def test_sigterm_during_an_upload_job_stops_within_seconds_and_keeps_nothing_half_done(seeded_dir, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(seeded_dir, data)
+    proc, base = start_serving(data)
+    try:
+        r = httpx.post(f"{base}/api/documents", files={"files": ("ningbo.txt", big_document() * 3)}, timeout=60)
+        assert r.status_code == 202, r.text
+        job_url = f"{base}/api/jobs/{r.json()['job']['id']}"
+        deadline = time.monotonic() + 120
+        while httpx.get(job_url, timeout=10).json()["progress"]["chunks_done"] == 0:
+            assert time.monotonic() < deadline, "the job never started embedding"
+            time.sleep(0.2)
+        waiter = threading.Thread(target=lambda: httpx.post(f"{base}/api/documents?wait=true", timeout=60,
+                                                            files={"files": ("other.txt", "其他。".encode())}))
+        waiter.start()  # a client waiting on the queue does not hold the shutdown up either
+        time.sleep(0.5)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+        assert time.monotonic() - started < 12
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    index = Index(data, LocalE5Embedder())
+    assert "ningbo.txt" not in index.documents()
+    texts = {p.name: p.read_text(encoding="utf-8") for p in SEEDS_DIR.iterdir()}
+    check_whole(index, texts)
+    assert not (data / "uploads" / "ningbo.txt").exists()

@@ -41,11 +41,16 @@ def new_page(browser):
 
 
 @pytest.fixture(scope="module")
-def page(browser, seeded_dir, tmp_path_factory):
+def gradio_tmp(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("gradio")
+
+
+@pytest.fixture(scope="module")
+def page(browser, seeded_dir, tmp_path_factory, gradio_tmp):
     data = tmp_path_factory.mktemp("ui") / "data"
     shutil.copytree(seeded_dir, data)
     ARTIFACTS.mkdir(exist_ok=True)
-    with running_wenda(data) as base:
+    with running_wenda(data, GRADIO_TEMP_DIR=str(gradio_tmp)) as base:
         page = new_page(browser)
         page.goto(base + "/")
         page.wait_for_selector("#wenda-question textarea")
@@ -80,7 +85,7 @@ def test_refusal_looks_different(page):
     assert "没有找到" in page.locator("#wenda-chat .wenda-refusal").last.inner_text()
 
 
-def test_upload_a_document_then_ask_about_it(page, tmp_path):
+def test_upload_a_document_then_ask_about_it(page, tmp_path, gradio_tmp):
     doc = tmp_path / "杭州合成生物.txt"
     doc.write_text("杭州市合成生物产业园计划于2026年引进企业88家，形成百亿级产业集群。", encoding="utf-8")
     page.get_by_role("tab", name="文档 Documents").click()
@@ -88,6 +93,7 @@ def test_upload_a_document_then_ask_about_it(page, tmp_path):
     page.locator("#wenda-upload-btn").click()
     page.wait_for_function("document.querySelector('#wenda-doc-status') && document.querySelector('#wenda-doc-status').innerText.includes('杭州合成生物.txt')")
     assert "杭州合成生物.txt" in page.locator("#wenda-doc-status").inner_text()
+    assert not list(gradio_tmp.rglob("杭州合成生物.txt"))  # Gradio's temporary copy is not left behind
     page.screenshot(path=str(ARTIFACTS / "documents.png"))
     page.get_by_role("tab", name="对话 Chat").click()
     ask(page, "杭州合成生物产业园计划引进多少家企业?")
@@ -114,3 +120,34 @@ def test_with_an_api_key_the_ui_asks_for_it_then_works(browser, seeded_dir, tmp_
         assert "11340亿元" in page.locator("#wenda-chat").inner_text()
         page.screenshot(path=str(ARTIFACTS / "after-login.png"))
         page.close()
+
+
+def test_markdown_in_a_passage_and_html_in_a_question_stay_text(page):
+    """A passage's `[x](javascript:…)` is no link and its `![](…)` is never fetched; a question's
+    `<img onerror>` is shown, not run."""
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+    doc = ("青岛海洋生物产业园计划于2026年引进企业66家。详见[点击这里](javascript:window.__pwned=1)"
+           f"以及![图]({base}/beacon.png)说明。")
+    r = httpx.post(f"{base}/api/documents?wait=true", files={"files": ("青岛.txt", doc.encode())}, timeout=120)
+    assert r.status_code == 200 and r.json()["added"] == ["青岛.txt"], r.text
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.get_by_role("tab", name="对话 Chat").click()
+    ask(page, '青岛海洋生物产业园计划引进多少家企业?<img src=x onerror="window.__pwned=2">')
+    page.wait_for_function("[...document.querySelectorAll('#wenda-chat details.wenda-source summary')]"
+                           ".some(e => e.innerText.includes('青岛.txt'))")
+    source = page.locator("#wenda-chat details.wenda-source", has_text="青岛.txt").last
+    source.locator("summary").click()
+    source.locator("mark").first.wait_for(state="visible")  # the cited span is still highlighted
+    assert "66家" in source.inner_text() and "[点击这里](javascript:" in source.inner_text()
+    chat = page.locator("#wenda-chat")
+    assert chat.locator("a[href^='javascript:']").count() == 0
+    assert chat.locator("img[src$='beacon.png'], img[src='x']").count() == 0
+    assert '<img src=x onerror="window.__pwned=2">' in chat.inner_text()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    assert not [u for u in fetched if "beacon.png" in u or u.endswith("/x")]
