@@ -153,6 +153,8 @@ class WendaChain:
         those the calibrated confidence says the documents answer are quoted, the others refused."""
         question, passages = inputs["question"], inputs["passages"]
         context = inputs["query"][: -len(question)] if inputs["query"].endswith(question) else ""
+        if not query_tokens(question + " " + gloss(question)) and not context:
+            return self._refusal(question, passages, "extractive", 0.0)  # no word to match the documents with
         drafts = []
         parts = self._parts(question, inputs["query"], passages)
         for i, (part, home) in enumerate(parts):  # a later question of a message may leave its subject out
@@ -191,6 +193,8 @@ class WendaChain:
     def _draft(self, question: str, context: str, passages: list[Passage], home: str | None) -> Draft:
         """The extractive answer to one question, reading on past a passage's end while what it quotes
         continues there (`passages` grows)."""
+        if context and len(query_tokens(question)) < 2:  # "那呢?": the question is the earlier subject's
+            question, context = context + question, ""
         wording = question + " " + gloss(question) if is_english(question) else question
         tokens = query_tokens(wording + " " + context)
         idf = self.index.lexical.idf(tokens)

@@ -90,7 +90,7 @@ def test_the_chain_answers_from_the_server(chroma_url, tmp_path):
     settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data", chroma_url=chroma_url)
     index = Index(settings.data_path, HashEmbedder(), chroma_url=chroma_url, name="chain")
     docs = tmp_path / "docs"
-    write(docs, "plan.txt", "重庆市推动生物制造产业发展。到2027年,实现产业规模突破1000亿元。")
+    write(docs, "plan.txt", "重庆市推动生物制造产业发展。到2027年,产业规模目标是突破1000亿元。")
     ingest_paths(index, [docs], progress=False)
     answer = WendaChain(settings, index).ask("重庆到2027年产业规模目标是多少?")
     assert "1000亿元" in answer.answer and answer.citations[0].source == "plan.txt"
@@ -130,7 +130,7 @@ def test_the_chroma_server_going_away_gives_503_and_wenda_recovers_when_it_retur
         settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data", chroma_url=url)
         index = Index(settings.data_path, HashEmbedder(), chroma_url=url, name="outage", timeout=2.0)
         index.refresh_seconds = 0
-        write(tmp_path / "docs", "plan.txt", "重庆市推动生物制造产业发展。到2027年,实现产业规模突破1000亿元。")
+        write(tmp_path / "docs", "plan.txt", "重庆市推动生物制造产业发展。到2027年,产业规模目标是突破1000亿元。")
         ingest_paths(index, [tmp_path / "docs"], progress=False)
         client = TestClient(create_app(settings, WendaChain(settings, index)))
         question = {"question": "重庆到2027年产业规模目标是多少?"}

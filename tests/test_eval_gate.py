@@ -1,6 +1,6 @@
 """CI gate: each set's offline eval must not fall below its floors in evals/floors.json (per set:
-`{"seeds": {"min", "max"}, "lohelp": {…}}`). The seeds' gate runs on the session's seeded index; the
-lohelp gate builds the corpus (evals/corpora.py, Debian packages via apt) and indexes it with e5 once."""
+`{"seeds": {"min", "max"}, "manpages": {…}}`). The seeds' gate runs on the session's seeded index; the
+manpages gate builds the corpus (evals/corpora.py, Debian packages via apt) and indexes it with e5 once."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def floors_of(name: str) -> dict:
 
 def test_the_floors_are_per_set():
     floors = json.loads(FLOORS.read_text(encoding="utf-8"))
-    assert {"seeds", "lohelp"} <= set(floors)
+    assert {"seeds", "manpages"} <= set(floors)
     for name, limits in floors.items():
         if not name.startswith("_"):
             assert set(limits) - {"_comment"} <= {"min", "max"} and limits["min"], name
@@ -59,28 +59,28 @@ def test_offline_eval_meets_the_floors(seeded_settings, seeded_chain, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def lohelp(tmp_path_factory):
-    """(settings, index) of the lohelp corpus, built and indexed with the real e5 embedder once a session."""
+def manpages(tmp_path_factory):
+    """(settings, index) of the manpages corpus, built and indexed with the real e5 embedder once a session."""
     if shutil.which("apt-get") is None:
-        pytest.skip("the lohelp corpus is built from Debian packages: apt-get is not available here")
-    if not gold_path("lohelp").is_file():
-        pytest.skip(f"no gold set for lohelp yet ({gold_path('lohelp')})")
+        pytest.skip("the manpages corpus is built from Debian packages: apt-get is not available here")
+    if not gold_path("manpages").is_file():
+        pytest.skip(f"no gold set for manpages yet ({gold_path('manpages')})")
     try:
         import evals.corpora  # noqa: F401
     except ImportError:
         pytest.skip("evals/corpora.py (which builds the corpora) is not in this checkout")
     from evals.per_corpus import prepare
 
-    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path_factory.mktemp("lohelp"))
-    return prepare("lohelp", settings, progress=False)
+    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path_factory.mktemp("manpages"))
+    return prepare("manpages", settings, progress=False)
 
 
 @pytest.mark.slow
-def test_lohelp_eval_meets_its_floors(lohelp, tmp_path):
+def test_manpages_eval_meets_its_floors(manpages, tmp_path):
     from app.chain import build_chain
 
-    settings, index = lohelp
+    settings, index = manpages
     report = evaluate(
-        settings, gold_path("lohelp"), tmp_path / "eval", chain=build_chain(settings, index), progress=False
+        settings, gold_path("manpages"), tmp_path / "eval", chain=build_chain(settings, index), progress=False
     )
-    check_floors(report, floors_of("lohelp"), tmp_path / "eval")
+    check_floors(report, floors_of("manpages"), tmp_path / "eval")

@@ -16,7 +16,7 @@ def test_a_refused_question_is_not_kept_and_the_next_one_is_answered(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "plan.txt").write_text(
-        "重庆市推动生物制造产业发展。到2027年,实现产业规模突破1000亿元。", encoding="utf-8"
+        "重庆市推动生物制造产业发展。到2027年,产业规模目标是突破1000亿元。", encoding="utf-8"
     )
     settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
     index = Index(settings.data_path, HashEmbedder())

@@ -17,7 +17,7 @@ from ingest.pipeline import ingest_paths
 from ingest.store import Index
 from tests.fakes import HashEmbedder
 
-PLAN = "重庆市推动生物制造产业发展。到2027年,实现产业规模突破1000亿元。"
+PLAN = "重庆市推动生物制造产业发展。到2027年,产业规模目标是突破1000亿元。"
 
 
 class SlowEmbedder(HashEmbedder):
