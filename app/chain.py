@@ -85,7 +85,7 @@ class WendaChain:
             answer = self._answer(inputs)
         else:
             answer = self._answer(inputs)
-            for sentence in re.findall(r".+?(?:\]|$)(?:[。！？.；]?)", answer.answer):
+            for sentence in re.findall(r"[^\]]*\]|[^\]]+", answer.answer):  # together: the answer, newlines kept
                 yield {"type": "delta", "text": sentence}
         yield {"type": "final", "answer": answer}
 

@@ -13,6 +13,7 @@ It leaves out what a corpus is made of (evals/corpora.py) and how an eval runs (
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -29,7 +30,7 @@ Builder = Callable[..., Path]  # build(name, root, progress=True) -> the folder 
 def corpus_names() -> tuple[str, ...]:
     """`seeds`, then every corpus evals/corpora.py knows (just `seeds` without it)."""
     try:
-        from evals import corpora
+        corpora = importlib.import_module("evals.corpora")  # sys.modules first (tests put a stub there)
     except ImportError:
         return (SEEDS,)
     return (SEEDS, *corpora.NAMES)
@@ -37,7 +38,7 @@ def corpus_names() -> tuple[str, ...]:
 
 def _builder(name: str) -> Builder:
     try:
-        from evals import corpora
+        corpora = importlib.import_module("evals.corpora")  # sys.modules first (tests put a stub there)
     except ImportError as exc:
         raise BadRequest(
             f"--corpus {name} needs evals/corpora.py, which this checkout does not have "

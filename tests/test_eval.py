@@ -16,7 +16,7 @@ GOLD = [
      "source": "000_841085c0cc8188e6.txt", "evidence": ["2008年,全国生物产业实现总产值达到11340亿元。"]},
     {"id": "t1", "type": "traditional", "question": "十四五生物经济发展规划是哪个部门发布的?", "answer": "国家发改委", "must_contain": ["发改委"],
      "source": "003_357a7b81d8420e82.txt", "evidence": ["5月10日,國家發(fā)改委發(fā)布"]},
-    {"id": "u1", "type": "unanswerable", "question": "辽宁省生物医药产业有多少从业人员?", "answer": "文档未提及", "must_contain": [],
+    {"id": "u1", "type": "unanswerable", "question": "😀😀😀?", "answer": "文档未提及", "must_contain": [],
      "source": [], "evidence": []},
 ]
 
