@@ -160,8 +160,8 @@ class WendaChain:
         for i, (part, home) in enumerate(parts):  # a later question of a message may leave its subject out
             draft = self._draft(part, context + (parts[0][0] + " " if i and home is None else ""), passages, home)
             drafts.append((draft, self.calibration.probability(draft.signals)))
-        confidence = max(c for _, c in drafts)
-        signals = max(drafts, key=lambda d: d[1])[0].signals
+        surest, confidence = max(drafts, key=lambda d: d[1])
+        signals = surest.signals
         chosen: list[Quote] = []
         for draft, probability in drafts:
             if probability >= self.refusal_threshold:
@@ -205,10 +205,10 @@ class WendaChain:
                 break
             last = max((q for q in draft.quotes if q.n == draft.quotes[0].n), key=lambda q: q.end)
             passage = passages[last.n - 1]
-            if passage.end - last.end > 2:
+            if passage.end - last.end > 2 or last.n in continues:  # not at its end, or read on already
                 break
             following = self.retriever.read_on(passage)
-            if following is None or last.n in continues:
+            if following is None:
                 break
             if following is not passage:  # not touching: the rest is a passage of its own, maybe one we have
                 same = next((k for k, p in enumerate(passages, 1)

@@ -114,10 +114,11 @@ class ExtractiveAnswerer:
         total = sum(weight.values()) or 1.0
         q_bigrams = bigrams(normalize_query(wording))
         for u in units:
-            tokens = set(tokenize(search_text(u.text)))
+            norm = search_text(u.text)
+            tokens = set(tokenize(norm))
             in_unit = sum(w for t, w in weight.items() if t in tokens)
             in_heading = sum(w for t, w in weight.items() if t in u.heading and t not in tokens)
-            overlap = len(q_bigrams & bigrams(search_text(u.text))) / max(1, len(q_bigrams))
+            overlap = len(q_bigrams & bigrams(norm)) / max(1, len(q_bigrams))
             u.lexical = 0.65 * (in_unit + 0.6 * in_heading) / total + 0.35 * overlap
         english = is_english(question)
         lexical_weight = 0.25 if english else 0.5
@@ -130,9 +131,9 @@ class ExtractiveAnswerer:
         for u in units:
             u.score = lexical_weight * u.lexical + (1 - lexical_weight) * u.semantic + 0.05 / u.n
         best = max(units, key=lambda u: u.score)
-        passage_text = " ".join(search_text(p.text) for p in passages)
-        coverage = sum(w for t, w in weight.items() if t in passage_text) / total
-        home = search_text(passages[best.n - 1].text)
+        normalised = [p.search_text or search_text(p.text) for p in passages]  # retrieval's passages carry it
+        coverage = sum(w for t, w in weight.items() if any(t in text for text in normalised)) / total
+        home = normalised[best.n - 1]
         rare = sorted(q_tokens, key=lambda t: idf.get(t, 1.0), reverse=True)[:3]
         specific = sum(idf.get(t, 1.0) for t in rare if t in home) / (sum(idf.get(t, 1.0) for t in rare) or 1.0)
         numbers = re.findall(r"\d+(?:\.\d+)?", normalize_query(question))

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from app.confidence import MODEL_PATH, Calibration, fit
+from evals.runner import refusal_tradeoff
 
 
 def load(path: Path) -> list[dict]:
@@ -29,12 +30,11 @@ def label(row: dict) -> int:
 
 
 def tradeoff(model: Calibration, rows: list[dict], threshold: float) -> dict:
-    """Refusal on the unanswerable rows and false refusals on the answerable ones at `threshold`."""
-    refused = [model.probability(r["signals"]) < threshold for r in rows]
-    no = [x for x, r in zip(refused, rows) if label(r) == 0]
-    yes = [x for x, r in zip(refused, rows) if label(r) == 1]
-    return {"refusal_correct": round(sum(no) / max(1, len(no)), 3),
-            "false_refusal": round(sum(yes) / max(1, len(yes)), 3)}
+    """Refusal on the unanswerable rows and false refusals on the answerable ones at `threshold`, with
+    each row's confidence recomputed by `model` (the eval report's trade-off, for another model)."""
+    rescored = [{**r, "confidence": model.probability(r["signals"])} for r in rows]
+    point = refusal_tradeoff(rescored, [threshold])[0]
+    return {"refusal_correct": point["refusal_correct"], "false_refusal": point["false_refusal"]}
 
 
 def train(sets: dict[str, list[dict]], target: float) -> Calibration:
