@@ -43,3 +43,26 @@ def test_concurrent_requests_with_a_small_cache_get_the_right_vectors():
         t.join()
     assert not errors, errors[:3]
     assert len(cache) <= 6
+
+
+def test_requests_asking_for_the_same_sentences_at_once_embed_each_only_once():
+    """A popular question asked by 8 people at the same moment: its sentences are embedded once, the
+    other requests wait for them (each embedded them again before, serialised by the embedder)."""
+    embedder = SlowHashEmbedder()
+    cache = SentenceVectors(embedder)
+    sentences = [f"第{i}句：生物制造产业发展规划" for i in range(12)]
+    start = threading.Barrier(8)
+    results: list[np.ndarray] = []
+
+    def request() -> None:
+        start.wait()
+        results.append(cache.passages(sentences))
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert embedder.texts_embedded == len(sentences)
+    expected = HashEmbedder().embed(sentences, "passage")
+    assert len(results) == 8 and all(np.allclose(r, expected) for r in results)
