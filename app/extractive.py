@@ -134,7 +134,7 @@ class ExtractiveAnswerer:
         normalised = [p.search_text or search_text(p.text) for p in passages]  # retrieval's passages carry it
         coverage = sum(w for t, w in weight.items() if any(t in text for text in normalised)) / total
         home = normalised[best.n - 1]
-        rare = sorted(q_tokens, key=lambda t: idf.get(t, 1.0), reverse=True)[:3]
+        rare = sorted(q_tokens, key=lambda t: (-idf.get(t, 1.0), t))[:3]  # ties by the word: set order varies
         specific = sum(idf.get(t, 1.0) for t in rare if t in home) / (sum(idf.get(t, 1.0) for t in rare) or 1.0)
         numbers = re.findall(r"\d+(?:\.\d+)?", normalize_query(question))
         stated = sum(1 for x in numbers if x in home) / len(numbers) if numbers else 1.0

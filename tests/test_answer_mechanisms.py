@@ -109,3 +109,29 @@ def test_refusal_is_the_calibrated_confidence(chain):
         assert answer.refused == (answer.confidence < chain.refusal_threshold)
     assert set(answered.signals) >= {"semantic", "lexical", "coverage", "unseen"}
     assert answered.to_dict()["confidence"] == answered.confidence
+
+
+def test_the_confidence_signals_do_not_depend_on_the_process(tmp_path):
+    """Words of equal rarity are taken in a fixed order, whatever order Python's string hashing gives
+    a set in this process (it varies with PYTHONHASHSEED): the same question gets the same signals."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json\n"
+        "from app.extractive import ExtractiveAnswerer\n"
+        "from app.models import Passage\n"
+        "text = '星河一号是由东方生物装备研究所研制的大型发酵罐。'\n"
+        "p = Passage('a.txt', 'c', text, 0, len(text), 1.0)\n"
+        "q = '星河一号 容积 售价 保修 产地 颜色是多少？'\n"
+        "print(json.dumps(ExtractiveAnswerer().answer(q, q, [p], {}).signals, sort_keys=True))\n"
+    )
+    runs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+        for seed in range(6)
+    }
+    assert len(runs) == 1, runs
+    assert json.loads(runs.pop())["specific"] > 0
