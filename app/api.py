@@ -16,9 +16,8 @@ import re
 import threading
 import time
 import uuid
-from typing import Literal
-
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,7 +45,9 @@ class Turn(BaseModel):
 class AskRequest(BaseModel):
     question: str = Field(description="the question, in Chinese or English")
     history: list[Turn] = Field(default_factory=list, description="earlier turns, oldest first")
-    top_k: int | None = Field(default=None, ge=1, le=50, description="passages to put in front of the answerer")
+    top_k: int | None = Field(
+        default=None, ge=1, le=50, description="passages to put in front of the answerer"
+    )
 
 
 class ChatRequest(AskRequest):
@@ -93,7 +94,10 @@ def answer_footer(answer: Answer) -> str:
     """The readable sources list appended to OpenAI-style replies."""
     if not answer.citations:
         return ""
-    lines = [f"[{c.n}] {c.source}: {_one_line(' … '.join(q['text'] for q in c.quotes) or c.text)}" for c in answer.citations]
+    lines = [
+        f"[{c.n}] {c.source}: {_one_line(' … '.join(q['text'] for q in c.quotes) or c.text)}"
+        for c in answer.citations
+    ]
     return "\n\n来源 Sources:\n" + "\n".join(lines)
 
 
@@ -134,7 +138,10 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
-        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'body'}: {e.get('msg')}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'body'}: {e.get('msg')}"
+            for e in exc.errors()
+        )
         return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
 
     @api.exception_handler(IndexUnavailable)
@@ -145,10 +152,16 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s", request.url.path)
-        return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500)
+        return JSONResponse(
+            {"error": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500
+        )
 
-    api.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
-                       upload_paths=("/api/documents", "/gradio_api/upload", "/upload"))
+    api.add_middleware(
+        BodyLimit,
+        max_body=settings.max_body_bytes,
+        max_upload=settings.max_upload_bytes,
+        upload_paths=("/api/documents", "/gradio_api/upload", "/upload"),
+    )
     if settings.api_key:  # every route, those mounted later (the UI, Gradio's API) included
         api.add_middleware(KeyGate, api_key=settings.api_key)
 
@@ -159,7 +172,11 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
             chunks = state.chain.index.active_chunks()  # of registered documents, not half-written ones
         except IndexUnavailable as exc:
             log.warning("healthz: %s", exc)  # the detail (e.g. the Chroma server's address) stays in the log
-            return {"status": "ok", "index": "unavailable", "error": "the index is unavailable; see the server log"}
+            return {
+                "status": "ok",
+                "index": "unavailable",
+                "error": "the index is unavailable; see the server log",
+            }
         return {"status": "ok", "index": "ok", "chunks": chunks}
 
     @api.post("/api/ask", tags=["ask"])
@@ -178,7 +195,11 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
 
     @api.post("/v1/chat/completions", tags=["openai"])
     def chat_completions(body: OpenAIChatRequest):
-        turns = [{"role": m.role, "content": _text(m.content)} for m in body.messages if m.role in ("user", "assistant")]
+        turns = [
+            {"role": m.role, "content": _text(m.content)}
+            for m in body.messages
+            if m.role in ("user", "assistant")
+        ]
         if not turns or turns[-1]["role"] != "user" or not turns[-1]["content"].strip():
             raise BadRequest("the last message must be a non-empty user message")
         question, history = turns[-1]["content"], turns[:-1]
@@ -186,15 +207,26 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
         if not body.stream:
             answer = state.chain.ask(question, history)
             return {
-                "id": cid, "object": "chat.completion", "created": created, "model": body.model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer + answer_footer(answer)}, "finish_reason": "stop"}],
+                "id": cid,
+                "object": "chat.completion",
+                "created": created,
+                "model": body.model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer.answer + answer_footer(answer)},
+                        "finish_reason": "stop",
+                    }
+                ],
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
                 "citations": [c.to_dict() for c in answer.citations],
                 "wenda": answer.to_dict(),
             }
         events = state.chain.stream(question, history)
         first = next(events)
-        return StreamingResponse(_openai_sse(first, events, cid, created, body.model), media_type="text/event-stream")
+        return StreamingResponse(
+            _openai_sse(first, events, cid, created, body.model), media_type="text/event-stream"
+        )
 
     add_document_routes(api, state)
     return api
@@ -221,8 +253,14 @@ def _sse(first: dict, events):
 
 def _openai_sse(first: dict, events, cid: str, created: int, model: str):
     def chunk(delta: dict, finish: str | None = None, **extra) -> str:
-        body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        body = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
@@ -231,6 +269,10 @@ def _openai_sse(first: dict, events, cid: str, created: int, model: str):
             yield chunk({"content": event["text"]})
         else:
             answer: Answer = event["answer"]
-            yield chunk({"content": answer_footer(answer)}, "stop",
-                        citations=[c.to_dict() for c in answer.citations], wenda=answer.to_dict())
+            yield chunk(
+                {"content": answer_footer(answer)},
+                "stop",
+                citations=[c.to_dict() for c in answer.citations],
+                wenda=answer.to_dict(),
+            )
     yield "data: [DONE]\n\n"

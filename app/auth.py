@@ -86,11 +86,15 @@ class KeyGate:
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
         elif scope["method"] == "GET" and b"text/html" in _header(scope, b"accept"):
-            target = path + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
+            target = path + (
+                "?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else ""
+            )
             await _respond(send, 303, b"", [(b"location", f"/login?next={quote(target, safe='')}".encode())])
         else:
             body = json.dumps({"error": UNAUTHORIZED}).encode()
-            await _respond(send, 401, body, [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")])
+            await _respond(
+                send, 401, body, [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]
+            )
 
     def _allowed(self, scope) -> bool:
         header = _header(scope, b"authorization")
@@ -133,7 +137,9 @@ def _header(scope, name: bytes) -> bytes:
 
 
 def _cookie_header(value: str, max_age: int, secure: bool = False) -> tuple[bytes, bytes]:
-    attrs = f"{COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
+    attrs = f"{COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict" + (
+        "; Secure" if secure else ""
+    )
     return b"set-cookie", attrs.encode()
 
 

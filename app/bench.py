@@ -27,9 +27,14 @@ from app.config import SEEDS_DIR, Settings
 from ingest.embeddings import Embedder, LocalE5Embedder
 
 QUESTIONS = [
-    "2008年全国生物产业总产值是多少?", "重庆到2027年生物制造产业规模目标是多少?", "国家生物制造产业创新中心在哪里启动建设?",
-    "十四五生物经济发展规划明确了几个方面的重点任务?", "辽宁生物医药产业到2020年年均增长速度目标是多少?", "中科院创新联盟有多少家企业?",
-    "What was the total output value of China's bio-industry in 2008?", "本溪生物医药产业基地有多少家企业入驻?",
+    "2008年全国生物产业总产值是多少?",
+    "重庆到2027年生物制造产业规模目标是多少?",
+    "国家生物制造产业创新中心在哪里启动建设?",
+    "十四五生物经济发展规划明确了几个方面的重点任务?",
+    "辽宁生物医药产业到2020年年均增长速度目标是多少?",
+    "中科院创新联盟有多少家企业?",
+    "What was the total output value of China's bio-industry in 2008?",
+    "本溪生物医药产业基地有多少家企业入驻?",
 ]
 SIZES = {"seeds": 0, "10k": 10_000, "100k": 100_000}
 
@@ -65,14 +70,19 @@ def dir_mb(path: Path) -> float:
 
 
 # -- one size, in its own process ------------------------------------------------------------------
-def synthetic_corpus(seed_dir: Path, n: int, rng: random.Random) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
+def synthetic_corpus(
+    seed_dir: Path, n: int, rng: random.Random
+) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
     """{doc name: [chunk texts]}, {chunk text: vector} built from the seed index in `seed_dir`."""
     from app.core import open_index
     from ingest.split import sentence_spans
 
     index = open_index(Settings.load(env={}, dotenv=None, data_dir=seed_dir))
     got = index._chunks.get(include=["embeddings", "metadatas"])
-    seeds = [(meta["text"], np.asarray(vec, dtype=np.float32)) for meta, vec in zip(got["metadatas"], got["embeddings"])]
+    seeds = [
+        (meta["text"], np.asarray(vec, dtype=np.float32))
+        for meta, vec in zip(got["metadatas"], got["embeddings"])
+    ]
     sentences = [[t[s:e] for s, e in sentence_spans(t)] for t, _ in seeds]
     docs: dict[str, list[str]] = {}
     vectors: dict[str, np.ndarray] = {}
@@ -110,15 +120,20 @@ def build_corpus(label: str, seed_dir: Path, work: Path) -> dict:
             start = text.index(t, pos)
             pos = start + len(t)
             chunks.append(Chunk(chunk_id(name, start, pos), name, name, j, start, pos, t, t, "", 0))
-        batch.append((DocumentRecord(name, name, "", name, "text", len(chunks), len(text), time.time()), chunks))
+        batch.append(
+            (DocumentRecord(name, name, "", name, "text", len(chunks), len(text), time.time()), chunks)
+        )
         if len(batch) == 40 or n == len(docs):  # 2,000 chunks per write
             index.add_documents(batch)
             batch = []
     build_s = time.perf_counter() - started
     started = time.perf_counter()
     index.sync_lexical()
-    result = {"build_s": round(build_s, 1), "lexical_build_s": round(time.perf_counter() - started, 1),
-              "build_peak_rss_mb": peak_rss_mb()}
+    result = {
+        "build_s": round(build_s, 1),
+        "lexical_build_s": round(time.perf_counter() - started, 1),
+        "build_peak_rss_mb": peak_rss_mb(),
+    }
     done.write_text(json.dumps(result), encoding="utf-8")
     return result
 
@@ -149,10 +164,15 @@ def serve_queries(label: str, work: Path, repeats: int) -> dict:
             a = chain.ask(q)
             answer.append(a.timings_ms["total"])
     return {
-        "chunks": index.count(), "lexical_reload_s": round(reload_s, 2),
-        "embed_query_p50_ms": percentile(embed, 0.5), "retrieve_p50_ms": percentile(retrieve, 0.5),
-        "retrieve_p95_ms": percentile(retrieve, 0.95), "answer_p50_ms": percentile(answer, 0.5),
-        "answer_p95_ms": percentile(answer, 0.95), "disk_mb": dir_mb(data), "peak_rss_mb": peak_rss_mb(),
+        "chunks": index.count(),
+        "lexical_reload_s": round(reload_s, 2),
+        "embed_query_p50_ms": percentile(embed, 0.5),
+        "retrieve_p50_ms": percentile(retrieve, 0.5),
+        "retrieve_p95_ms": percentile(retrieve, 0.95),
+        "answer_p50_ms": percentile(answer, 0.5),
+        "answer_p95_ms": percentile(answer, 0.95),
+        "disk_mb": dir_mb(data),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -191,8 +211,15 @@ def measure_recipe(docs: dict[str, list[str]], vectors: dict, path: Path, repeat
     from ingest.embeddings import LangChainEmbeddings
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
-    pieces = splitter.split_documents([Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name}) for p in sorted(SEEDS_DIR.iterdir())])
-    pieces += [Document(page_content=t, metadata={"source": name}) for name, texts in docs.items() for t in texts]
+    pieces = splitter.split_documents(
+        [
+            Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name})
+            for p in sorted(SEEDS_DIR.iterdir())
+        ]
+    )
+    pieces += [
+        Document(page_content=t, metadata={"source": name}) for name, texts in docs.items() for t in texts
+    ]
     lookup = dict(vectors)
     seed_e5 = LocalE5Embedder()
     missing = [d.page_content for d in pieces if d.page_content not in lookup]
@@ -201,7 +228,12 @@ def measure_recipe(docs: dict[str, list[str]], vectors: dict, path: Path, repeat
     pre = PrecomputedEmbedder(lookup)
     shutil.rmtree(path, ignore_errors=True)
     client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-    store = Chroma(client=client, collection_name="recipe", embedding_function=LangChainEmbeddings(pre), collection_metadata={"hnsw:space": "cosine"})
+    store = Chroma(
+        client=client,
+        collection_name="recipe",
+        embedding_function=LangChainEmbeddings(pre),
+        collection_metadata={"hnsw:space": "cosine"},
+    )
     for i in range(0, len(pieces), 4000):
         store.add_documents(pieces[i : i + 4000])
     store.similarity_search(QUESTIONS[0], k=4)
@@ -211,8 +243,12 @@ def measure_recipe(docs: dict[str, list[str]], vectors: dict, path: Path, repeat
             t = time.perf_counter()
             store.similarity_search(q, k=4)
             times.append((time.perf_counter() - t) * 1000)
-    return {"recipe_chunks": len(pieces), "recipe_retrieve_p50_ms": percentile(times, 0.5),
-            "recipe_retrieve_p95_ms": percentile(times, 0.95), "recipe_disk_mb": dir_mb(path)}
+    return {
+        "recipe_chunks": len(pieces),
+        "recipe_retrieve_p50_ms": percentile(times, 0.5),
+        "recipe_retrieve_p95_ms": percentile(times, 0.95),
+        "recipe_disk_mb": dir_mb(path),
+    }
 
 
 # -- ingest of the seeds, and the load run ----------------------------------------------------------
@@ -237,11 +273,16 @@ def measure_ingest(work: Path) -> dict:
     reingest_s = time.perf_counter() - started
     chars = sum(len(t) for t in texts)
     return {
-        "documents": len(report.added), "chunks": report.chunks_written, "chars_embedded": report.chars_embedded,
-        "ingest_s": round(ingest_s, 1), "ingest_chars_per_s": round(report.chars_embedded / ingest_s),
-        "bare_embedder_s": round(bare_s, 1), "bare_chars_per_s": round(chars / bare_s),
+        "documents": len(report.added),
+        "chunks": report.chunks_written,
+        "chars_embedded": report.chars_embedded,
+        "ingest_s": round(ingest_s, 1),
+        "ingest_chars_per_s": round(report.chars_embedded / ingest_s),
+        "bare_embedder_s": round(bare_s, 1),
+        "bare_chars_per_s": round(chars / bare_s),
         "throughput_ratio": round((report.chars_embedded / ingest_s) / (chars / bare_s), 2),
-        "unchanged_reingest_s": round(reingest_s, 2), "unchanged_embed_calls": int(len(again.unchanged) != 5),
+        "unchanged_reingest_s": round(reingest_s, 2),
+        "unchanged_embed_calls": int(len(again.unchanged) != 5),
     }
 
 
@@ -270,7 +311,12 @@ def load_run(seed_dir: Path, work: Path, clients: int, seconds: float) -> dict:
                 while time.time() < deadline:
                     t = time.perf_counter()
                     try:
-                        ok = http.post(f"{base}/api/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]}).status_code == 200
+                        ok = (
+                            http.post(
+                                f"{base}/api/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]}
+                            ).status_code
+                            == 200
+                        )
                     except httpx.HTTPError:
                         ok = False
                     with lock:
@@ -285,43 +331,74 @@ def load_run(seed_dir: Path, work: Path, clients: int, seconds: float) -> dict:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
-    return {"clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies), "errors": errors,
-            "throughput_rps": round(len(latencies) / elapsed, 1), "p50_ms": percentile(latencies, 0.5),
-            "p95_ms": percentile(latencies, 0.95), "p99_ms": percentile(latencies, 0.99)}
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "errors": errors,
+        "throughput_rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": percentile(latencies, 0.5),
+        "p95_ms": percentile(latencies, 0.95),
+        "p99_ms": percentile(latencies, 0.99),
+    }
 
 
 # -- the command -----------------------------------------------------------------------------------
 def run_phase_in_subprocess(phase: str, label: str, seed_dir: Path, work: Path, repeats: int) -> dict:
-    out = subprocess.run([sys.executable, "-m", "app.bench", phase, label, str(seed_dir), str(work), str(repeats)],
-                         capture_output=True, text=True, timeout=3600)
+    out = subprocess.run(
+        [sys.executable, "-m", "app.bench", phase, label, str(seed_dir), str(work), str(repeats)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if out.returncode != 0:
-        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
+        return {
+            "error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"
+        }
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def markdown(report: dict) -> str:
     ing = report["ingest"]
-    lines = ["# wenda benchmark", "", f"machine: {report['machine']}", "", "## Ingest (seeds, real e5)", "",
-             f"- {ing['chunks']} chunks, {ing['chars_embedded']:,} characters embedded in {ing['ingest_s']} s: "
-             f"**{ing['ingest_chars_per_s']} chars/s** vs the bare embedder's {ing['bare_chars_per_s']} chars/s on the same texts "
-             f"(ratio **{ing['throughput_ratio']}**)", f"- unchanged re-ingest: {ing['unchanged_reingest_s']} s, no embedding", "",
-             "## Queries by corpus size", "",
-             ("| size | chunks | retrieve p50 / p95 ms | answer p50 / p95 ms | e5 query ms | serving peak RSS MB | build peak RSS MB | disk MB | "
-              "build / lexical build / lexical reload s | recipe retrieve p50 ms | recipe peak RSS MB | recipe disk MB |"),
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# wenda benchmark",
+        "",
+        f"machine: {report['machine']}",
+        "",
+        "## Ingest (seeds, real e5)",
+        "",
+        f"- {ing['chunks']} chunks, {ing['chars_embedded']:,} characters embedded in {ing['ingest_s']} s: "
+        f"**{ing['ingest_chars_per_s']} chars/s** vs the bare embedder's {ing['bare_chars_per_s']} chars/s on the same texts "
+        f"(ratio **{ing['throughput_ratio']}**)",
+        f"- unchanged re-ingest: {ing['unchanged_reingest_s']} s, no embedding",
+        "",
+        "## Queries by corpus size",
+        "",
+        (
+            "| size | chunks | retrieve p50 / p95 ms | answer p50 / p95 ms | e5 query ms | serving peak RSS MB | build peak RSS MB | disk MB | "
+            "build / lexical build / lexical reload s | recipe retrieve p50 ms | recipe peak RSS MB | recipe disk MB |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for label, r in report["sizes"].items():
         if "error" in r:
             lines.append(f"| {label} | error: {r['error']} |")
             continue
-        lines.append(f"| {label} | {r['chunks']:,} | {r['retrieve_p50_ms']} / {r['retrieve_p95_ms']} | {r['answer_p50_ms']} / {r['answer_p95_ms']} | "
-                     f"{r['embed_query_p50_ms']} | {r['peak_rss_mb']} | {r['build_peak_rss_mb']} | {r['disk_mb']} | "
-                     f"{r['build_s']} / {r['lexical_build_s']} / {r['lexical_reload_s']} | "
-                     f"{r['recipe_retrieve_p50_ms']} | {r['recipe_peak_rss_mb']} | {r['recipe_disk_mb']} |")
+        lines.append(
+            f"| {label} | {r['chunks']:,} | {r['retrieve_p50_ms']} / {r['retrieve_p95_ms']} | {r['answer_p50_ms']} / {r['answer_p95_ms']} | "
+            f"{r['embed_query_p50_ms']} | {r['peak_rss_mb']} | {r['build_peak_rss_mb']} | {r['disk_mb']} | "
+            f"{r['build_s']} / {r['lexical_build_s']} / {r['lexical_reload_s']} | "
+            f"{r['recipe_retrieve_p50_ms']} | {r['recipe_peak_rss_mb']} | {r['recipe_disk_mb']} |"
+        )
     if report.get("load"):
         ld = report["load"]
-        lines += ["", f"## Load: {ld['clients']} concurrent clients on `/api/ask` for {ld['seconds']} s (seeds)", "",
-                  f"{ld['requests']} requests, **{ld['errors']} errors**, {ld['throughput_rps']} req/s, "
-                  f"p50 {ld['p50_ms']} ms, p95 {ld['p95_ms']} ms, p99 {ld['p99_ms']} ms"]
+        lines += [
+            "",
+            f"## Load: {ld['clients']} concurrent clients on `/api/ask` for {ld['seconds']} s (seeds)",
+            "",
+            f"{ld['requests']} requests, **{ld['errors']} errors**, {ld['throughput_rps']} req/s, "
+            f"p50 {ld['p50_ms']} ms, p95 {ld['p95_ms']} ms, p99 {ld['p99_ms']} ms",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -336,8 +413,11 @@ def main(args) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         print("ingest: seeds with the real embedder …", file=sys.stderr)
-        report = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
-                  "ingest": measure_ingest(work), "sizes": {}}
+        report = {
+            "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
+            "ingest": measure_ingest(work),
+            "sizes": {},
+        }
         for label in args.sizes.split(","):
             print(f"size {label} …", file=sys.stderr)
             report["sizes"][label] = measure_size(label, work / "seed_index", work, args.repeats)
@@ -353,6 +433,14 @@ def main(args) -> int:
     return 0
 
 
-if __name__ == "__main__":  # one phase of one size, in its own process: python -m app.bench PHASE LABEL SEED_DIR WORK REPEATS
-    phase, label, seed_dir, work, repeats = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5])
+if (
+    __name__ == "__main__"
+):  # one phase of one size, in its own process: python -m app.bench PHASE LABEL SEED_DIR WORK REPEATS
+    phase, label, seed_dir, work, repeats = (
+        sys.argv[1],
+        sys.argv[2],
+        Path(sys.argv[3]),
+        Path(sys.argv[4]),
+        int(sys.argv[5]),
+    )
     print(json.dumps(run_phase_in_process(phase, label, seed_dir, work, repeats)))

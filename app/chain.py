@@ -37,7 +37,9 @@ from ingest.store import Index, IndexUnavailable
 from ingest.tokens import encoding_for_model
 
 _READ_ON = 2  # how many times a quoted list running past its passage's end reads on into the next chunk
-_LLM_REFUSAL = re.compile(r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.IGNORECASE)
+_LLM_REFUSAL = re.compile(
+    r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.IGNORECASE
+)
 
 
 class WendaChain:
@@ -45,7 +47,12 @@ class WendaChain:
         self.settings = settings
         self.index = index
         encoding = encoding_for_model(settings.llm_model).name if settings.llm == "openai" else "cl100k_base"
-        self.retriever = HybridRetriever(index, RetrievalSettings(top_k=settings.top_k, context_tokens=settings.context_tokens, encoding=encoding))
+        self.retriever = HybridRetriever(
+            index,
+            RetrievalSettings(
+                top_k=settings.top_k, context_tokens=settings.context_tokens, encoding=encoding
+            ),
+        )
         self.vectors = SentenceVectors(index.embedder)
         self.extractive = ExtractiveAnswerer(self.vectors)
         self.checker = CitationChecker(similarity=self._similarity)
@@ -68,7 +75,9 @@ class WendaChain:
     def ask(self, question: str, history: list[dict] | None = None, top_k: int | None = None) -> Answer:
         return self.runnable.invoke(self._inputs(question, history, top_k))
 
-    def stream(self, question: str, history: list[dict] | None = None, top_k: int | None = None) -> Iterator[dict]:
+    def stream(
+        self, question: str, history: list[dict] | None = None, top_k: int | None = None
+    ) -> Iterator[dict]:
         """Events: {"type": "delta", "text": …} as the answer is written, then {"type": "final", "answer": Answer}."""
         inputs = self._inputs(question, history, top_k)
         inputs["query"] = self._condense(inputs)
@@ -85,7 +94,9 @@ class WendaChain:
             answer = self._answer(inputs)
         else:
             answer = self._answer(inputs)
-            for sentence in re.findall(r"[^\]]*\]|[^\]]+", answer.answer):  # together: the answer, newlines kept
+            for sentence in re.findall(
+                r"[^\]]*\]|[^\]]+", answer.answer
+            ):  # together: the answer, newlines kept
                 yield {"type": "delta", "text": sentence}
         yield {"type": "final", "answer": answer}
 
@@ -94,12 +105,19 @@ class WendaChain:
         if not isinstance(question, str) or not question.strip():
             raise BadRequest("the question is empty: ask something about the documents")
         if len(question) > self.settings.max_question_chars:
-            raise TooLarge(f"the question is {len(question):,} characters; the limit is {self.settings.max_question_chars:,} (WENDA_MAX_QUESTION_CHARS)")
+            raise TooLarge(
+                f"the question is {len(question):,} characters; the limit is {self.settings.max_question_chars:,} (WENDA_MAX_QUESTION_CHARS)"
+            )
         history = checked_history(history, self.settings)  # the last turns, each and all within limits
         if top_k is not None and not (1 <= int(top_k) <= 50):
             raise BadRequest("top_k must be between 1 and 50")
         question = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
-        return {"question": question, "history": history, "top_k": top_k, "timings": {"started": time.perf_counter()}}
+        return {
+            "question": question,
+            "history": history,
+            "top_k": top_k,
+            "timings": {"started": time.perf_counter()},
+        }
 
     def _condense(self, inputs: dict) -> str:
         question, history = inputs["question"], inputs["history"]
@@ -158,7 +176,9 @@ class WendaChain:
         drafts = []
         parts = self._parts(question, inputs["query"], passages)
         for i, (part, home) in enumerate(parts):  # a later question of a message may leave its subject out
-            draft = self._draft(part, context + (parts[0][0] + " " if i and home is None else ""), passages, home)
+            draft = self._draft(
+                part, context + (parts[0][0] + " " if i and home is None else ""), passages, home
+            )
             drafts.append((draft, self.calibration.probability(draft.signals)))
         surest, confidence = max(drafts, key=lambda d: d[1])
         signals = surest.signals
@@ -171,10 +191,21 @@ class WendaChain:
         rendered = self.extractive.render(chosen)
         checked = self.checker.check(rendered, passages)
         text = rendered if not checked.dropped else checked.text  # verbatim quotes keep their line layout
-        citations = self._citations(passages, {q.n: [] for q in chosen} if not checked.dropped else checked.cited,
-                                    chosen)
-        return Answer(text, False, "extractive", citations, passages, {}, inputs["query"], checked.dropped,
-                      confidence=round(confidence, 4), signals=signals)
+        citations = self._citations(
+            passages, {q.n: [] for q in chosen} if not checked.dropped else checked.cited, chosen
+        )
+        return Answer(
+            text,
+            False,
+            "extractive",
+            citations,
+            passages,
+            {},
+            inputs["query"],
+            checked.dropped,
+            confidence=round(confidence, 4),
+            signals=signals,
+        )
 
     def _parts(self, question: str, query: str, passages: list[Passage]) -> list[tuple[str, str | None]]:
         """(sub-question, the document it is answered from or None). A two-subject question is answered
@@ -211,8 +242,14 @@ class WendaChain:
             if following is None:
                 break
             if following is not passage:  # not touching: the rest is a passage of its own, maybe one we have
-                same = next((k for k, p in enumerate(passages, 1)
-                             if p.source == following.source and p.start <= following.start < p.end), None)
+                same = next(
+                    (
+                        k
+                        for k, p in enumerate(passages, 1)
+                        if p.source == following.source and p.start <= following.start < p.end
+                    ),
+                    None,
+                )
                 if same is None:
                     passages.append(following)
                 continues[last.n] = same or len(passages)
@@ -235,26 +272,55 @@ class WendaChain:
         citations = self._citations(passages, checked.cited, [])
         return Answer(checked.text, False, "llm", citations, passages, {}, inputs["query"], checked.dropped)
 
-    def _refusal(self, question: str, passages: list[Passage], mode: str, confidence: float | None = None,
-                 signals: dict | None = None) -> Answer:
+    def _refusal(
+        self,
+        question: str,
+        passages: list[Passage],
+        mode: str,
+        confidence: float | None = None,
+        signals: dict | None = None,
+    ) -> Answer:
         message = render("refusal_en") if is_english(question) else render("refusal")
-        return Answer(message, True, mode, [], passages, {}, question,
-                      confidence=None if confidence is None else round(confidence, 4), signals=signals or {})
+        return Answer(
+            message,
+            True,
+            mode,
+            [],
+            passages,
+            {},
+            question,
+            confidence=None if confidence is None else round(confidence, 4),
+            signals=signals or {},
+        )
 
     # -- helpers -----------------------------------------------------------------------------
     def _similarity(self, sentence: str, passage_text: str) -> float:
         return float(self.vectors.similarities(sentence, [passage_text])[0])
 
     @staticmethod
-    def _citations(passages: list[Passage], cited: dict[int, list[str]], quotes: list[Quote]) -> list[Citation]:
+    def _citations(
+        passages: list[Passage], cited: dict[int, list[str]], quotes: list[Quote]
+    ) -> list[Citation]:
         out = []
         for n in sorted(cited):
             p = passages[n - 1]
-            spans = [(q.start, q.end) for q in quotes if q.n == n] or [_locate(sentence, p) for sentence in cited[n]]
-            out.append(Citation(
-                n=n, source=p.source, chunk_id=p.chunk_id, text=p.text, start=p.start, end=p.end, score=p.score,
-                quotes=[{"text": p.text[s - p.start : e - p.start], "start": s, "end": e} for s, e in spans],
-            ))
+            spans = [(q.start, q.end) for q in quotes if q.n == n] or [
+                _locate(sentence, p) for sentence in cited[n]
+            ]
+            out.append(
+                Citation(
+                    n=n,
+                    source=p.source,
+                    chunk_id=p.chunk_id,
+                    text=p.text,
+                    start=p.start,
+                    end=p.end,
+                    score=p.score,
+                    quotes=[
+                        {"text": p.text[s - p.start : e - p.start], "start": s, "end": e} for s, e in spans
+                    ],
+                )
+            )
         return out
 
 
@@ -269,5 +335,3 @@ def build_chain(settings: Settings, index: Index | None = None) -> WendaChain:
     from app.core import open_index
 
     return WendaChain(settings, index or open_index(settings))
-
-

@@ -41,7 +41,9 @@ def split_cited(answer: str) -> list[tuple[str, list[int]]]:
     for run in _MARKER_RUN.finditer(answer):
         tail = _TAIL.match(answer, run.end()).group()
         sentences = _sentences(answer[pos : run.start()] + tail)
-        numbers = [int(n) for m in MARKER.finditer(run.group()) for n in re.split(r"[,，、\s]+", m.group(1)) if n]
+        numbers = [
+            int(n) for m in MARKER.finditer(run.group()) for n in re.split(r"[,，、\s]+", m.group(1)) if n
+        ]
         out.extend((s, []) for s in sentences[:-1])
         if sentences:
             out.append((sentences[-1], numbers))
@@ -84,8 +86,12 @@ class CheckedAnswer:
 class CitationChecker:
     """`check(answer, passages)`; `similarity(a, b)` is used for sentences without Chinese characters."""
 
-    def __init__(self, similarity: Callable[[str, str], float] | None = None,
-                 lexical_threshold: float = LEXICAL_THRESHOLD, semantic_threshold: float = SEMANTIC_THRESHOLD) -> None:
+    def __init__(
+        self,
+        similarity: Callable[[str, str], float] | None = None,
+        lexical_threshold: float = LEXICAL_THRESHOLD,
+        semantic_threshold: float = SEMANTIC_THRESHOLD,
+    ) -> None:
         self.similarity = similarity
         self.lexical_threshold = lexical_threshold
         self.semantic_threshold = semantic_threshold
@@ -93,7 +99,9 @@ class CitationChecker:
     def support(self, sentence: str, passage: Passage) -> tuple[float, float]:
         """(score, threshold) for `sentence` against `passage`."""
         if _CJK.search(sentence) or self.similarity is None:
-            return lexical_support(sentence, passage.search_text or search_text(passage.text)), self.lexical_threshold
+            return lexical_support(
+                sentence, passage.search_text or search_text(passage.text)
+            ), self.lexical_threshold
         return self.similarity(sentence, passage.text), self.semantic_threshold
 
     def check(self, answer: str, passages: list[Passage]) -> CheckedAnswer:
@@ -106,14 +114,18 @@ class CitationChecker:
                 if 1 <= n <= len(passages):
                     valid.append(n)
                 else:
-                    dropped.append(Dropped(f"[{n}]", f"cites passage {n}, but only {len(passages)} were given"))
+                    dropped.append(
+                        Dropped(f"[{n}]", f"cites passage {n}, but only {len(passages)} were given")
+                    )
             supported = []
             for n in valid:
                 score, threshold = self.support(sentence, passages[n - 1])
                 if score >= threshold:
                     supported.append(n)
                 else:
-                    dropped.append(Dropped(f"[{n}]", f"passage {n} does not support: {sentence}", round(score, 3)))
+                    dropped.append(
+                        Dropped(f"[{n}]", f"passage {n} does not support: {sentence}", round(score, 3))
+                    )
             if not supported:
                 # an uncited (or wrongly cited) sentence stays only if some given passage supports it
                 scored = [(self.support(sentence, p), i) for i, p in enumerate(passages, start=1)]
@@ -127,7 +139,7 @@ class CitationChecker:
             for n in supported:
                 cited.setdefault(n, []).append(sentence)
             body = sentence.rstrip("。！？!?；;.")
-            kept.append(body + "".join(f"[{n}]" for n in supported) + sentence[len(body):])
+            kept.append(body + "".join(f"[{n}]" for n in supported) + sentence[len(body) :])
         return CheckedAnswer(_join(kept), cited, dropped)
 
 

@@ -16,7 +16,9 @@ from app.errors import WendaError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="wenda", description="问答 — answers questions about your documents, with citations.")
+    parser = argparse.ArgumentParser(
+        prog="wenda", description="问答 — answers questions about your documents, with citations."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add documents to the index (default: seeds/)")
@@ -35,18 +37,33 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8000)
 
     p = sub.add_parser("eval", help="run the gold set and write reports")
-    p.add_argument("--gold", type=Path, default=None,
-                   help="gold set (default: evals/gold.jsonl, or the corpus's own)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="report dir (default: evals/out, or evals/out/CORPUS)")
-    p.add_argument("--corpus", metavar="NAME", default=None,
-                   help="build corpus NAME (seeds, lohelp, manpages), index it on its own, run "
-                        "evals/gold_NAME.jsonl; all: each, plus a summary table")
-    p.add_argument("--baselines", action="store_true", help="also run the baselines (dense, BM25, LangChain recipe)")
+    p.add_argument(
+        "--gold", type=Path, default=None, help="gold set (default: evals/gold.jsonl, or the corpus's own)"
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="report dir (default: evals/out, or evals/out/CORPUS)"
+    )
+    p.add_argument(
+        "--corpus",
+        metavar="NAME",
+        default=None,
+        help="build corpus NAME (seeds, lohelp, manpages), index it on its own, run "
+        "evals/gold_NAME.jsonl; all: each, plus a summary table",
+    )
+    p.add_argument(
+        "--baselines", action="store_true", help="also run the baselines (dense, BM25, LangChain recipe)"
+    )
     p.add_argument("--fresh", action="store_true", help="ignore earlier results in --out (no resume)")
-    p.add_argument("--judge", action="store_true", help="add LLM-judge metrics (faithfulness, answer correctness); needs an LLM")
-    p.add_argument("--refusal-sweep", action="store_true",
-                   help="add refusal vs false refusals per refusal threshold, from the recorded confidences")
+    p.add_argument(
+        "--judge",
+        action="store_true",
+        help="add LLM-judge metrics (faithfulness, answer correctness); needs an LLM",
+    )
+    p.add_argument(
+        "--refusal-sweep",
+        action="store_true",
+        help="add refusal vs false refusals per refusal threshold, from the recorded confidences",
+    )
 
     p = sub.add_parser("bench", help="benchmark ingest, queries at several corpus sizes, and a load run")
     p.add_argument("--out", type=Path, default=Path("bench/out"))
@@ -54,7 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=3, help="passes over the benchmark questions per size")
     p.add_argument("--clients", type=int, default=32, help="concurrent clients in the load run (0: skip it)")
     p.add_argument("--seconds", type=float, default=20.0, help="length of the load run")
-    p.add_argument("--work", type=Path, help="keep the built corpora here and reuse them on the next run (default: a temporary dir)")
+    p.add_argument(
+        "--work",
+        type=Path,
+        help="keep the built corpora here and reuse them on the next run (default: a temporary dir)",
+    )
 
     args = parser.parse_args(argv)
     try:
@@ -75,7 +96,13 @@ def cmd_ingest(args, settings: Settings) -> int:
 
     paths = args.paths or [SEEDS_DIR]
     try:
-        report = ingest_paths(open_index(settings), paths, reset=args.reset, settings=chunk_settings(settings), progress=not args.quiet)
+        report = ingest_paths(
+            open_index(settings),
+            paths,
+            reset=args.reset,
+            settings=chunk_settings(settings),
+            progress=not args.quiet,
+        )
     except IndexUnavailable as exc:
         print(f"wenda: {exc}", file=sys.stderr)
         return 2

@@ -45,7 +45,12 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def to_dict(self) -> dict:
-        return {"weights": self.weights, "bias": self.bias, "threshold": self.threshold, "trained_on": self.trained_on}
+        return {
+            "weights": self.weights,
+            "bias": self.bias,
+            "threshold": self.threshold,
+            "trained_on": self.trained_on,
+        }
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Calibration:
@@ -56,8 +61,9 @@ class Calibration:
         path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 0.01, steps: int = 3000,
-        lr: float = 0.5) -> tuple[dict[str, float], float]:
+def fit(
+    rows: list[dict[str, float]], labels: list[int], l2: float = 0.01, steps: int = 3000, lr: float = 0.5
+) -> tuple[dict[str, float], float]:
     """Logistic regression by gradient descent (a few hundred rows: no library needed).
     `labels`: 1 = answerable. Classes are weighted equally, whatever their sizes."""
     import numpy as np

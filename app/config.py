@@ -71,7 +71,9 @@ class Settings:
     }
 
     @classmethod
-    def load(cls, env: dict[str, str] | None = None, dotenv: str | Path | None = ".env", **overrides) -> Settings:
+    def load(
+        cls, env: dict[str, str] | None = None, dotenv: str | Path | None = ".env", **overrides
+    ) -> Settings:
         """Settings from `overrides`, then `env` (default: os.environ), then the `.env` file, then defaults."""
         values: dict[str, str] = {}
         if dotenv and Path(dotenv).is_file():

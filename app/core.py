@@ -18,7 +18,12 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
-    return Index(settings.data_path, embedder or make_embedder(settings), settings.chroma_url, timeout=settings.chroma_timeout)
+    return Index(
+        settings.data_path,
+        embedder or make_embedder(settings),
+        settings.chroma_url,
+        timeout=settings.chroma_timeout,
+    )
 
 
 def chunk_settings(settings: Settings) -> ChunkSettings:

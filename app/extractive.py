@@ -100,14 +100,24 @@ class ExtractiveAnswerer:
     def __init__(self, vectors=None) -> None:
         self.vectors = vectors
 
-    def answer(self, question: str, wording: str, passages: list[Passage], idf: dict[str, float],
-               context: str = "", source: str | None = None, continues: dict[int, int] | None = None) -> Draft:
+    def answer(
+        self,
+        question: str,
+        wording: str,
+        passages: list[Passage],
+        idf: dict[str, float],
+        context: str = "",
+        source: str | None = None,
+        continues: dict[int, int] | None = None,
+    ) -> Draft:
         """`wording`: what is matched lexically (the question, or its glossed Chinese terms);
         `context`: the subject of earlier turns (counts for less); `source`: quote only that document;
         `continues`: passage n → the passage holding the text right after it (an answer window runs on)."""
         units = self.units(passages, source)
         if not units:
-            return Draft([], {"semantic": 0.0, "lexical": 0.0, "coverage": 0.0, "english": float(is_english(question))})
+            return Draft(
+                [], {"semantic": 0.0, "lexical": 0.0, "coverage": 0.0, "english": float(is_english(question))}
+            )
         q_tokens = set(tokenize(normalize_query(wording)))
         c_tokens = set(tokenize(normalize_query(context))) - q_tokens if context else set()
         weight = {t: idf.get(t, 1.0) for t in q_tokens} | {t: 0.4 * idf.get(t, 1.0) for t in c_tokens}
@@ -125,7 +135,9 @@ class ExtractiveAnswerer:
         ranked = sorted(units, key=lambda u: u.lexical + 0.1 / u.n, reverse=True)
         leading = ranked[:SEMANTIC_CANDIDATES]
         if self.vectors is not None:
-            sims = self.vectors.similarities(normalize_query(question + " " + context), [u.text for u in leading])
+            sims = self.vectors.similarities(
+                normalize_query(question + " " + context), [u.text for u in leading]
+            )
             for u, sim in zip(leading, sims):
                 u.semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0, 1))
         for u in units:
@@ -135,11 +147,19 @@ class ExtractiveAnswerer:
         coverage = sum(w for t, w in weight.items() if any(t in text for text in normalised)) / total
         home = normalised[best.n - 1]
         rare = sorted(q_tokens, key=lambda t: (-idf.get(t, 1.0), t))[:3]  # ties by the word: set order varies
-        specific = sum(idf.get(t, 1.0) for t in rare if t in home) / (sum(idf.get(t, 1.0) for t in rare) or 1.0)
+        specific = sum(idf.get(t, 1.0) for t in rare if t in home) / (
+            sum(idf.get(t, 1.0) for t in rare) or 1.0
+        )
         numbers = re.findall(r"\d+(?:\.\d+)?", normalize_query(question))
         stated = sum(1 for x in numbers if x in home) / len(numbers) if numbers else 1.0
-        signals = {"semantic": best.semantic, "lexical": best.lexical, "coverage": coverage,
-                   "specific": specific, "numbers": stated, "english": float(english)}
+        signals = {
+            "semantic": best.semantic,
+            "lexical": best.lexical,
+            "coverage": coverage,
+            "specific": specific,
+            "numbers": stated,
+            "english": float(english),
+        }
         return Draft(self._quotes(best, units, passages, continues or {}), signals)
 
     @staticmethod
@@ -150,11 +170,15 @@ class ExtractiveAnswerer:
         for n, passage in enumerate(passages, start=1):
             if source is not None and passage.source != source:
                 continue
-            heading = set(tokenize(search_text(passage.heading.split(" › ")[-1]))) if passage.heading else set()
+            heading = (
+                set(tokenize(search_text(passage.heading.split(" › ")[-1]))) if passage.heading else set()
+            )
             fence_start = None
             for s, e in sentence_spans(passage.text):
                 raw = passage.text[s:e]
-                whole_block = raw.strip().startswith(_FENCE) and raw.strip().endswith(_FENCE) and "\n" in raw.strip()
+                whole_block = (
+                    raw.strip().startswith(_FENCE) and raw.strip().endswith(_FENCE) and "\n" in raw.strip()
+                )
                 if raw.strip().startswith(_FENCE) and not whole_block:
                     if fence_start is None:
                         fence_start = s
@@ -174,19 +198,28 @@ class ExtractiveAnswerer:
                 units.append(Unit(n, s, e, text, heading, len(units)))
         return units
 
-    def _quotes(self, best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]) -> list[Quote]:
+    def _quotes(
+        self, best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]
+    ) -> list[Quote]:
         """The window around the best unit, then close runners-up of the same document, best first."""
         window = self._window(best, units, passages, continues)
         taken = {u.order for u in window}
         source = passages[best.n - 1].source
-        extra = [u for u in sorted(units, key=lambda u: u.score, reverse=True)
-                 if u.order not in taken and u.score >= RUNNER_UP * best.score
-                 and passages[u.n - 1].source == source and u.text.strip() not in {w.text.strip() for w in window}]
+        extra = [
+            u
+            for u in sorted(units, key=lambda u: u.score, reverse=True)
+            if u.order not in taken
+            and u.score >= RUNNER_UP * best.score
+            and passages[u.n - 1].source == source
+            and u.text.strip() not in {w.text.strip() for w in window}
+        ]
         chosen = window + (extra[: MAX_UNITS - 1] if len(window) == 1 else [])  # a structured window is whole
         return [self._quote(u, passages[u.n - 1]) for u in chosen]
 
     @staticmethod
-    def _window(best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]) -> list[Unit]:
+    def _window(
+        best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]
+    ) -> list[Unit]:
         """The best unit and what its structure says belongs with it, in reading order (on into the
         passage that continues its own)."""
         text = passages[best.n - 1].text
@@ -205,8 +238,11 @@ class ExtractiveAnswerer:
                 if len(window) >= MAX_WINDOW_UNITS or chars + len(nxt.text) > MAX_WINDOW_CHARS:
                     break
                 across = nxt.n != window[-1].n  # the next passage: its first unit follows directly
-                if not across and not _belongs_below(window[-1], nxt, passages[nxt.n - 1].text) \
-                        and not _ITEM.match(nxt.text):
+                if (
+                    not across
+                    and not _belongs_below(window[-1], nxt, passages[nxt.n - 1].text)
+                    and not _ITEM.match(nxt.text)
+                ):
                     break
                 if across and not _ITEM.match(nxt.text) and window[-1].text.rstrip()[-1:] not in ":：":
                     break
@@ -217,8 +253,15 @@ class ExtractiveAnswerer:
     @staticmethod
     def _quote(u: Unit, passage: Passage) -> Quote:
         block = bool(_ITEM.match(u.text)) or u.text.lstrip().startswith(_FENCE)
-        return Quote(u.n, passage.start + u.start, passage.start + u.end, display_text(u.text.strip()), u.score,
-                     u.order, block)
+        return Quote(
+            u.n,
+            passage.start + u.start,
+            passage.start + u.end,
+            display_text(u.text.strip()),
+            u.score,
+            u.order,
+            block,
+        )
 
     @staticmethod
     def render(quotes: list[Quote]) -> str:
@@ -244,8 +287,12 @@ def _is_term_of(above: Unit, unit: Unit, text: str) -> bool:
     """`above` is a short term line that `unit`, indented more and right below it, describes
     ("-a, --all" above "不隐藏任何以. 开始的项目")."""
     gap = text[above.end : unit.start]
-    return (gap.count("\n") == 1 and len(above.text.strip()) <= 40 and above.text.rstrip()[-1:] not in "。.！!；;"
-            and _indent(text, unit.start) > _indent(text, above.start))
+    return (
+        gap.count("\n") == 1
+        and len(above.text.strip()) <= 40
+        and above.text.rstrip()[-1:] not in "。.！!；;"
+        and _indent(text, unit.start) > _indent(text, above.start)
+    )
 
 
 def _belongs_below(unit: Unit, nxt: Unit, text: str) -> bool:

@@ -50,12 +50,21 @@ def unglossed_names(question: str) -> list[str]:
     """
     _, rest = _translate(question)
     # capitalised, but not because a sentence starts there
-    words = [m[1] for m in re.finditer(r"(?<![.?!:;]\s)(?<![.?!:;])[\s(\"']([A-Z][A-Za-z&-]+)", " " + question.split(" ", 1)[-1])]
+    words = [
+        m[1]
+        for m in re.finditer(
+            r"(?<![.?!:;]\s)(?<![.?!:;])[\s(\"']([A-Z][A-Za-z&-]+)", " " + question.split(" ", 1)[-1]
+        )
+    ]
     left = set(re.findall(r"[a-z&-]+", rest))
     alphabetic = re.findall(r"[A-Za-z]+", question)
     if sum(w[0].isupper() for w in alphabetic) * 2 > len(alphabetic):  # Title Case: capitals say nothing
         return []
-    return [w for w in dict.fromkeys(words) if w.lower() in left and w.lower() not in _COMMON and not is_pinyin(w.lower())]
+    return [
+        w
+        for w in dict.fromkeys(words)
+        if w.lower() in left and w.lower() not in _COMMON and not is_pinyin(w.lower())
+    ]
 
 
 def is_pinyin(word: str) -> bool:
@@ -85,9 +94,57 @@ def _translate(question: str) -> tuple[list[str], str]:
     return terms, text
 
 
-_COMMON = {"which", "what", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do",
-           "does", "did", "the", "a", "an", "in", "on", "of", "for", "and", "or", "to", "according", "besides", "i",
-           "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_SYLLABLE = re.compile(r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|"
-                       r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u|v)")
+_COMMON = {
+    "which",
+    "what",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "where",
+    "why",
+    "how",
+    "is",
+    "are",
+    "was",
+    "were",
+    "do",
+    "does",
+    "did",
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "of",
+    "for",
+    "and",
+    "or",
+    "to",
+    "according",
+    "besides",
+    "i",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+}
+_SYLLABLE = re.compile(
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|"
+    r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u|v)"
+)

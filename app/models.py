@@ -31,7 +31,9 @@ class Citation:
     start: int
     end: int
     score: float
-    quotes: list[dict] = field(default_factory=list)  # [{"text", "start", "end"}]: cited sentences, doc offsets
+    quotes: list[dict] = field(
+        default_factory=list
+    )  # [{"text", "start", "end"}]: cited sentences, doc offsets
 
     def to_dict(self) -> dict:
         return asdict(self)

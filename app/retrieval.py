@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from app.shapes import answer_shapes
 from app.glossary import gloss
 from app.models import Passage
+from app.shapes import answer_shapes
 from ingest.clean import normalize_query
 from ingest.lexical import query_tokens
 from ingest.store import Chunk, Index
@@ -53,7 +53,9 @@ def history_aware_query(question: str, history: list[dict] | None, carry: int = 
     return question
 
 
-_COMPOUND = re.compile(r"^(?P<a>[^,，。?？]{2,}?)(?:和|与|以及|及)(?P<b>[^,，。?？]{2,}?)[,，]?\s*(?P<cue>分别|各自|各|都)(?P<rest>.+)$")
+_COMPOUND = re.compile(
+    r"^(?P<a>[^,，。?？]{2,}?)(?:和|与|以及|及)(?P<b>[^,，。?？]{2,}?)[,，]?\s*(?P<cue>分别|各自|各|都)(?P<rest>.+)$"
+)
 
 
 class CompoundQuestion(NamedTuple):
@@ -126,7 +128,9 @@ class RetrievalSettings:
     phrase_weight: float = 3.0
     shape_weight: float = 0.5  # a chunk holding what the question asks for (a quantity, an e-mail address…)
     source_penalty: float = 0.1
-    encoding: str = "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
+    encoding: str = (
+        "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
+    )
 
 
 class Retriever(ABC):
@@ -164,7 +168,11 @@ class HybridRetriever(Retriever):
             ranked = self._ranked(part, vector=vector)
             if ranked:  # the subject's document, searched on its own for the predicate and for the whole part
                 home = ranked[0][0].source
-                rankings.append(_interleave(self._ranked(compound.predicate, home, predicate), self._ranked(part, home, vector)))
+                rankings.append(
+                    _interleave(
+                        self._ranked(compound.predicate, home, predicate), self._ranked(part, home, vector)
+                    )
+                )
         return self._merge_and_budget(_interleave(*rankings), top_k or self.settings.top_k)
 
     def read_on(self, passage: Passage) -> Passage | None:
@@ -221,10 +229,21 @@ class HybridRetriever(Retriever):
             coverage = sum(w for t, w in idf.items() if t in chunk_tokens) / total
             phrase = phrase_coverage(wording, entry[0].search_text) if s.phrase_weight else 0.0
             shaped = any(shape.search(entry[0].text) for shape in shapes)
-            scored.append((entry[1] / best + s.coverage_weight * coverage + s.phrase_weight * phrase + s.shape_weight * shaped, entry))
+            scored.append(
+                (
+                    entry[1] / best
+                    + s.coverage_weight * coverage
+                    + s.phrase_weight * phrase
+                    + s.shape_weight * shaped,
+                    entry,
+                )
+            )
         out, per_source = [], {}
         while scored:
-            i = max(range(len(scored)), key=lambda k: scored[k][0] - s.source_penalty * per_source.get(scored[k][1][0].source, 0))
+            i = max(
+                range(len(scored)),
+                key=lambda k: scored[k][0] - s.source_penalty * per_source.get(scored[k][1][0].source, 0),
+            )
             _, entry = scored.pop(i)
             per_source[entry[0].source] = per_source.get(entry[0].source, 0) + 1
             out.append(entry)
@@ -252,7 +271,9 @@ class HybridRetriever(Retriever):
         return kept
 
 
-_PHRASE_STOP = re.compile(r"有哪些|是什么|是多少|多少|哪些|哪个|哪一|什么|怎么|如何|为什么|是否|有没有|[的了吗呢吧?？,，。!！、\s]")
+_PHRASE_STOP = re.compile(
+    r"有哪些|是什么|是多少|多少|哪些|哪个|哪一|什么|怎么|如何|为什么|是否|有没有|[的了吗呢吧?？,，。!！、\s]"
+)
 
 
 def phrase_coverage(question: str, text: str, shortest: int = 4) -> float:
@@ -291,8 +312,16 @@ def _interleave(*rankings: list[list]) -> list[list]:
 
 
 def _passage(chunk: Chunk, score: float) -> Passage:
-    return Passage(source=chunk.source, chunk_id=chunk.id, text=chunk.text, start=chunk.start, end=chunk.end,
-                   score=round(score, 6), heading=chunk.heading, search_text=chunk.search_text)
+    return Passage(
+        source=chunk.source,
+        chunk_id=chunk.id,
+        text=chunk.text,
+        start=chunk.start,
+        end=chunk.end,
+        score=round(score, 6),
+        heading=chunk.heading,
+        search_text=chunk.search_text,
+    )
 
 
 def _overlaps(passage: Passage, chunk: Chunk) -> bool:

@@ -31,8 +31,15 @@ def build_app(settings: Settings, chain=None):
 
     api = create_app(settings, chain)
     blocks = build_ui(settings, lambda: api.state.wenda.chain, lambda: api.state.wenda.jobs)
-    return gr.mount_gradio_app(api, blocks, path="/", css=CSS, footer_links=["api"], show_error=True,
-                               max_file_size=settings.max_upload_bytes)
+    return gr.mount_gradio_app(
+        api,
+        blocks,
+        path="/",
+        css=CSS,
+        footer_links=["api"],
+        show_error=True,
+        max_file_size=settings.max_upload_bytes,
+    )
 
 
 def ensure_seeded(settings: Settings) -> None:
@@ -67,8 +74,14 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
     app = build_app(settings)
     log.info("wenda is serving the UI on http://%s:%d/ and the API on /api, /v1 (OpenAPI: /docs)", host, port)
     # on SIGTERM: open requests get SHUTDOWN_GRACE seconds, then the app's shutdown cancels any ingest
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False,
-                timeout_graceful_shutdown=SHUTDOWN_GRACE)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
+    )
     return 0
 
 
@@ -87,7 +100,12 @@ def start_serving(data_dir: Path, port: int | None = None, **env_extra: str) -> 
     env = {**os.environ, "WENDA_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False", **env_extra}
     log_path = Path(data_dir).parent / "serve.log"
     with open(log_path, "a") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while True:

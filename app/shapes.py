@@ -13,18 +13,35 @@ import re
 _ANSWER_TYPES = [
     (re.compile(r"邮箱|e-?mail", re.IGNORECASE), re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
     (re.compile(r"电话|手机|phone", re.IGNORECASE), re.compile(r"\d{3,4}-\d{7,8}|1\d{10}")),
-    (re.compile(r"是谁|联系人|负责人|who", re.IGNORECASE), re.compile(r"(?:联系人|负责人|主任|院长|部长|局长|市长)[:：\s]*[\u4e00-\u9fff]{2,4}")),
-    (re.compile(r"多久|多长时间|期限|how long", re.IGNORECASE), re.compile(r"\d+\s*(?:个)?(?:日|天|周|个月|月|年)[内以]")),
+    (
+        re.compile(r"是谁|联系人|负责人|who", re.IGNORECASE),
+        re.compile(r"(?:联系人|负责人|主任|院长|部长|局长|市长)[:：\s]*[\u4e00-\u9fff]{2,4}"),
+    ),
+    (
+        re.compile(r"多久|多长时间|期限|how long", re.IGNORECASE),
+        re.compile(r"\d+\s*(?:个)?(?:日|天|周|个月|月|年)[内以]"),
+    ),
     (re.compile(r"网址|网站|website", re.IGNORECASE), re.compile(r"https?://|www\.")),
-    (re.compile(r"哪一?年|何年|什么时候|何时|\bwhen\b|what year", re.IGNORECASE), re.compile(r"(?:19|20)\d{2}\s*年")),
+    (
+        re.compile(r"哪一?年|何年|什么时候|何时|\bwhen\b|what year", re.IGNORECASE),
+        re.compile(r"(?:19|20)\d{2}\s*年"),
+    ),
     # why: a cause or purpose ("由于…", "为了…", "…是…的必要环节", "…的迫切需求")
-    (re.compile(r"为什么|为何|什么原因|\bwhy\b", re.IGNORECASE),
-     re.compile(r"由于|因为|为了|旨在|原因|迫切需求|是[^。；]{0,30}(?:必要|关键|重要|基础|前提|核心)(?:环节|举措|途径|手段|一环|条件|支撑|保障)")),
+    (
+        re.compile(r"为什么|为何|什么原因|\bwhy\b", re.IGNORECASE),
+        re.compile(
+            r"由于|因为|为了|旨在|原因|迫切需求|是[^。；]{0,30}(?:必要|关键|重要|基础|前提|核心)(?:环节|举措|途径|手段|一环|条件|支撑|保障)"
+        ),
+    ),
 ]
 # a question asking "how many / how much", and what answers it: a quantity, not a date ("170家", "5方面",
 # "六大"; not "2023年7月14日"). "2020年" is not answered by "(2006-2020)", nor "100亿元" by "100家".
-COUNT_INTENT = re.compile(r"多少|(?<!哪)几[家个项名次倍场年种所条方十百千万亿]|how (many|much|large|big)", re.IGNORECASE)
-QUANTITY = re.compile(r"\d+(?:\.\d+)?(?![\d.年月日、．)）])|(?:[二三四五六七八九十两]|一[十百千万])[一二三四五六七八九十两百千万]*(?:大|个|項|项|家|名|方面|倍|場|场)")
+COUNT_INTENT = re.compile(
+    r"多少|(?<!哪)几[家个项名次倍场年种所条方十百千万亿]|how (many|much|large|big)", re.IGNORECASE
+)
+QUANTITY = re.compile(
+    r"\d+(?:\.\d+)?(?![\d.年月日、．)）])|(?:[二三四五六七八九十两]|一[十百千万])[一二三四五六七八九十两百千万]*(?:大|个|項|项|家|名|方面|倍|場|场)"
+)
 
 
 _YEARS_ASKED = re.compile(r"(多少|几)年")

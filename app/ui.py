@@ -37,7 +37,10 @@ def chat_events(get_chain, settings, question: str, messages: list[dict]):
         yield messages
         return
     history = history_for_chain(messages, settings)
-    asked = messages + [{"role": "user", "content": text_message(question)}, {"role": "assistant", "content": "…"}]
+    asked = messages + [
+        {"role": "user", "content": text_message(question)},
+        {"role": "assistant", "content": "…"},
+    ]
     yield asked
     try:
         text = ""
@@ -51,6 +54,7 @@ def chat_events(get_chain, settings, question: str, messages: list[dict]):
     except (WendaError, IndexUnavailable) as exc:
         problem = getattr(exc, "message", None) or f"{exc}; try again when it is back"
         yield messages + [{"role": "assistant", "content": error_message(problem, question)}]
+
 
 def build_ui(settings, get_chain, get_jobs):
     """The Blocks app. `get_chain()` returns the shared chain (built on first use), `get_jobs()` the
@@ -86,15 +90,21 @@ def build_ui(settings, get_chain, get_jobs):
                 yield "请选择文件 Choose files first.", *refresh()
                 return
             index = get_chain().index
-            names, skipped = documents.check_upload(settings, index, [(p.name, p.stat().st_size) for p in paths])
+            names, skipped = documents.check_upload(
+                settings, index, [(p.name, p.stat().st_size) for p in paths]
+            )
             get_jobs().check_room()
             staged = documents.stage(settings)
             for p in paths:
                 name = documents.safe_filename(p.name)
                 if name in names and not (staged / name).exists():
                     shutil.move(p, staged / name)
-            job = get_jobs().submit("upload", documents.upload_work(settings, index, staged, names, skipped),
-                                    files_total=len(names), on_refused=lambda: shutil.rmtree(staged, True))
+            job = get_jobs().submit(
+                "upload",
+                documents.upload_work(settings, index, staged, names, skipped),
+                files_total=len(names),
+                on_refused=lambda: shutil.rmtree(staged, True),
+            )
         except (WendaError, IndexUnavailable, OSError) as exc:
             yield f"❌ {md_escape(problem(exc))}", *refresh()
             return
@@ -123,14 +133,26 @@ def build_ui(settings, get_chain, get_jobs):
         return f"🗑️ 已删除 deleted: {md_escape(source)}", *refresh()
 
     with gr.Blocks(title="wenda 问答", delete_cache=(600, 600)) as blocks:
-        gr.Markdown("## 问答 wenda — 基于文档的问答，每个回答都附出处 · answers from your documents, with sources")
+        gr.Markdown(
+            "## 问答 wenda — 基于文档的问答，每个回答都附出处 · answers from your documents, with sources"
+        )
         with gr.Tab("对话 Chat"):
-            chatbot = gr.Chatbot(label="对话 Conversation", height=470, elem_id="wenda-chat", render_markdown=False,
-                                 latex_delimiters=[],
-                                 buttons=["copy"], feedback_options=None)
+            chatbot = gr.Chatbot(
+                label="对话 Conversation",
+                height=470,
+                elem_id="wenda-chat",
+                render_markdown=False,
+                latex_delimiters=[],
+                buttons=["copy"],
+                feedback_options=None,
+            )
             with gr.Row():
-                box = gr.Textbox(placeholder="输入问题，按回车提问 · Type a question and press Enter", show_label=False,
-                                 scale=8, elem_id="wenda-question")
+                box = gr.Textbox(
+                    placeholder="输入问题，按回车提问 · Type a question and press Enter",
+                    show_label=False,
+                    scale=8,
+                    elem_id="wenda-question",
+                )
                 ask = gr.Button("提问 Ask", variant="primary", scale=1, elem_id="wenda-ask")
                 clear = gr.Button("清空 Clear", scale=1)
             gr.Examples(EXAMPLES, inputs=box, label="示例问题 Example questions")
@@ -138,13 +160,22 @@ def build_ui(settings, get_chain, get_jobs):
             ask.click(respond, [box, chatbot], [chatbot, box])
             clear.click(lambda: ([], ""), None, [chatbot, box])
         with gr.Tab("文档 Documents", elem_id="wenda-docs-tab"):
-            table = gr.Dataframe(headers=["文档 source", "类型 kind", "片段 chunks", "字符 chars"], interactive=False,
-                                 label="已索引文档 Indexed documents")
+            table = gr.Dataframe(
+                headers=["文档 source", "类型 kind", "片段 chunks", "字符 chars"],
+                interactive=False,
+                label="已索引文档 Indexed documents",
+            )
             with gr.Row():
-                files = gr.File(file_count="multiple", label="上传文档 Upload (.txt .md .html .pdf .docx)",
-                                file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"], elem_id="wenda-upload")
+                files = gr.File(
+                    file_count="multiple",
+                    label="上传文档 Upload (.txt .md .html .pdf .docx)",
+                    file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"],
+                    elem_id="wenda-upload",
+                )
                 with gr.Column():
-                    upload_btn = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="wenda-upload-btn")
+                    upload_btn = gr.Button(
+                        "上传并索引 Upload & index", variant="primary", elem_id="wenda-upload-btn"
+                    )
                     choice = gr.Dropdown(label="选择文档 Document", choices=[], elem_id="wenda-doc-choice")
                     delete_btn = gr.Button("删除 Delete", variant="stop")
             status = gr.Markdown(elem_id="wenda-doc-status")

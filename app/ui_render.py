@@ -90,8 +90,10 @@ def text_message(text: str) -> str:
 def error_message(problem: str, question: str) -> str:
     """An error in place of an answer; its question is not kept in the conversation (see history_for_chain)."""
     preview = question if len(question) <= 60 else question[:60] + "…"
-    return (f'<div class="wenda-refusal wenda-error">❌ {html.escape(problem)}'
-            f'<div class="wenda-note">问题未保留 not kept: {html.escape(preview)}</div></div>')
+    return (
+        f'<div class="wenda-refusal wenda-error">❌ {html.escape(problem)}'
+        f'<div class="wenda-note">问题未保留 not kept: {html.escape(preview)}</div></div>'
+    )
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -112,7 +114,7 @@ def history_for_chain(messages: list[dict], settings=None) -> list[dict]:
     if settings is None:
         return turns
     turns = [{**t, "content": t["content"][: settings.max_question_chars]} for t in turns]
-    turns = turns[-settings.max_history_turns:] if settings.max_history_turns > 0 else []
+    turns = turns[-settings.max_history_turns :] if settings.max_history_turns > 0 else []
     while turns and sum(len(t["content"]) for t in turns) > settings.max_history_chars:
         turns.pop(0)
     return turns
@@ -128,8 +130,10 @@ def job_status(job: dict) -> str:
     if job["status"] == "queued":
         return "⏳ 排队中 queued behind another upload…"
     share = f" ({100 * p['chunks_done'] // p['chunks_total']}%)" if p["chunks_total"] else ""
-    return (f"⏳ 索引中 indexing: {p['files_done']}/{p['files_total']} files, "
-            f"{p['chunks_done']}/{p['chunks_total']} chunks{share}")
+    return (
+        f"⏳ 索引中 indexing: {p['files_done']}/{p['files_total']} files, "
+        f"{p['chunks_done']}/{p['chunks_total']} chunks{share}"
+    )
 
 
 def md_escape(text: str) -> str:
@@ -143,10 +147,13 @@ def md_escape(text: str) -> str:
 
 def upload_report(report: dict) -> str:
     """The status line (Markdown) for a finished upload; names and reasons escaped."""
+
     def names(key: str) -> str:
         return ", ".join(md_escape(n) for n in report[key]) or "—"
 
-    lines = [f"✅ 新增 added: {names('added')}; 更新 updated: {names('updated')}; 未变 unchanged: {names('unchanged')}"]
+    lines = [
+        f"✅ 新增 added: {names('added')}; 更新 updated: {names('updated')}; 未变 unchanged: {names('unchanged')}"
+    ]
     lines += [f"❌ {md_escape(s['file'])}: {md_escape(s['reason'])}" for s in report["skipped"]]
     return "\n\n".join(lines)
 

@@ -34,12 +34,16 @@ def _with_retriever(chain, retriever):
 
 
 def dense_only(settings: Settings, chain, out: Path):
-    weights = RetrievalSettings(top_k=settings.top_k, context_tokens=settings.context_tokens, lexical_weight=0.0)
+    weights = RetrievalSettings(
+        top_k=settings.top_k, context_tokens=settings.context_tokens, lexical_weight=0.0
+    )
     return _with_retriever(chain, HybridRetriever(chain.index, weights))
 
 
 def bm25_only(settings: Settings, chain, out: Path):
-    weights = RetrievalSettings(top_k=settings.top_k, context_tokens=settings.context_tokens, dense_weight=0.0)
+    weights = RetrievalSettings(
+        top_k=settings.top_k, context_tokens=settings.context_tokens, dense_weight=0.0
+    )
     return _with_retriever(chain, HybridRetriever(chain.index, weights))
 
 
@@ -53,9 +57,14 @@ class RecipeRetriever(Retriever):
     def search(self, query: str, top_k: int | None = None) -> list[Passage]:
         hits = self.store.similarity_search_with_score(query, k=self.k)
         return [
-            Passage(source=doc.metadata["source"], chunk_id=doc.id or "", text=doc.page_content,
-                    start=doc.metadata["start_index"], end=doc.metadata["start_index"] + len(doc.page_content),
-                    score=round(1.0 - float(distance), 4))
+            Passage(
+                source=doc.metadata["source"],
+                chunk_id=doc.id or "",
+                text=doc.page_content,
+                start=doc.metadata["start_index"],
+                end=doc.metadata["start_index"] + len(doc.page_content),
+                score=round(1.0 - float(distance), 4),
+            )
             for doc, distance in hits
         ]
 
@@ -90,14 +99,20 @@ def langchain_recipe(settings: Settings, chain, out: Path):
     from ingest.embeddings import LangChainEmbeddings
 
     name, docs = recipe_documents(chain.index)
-    client = chromadb.PersistentClient(path=str(out / "recipe_chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(
+        path=str(out / "recipe_chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
     for old in client.list_collections():  # an earlier set of documents
         old_name = getattr(old, "name", old)
         if old_name != name:
             client.delete_collection(old_name)
     embeddings = LangChainEmbeddings(chain.index.embedder)
-    store = Chroma(client=client, collection_name=name, embedding_function=embeddings,
-                   collection_metadata={"hnsw:space": "cosine"})
+    store = Chroma(
+        client=client,
+        collection_name=name,
+        embedding_function=embeddings,
+        collection_metadata={"hnsw:space": "cosine"},
+    )
     if store._collection.count() == 0:
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
         store.add_documents(splitter.split_documents(docs))

@@ -64,11 +64,17 @@ def measure(pages: dict[str, str], min_pages: int = 3, max_tokens: int = 256) ->
             whole[norm(chunk)] += 1
     same = sum(1 for c in chunks if whole[norm(c)] >= min_pages)
     headings = sum(len(re.findall(r"(?m)^#{1,6} \S", text)) for text in pages.values())
-    return {"pages": len(pages), "chunks": len(chunks), "boilerplate_chunks": boiler,
-            "boilerplate_share": round(boiler / max(1, len(chunks)), 3),
-            "site_chunks": site, "site_boilerplate": site_boiler, "same_text_chunks": same,
-            "heading_lines": headings,
-            "chars": sum(len(t) for t in pages.values())}
+    return {
+        "pages": len(pages),
+        "chunks": len(chunks),
+        "boilerplate_chunks": boiler,
+        "boilerplate_share": round(boiler / max(1, len(chunks)), 3),
+        "site_chunks": site,
+        "site_boilerplate": site_boiler,
+        "same_text_chunks": same,
+        "heading_lines": headings,
+        "chars": sum(len(t) for t in pages.values()),
+    }
 
 
 def compare(folder: Path, pages: int = 100, min_pages: int = 3) -> dict[str, dict]:
@@ -77,8 +83,10 @@ def compare(folder: Path, pages: int = 100, min_pages: int = 3) -> dict[str, dic
     files = sorted(folder.rglob("*.htm*"))[:pages]
     raw = {f.name: f.read_text(encoding="utf-8", errors="replace") for f in files}
     loaders: dict[str, Callable[[str], str]] = {"html2text": html2text_text, "ingest.html": html_to_text}
-    return {label: measure({name: load(html) for name, html in raw.items()}, min_pages)
-            for label, load in loaders.items()}
+    return {
+        label: measure({name: load(html) for name, html in raw.items()}, min_pages)
+        for label, load in loaders.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, rows in sets.items():
         curve = [(t, tradeoff(model, rows, t)) for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)]
         print(f"  {name:10s} at its threshold {tradeoff(model, rows, model.threshold)}")
-        print("             curve " + "  ".join(f"{t:.1f}: {c['refusal_correct']}/{c['false_refusal']}" for t, c in curve))
+        print(
+            "             curve "
+            + "  ".join(f"{t:.1f}: {c['refusal_correct']}/{c['false_refusal']}" for t, c in curve)
+        )
     if args.write:
         model.save()
         print(f"wrote {MODEL_PATH}")

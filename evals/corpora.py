@@ -45,9 +45,11 @@ LO_HELP = "usr/share/libreoffice/help/zh-CN"
 LO_PAGES = ("text/swriter/01", "text/swriter/guide")  # Writer: menu/dialog help, how-to guides
 LO_MIN_CHARS, LO_MIN_CJK, LO_PDFS, LO_PDF_MIN_CHARS = 200, 0.7, 8, 800
 
-MAN_CN = ("ls cp mv rm mkdir rmdir ln touch chmod chown chgrp cat head tail sort uniq wc cut find "
-          "grep sed xargs tar df du free kill ssh uname id cron.8 ping.8 ifconfig.8 mkfs.8 umount.8 "
-          "shutdown.8 dmesg.8").split()
+MAN_CN = (
+    "ls cp mv rm mkdir rmdir ln touch chmod chown chgrp cat head tail sort uniq wc cut find "
+    "grep sed xargs tar df du free kill ssh uname id cron.8 ping.8 ifconfig.8 mkfs.8 umount.8 "
+    "shutdown.8 dmesg.8"
+).split()
 MAN_TW = "tee split seq sleep timeout nohup basename md5sum base64 nl last killall".split()
 GROFF = ["groff", "-Kutf-8", "-Tutf8", "-mandoc", "-P-cbou", "-Ww", "-rHY=0"]  # ragged right, below
 
@@ -111,6 +113,7 @@ def roff_to_text(source: bytes) -> str:
 
 # --- tools, packages ---------------------------------------------------------------------------
 
+
 def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, check=False, **kw)
 
@@ -126,8 +129,10 @@ def _ensure(ok: bool, package: str, why: str, say) -> None:
     if not (shutil.which("apt-get") and os.geteuid() == 0):
         raise CorpusError(f"{why} is missing: install it with `apt-get install -y {package}`")
     say(f"installing {package} ({why}) with apt-get")
-    done = _run(["apt-get", "install", "-y", "--no-install-recommends", package],
-                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    done = _run(
+        ["apt-get", "install", "-y", "--no-install-recommends", package],
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
     if done.returncode:
         raise CorpusError(f"`apt-get install -y {package}` failed: {done.stderr.strip()[-300:]}")
 
@@ -139,8 +144,10 @@ def fetch(package: str, debs: Path, say) -> Path:
     if cached:
         return cached[-1]
     if not shutil.which("apt-get"):
-        raise CorpusError(f"apt-get not found: the corpora are built from Debian packages; "
-                          f"put {package}_*.deb into {debs} by hand on other systems")
+        raise CorpusError(
+            f"apt-get not found: the corpora are built from Debian packages; "
+            f"put {package}_*.deb into {debs} by hand on other systems"
+        )
     say(f"apt-get download {package}")
     done = _run(["apt-get", "download", package], cwd=debs)
     if done.returncode and ("Unable to locate" in done.stderr or "no installation candidate" in done.stderr):
@@ -163,19 +170,25 @@ def _unpack(deb: Path, into: Path) -> tuple[Path, str]:
 
 # --- the two recipes ---------------------------------------------------------------------------
 
+
 def _lohelp(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
     from pypdf import PdfReader
 
     help_dir = tree / LO_HELP
-    pages = [(f"{sub.split('/')[1]}_{sub.split('/')[2]}_{p.stem}", p)
-             for sub in LO_PAGES for p in sorted((help_dir / sub).glob("*.html"))]
+    pages = [
+        (f"{sub.split('/')[1]}_{sub.split('/')[2]}_{p.stem}", p)
+        for sub in LO_PAGES
+        for p in sorted((help_dir / sub).glob("*.html"))
+    ]
     kept = []
     for name, path in pages:  # pages with text of their own, mostly translated
         text = own_text(path.read_text(encoding="utf-8"))
         if len(text) >= LO_MIN_CHARS and cjk_share(text) >= LO_MIN_CJK:
             kept.append((name, path, len(text)))
-    say(f"{len(kept)} of {len(pages)} Writer pages have ≥ {LO_MIN_CHARS} characters of their own, "
-        f"≥ {LO_MIN_CJK:.0%} Chinese")
+    say(
+        f"{len(kept)} of {len(pages)} Writer pages have ≥ {LO_MIN_CHARS} characters of their own, "
+        f"≥ {LO_MIN_CJK:.0%} Chinese"
+    )
     big = [k for k in kept if k[2] >= LO_PDF_MIN_CHARS]
     to_pdf = [big[i * len(big) // LO_PDFS] for i in range(min(LO_PDFS, len(big)))]
     for name, path, _ in kept:
@@ -191,10 +204,14 @@ def _lohelp(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
         _print_pdf(path.read_bytes(), pdf, tmp / "chromium-profile")
         text = "".join(p.extract_text() or "" for p in PdfReader(pdf).pages)
         if cjk_share(text) < 0.5:
-            raise CorpusError(f"{pdf.name}: the PDF's text layer is not Chinese ({text[:80]!r}); "
-                              "is a CJK font (fonts-wqy-zenhei) installed?")
-    return {"chromium": _installed("chromium"), "font": _run(
-        ["fc-match", "-f", "%{family[0]}", "sans-serif:lang=zh-cn"]).stdout.strip()}
+            raise CorpusError(
+                f"{pdf.name}: the PDF's text layer is not Chinese ({text[:80]!r}); "
+                "is a CJK font (fonts-wqy-zenhei) installed?"
+            )
+    return {
+        "chromium": _installed("chromium"),
+        "font": _run(["fc-match", "-f", "%{family[0]}", "sans-serif:lang=zh-cn"]).stdout.strip(),
+    }
 
 
 def _print_pdf(page: bytes, pdf: Path, profile: Path) -> None:
@@ -202,10 +219,21 @@ def _print_pdf(page: bytes, pdf: Path, profile: Path) -> None:
     ends up in the PDF's link annotations, its relative links and shared scripts/CSS resolve to
     nothing (no 300-entry contents tree filled in by help.js), and the output is byte-stable."""
     url = "data:text/html;charset=utf-8;base64," + base64.b64encode(page).decode("ascii")
-    cmd = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-           f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
-           url]
+    cmd = [
+        "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        f"--user-data-dir={profile}",
+        f"--print-to-pdf={pdf}",
+        "--no-pdf-header-footer",
+        url,
+    ]
     try:
         done = _run(cmd, timeout=180)
     except subprocess.TimeoutExpired as exc:
@@ -236,6 +264,7 @@ RECIPE = {"lohelp": _lohelp, "manpages": _manpages}
 
 # --- build -------------------------------------------------------------------------------------
 
+
 def doc_chars(path: Path) -> int:
     """Characters of text in one built document (HTML: tags stripped; PDF: its text layer)."""
     if path.suffix == ".pdf":
@@ -261,7 +290,11 @@ def build(name: str, root: Path, progress: bool = True) -> Path:
     """Build corpus `name` under `root` unless it is already built; return its documents folder."""
     if name not in RECIPES:
         raise CorpusError(f"unknown corpus {name!r}: choose from {', '.join(NAMES)}")
-    say = (lambda msg: print(f"[{name}] {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
+    say = (
+        (lambda msg: print(f"[{name}] {msg}", file=sys.stderr, flush=True))
+        if progress
+        else (lambda msg: None)
+    )
     root = Path(root)
     folder, docs = root / name, root / name / "docs"
     stamp = folder / "stamp.json"
@@ -284,12 +317,20 @@ def build(name: str, root: Path, progress: bool = True) -> Path:
         shutil.copytree(staging, docs)
     files = sorted(p.name for p in docs.iterdir())
     chars = sum(doc_chars(docs / f) for f in files)
-    info = {"corpus": name, "recipe": RECIPES[name], "versions": {PACKAGES[name]: version, **tools},
-            "files": files, "chars": chars, "seconds": round(time.monotonic() - started, 1)}
+    info = {
+        "corpus": name,
+        "recipe": RECIPES[name],
+        "versions": {PACKAGES[name]: version, **tools},
+        "files": files,
+        "chars": chars,
+        "seconds": round(time.monotonic() - started, 1),
+    }
     stamp.write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(Counter(Path(f).suffix for f in files).items()))
-    say(f"built {docs}: {len(files)} files ({kinds}), {chars:,} characters in {info['seconds']} s "
-        f"({_versions(info)})")
+    say(
+        f"built {docs}: {len(files)} files ({kinds}), {chars:,} characters in {info['seconds']} s "
+        f"({_versions(info)})"
+    )
     return docs
 
 

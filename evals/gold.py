@@ -12,10 +12,28 @@ from pathlib import Path
 
 from app.errors import BadRequest
 
-COMMON_TYPES = {"fact", "number", "list", "why", "howto", "multi_doc", "unanswerable", "traditional",
-                "followup", "english"}
+COMMON_TYPES = {
+    "fact",
+    "number",
+    "list",
+    "why",
+    "howto",
+    "multi_doc",
+    "unanswerable",
+    "traditional",
+    "followup",
+    "english",
+}
 MAX_TYPE_CHARS = 40
-REQUIRED = {"id": str, "type": str, "question": str, "answer": str, "must_contain": list, "source": (str, list), "evidence": list}
+REQUIRED = {
+    "id": str,
+    "type": str,
+    "question": str,
+    "answer": str,
+    "must_contain": list,
+    "source": (str, list),
+    "evidence": list,
+}
 
 
 def load_gold(path: str | Path) -> list[dict]:
@@ -46,7 +64,7 @@ def load_gold(path: str | Path) -> list[dict]:
             raise BadRequest(f"{path}:{number}: duplicate id {item['id']!r}")
         history = item.get("history") or []
         if not isinstance(history, list) or not all(isinstance(t, dict) and "content" in t for t in history):
-            raise BadRequest(f"{path}:{number}: history must be a list of {{\"role\", \"content\"}} objects")
+            raise BadRequest(f'{path}:{number}: history must be a list of {{"role", "content"}} objects')
         seen.add(item["id"])
         item["history"] = history
         item["source"] = item["source"] if isinstance(item["source"], list) else [item["source"]]

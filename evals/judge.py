@@ -39,7 +39,14 @@ class Judge:
     def verify(self, claims: list[str], context: str) -> list[bool] | None:
         if not claims:
             return []
-        reply = self.llm.generate([("human", render("judge_verify", context=context, claims=json.dumps(claims, ensure_ascii=False)))])
+        reply = self.llm.generate(
+            [
+                (
+                    "human",
+                    render("judge_verify", context=context, claims=json.dumps(claims, ensure_ascii=False)),
+                )
+            ]
+        )
         verdicts = _json_list(reply)
         if verdicts is None or len(verdicts) != len(claims):
             return None

@@ -49,7 +49,11 @@ def item_scores(row: dict) -> dict:
     retrieved = [norm(p["text"]) for p in row.get("retrieved", [])]
     evidence = [norm(e) for e in row.get("evidence", [])]
     needs_all = row["type"] == "multi_doc"
-    scores: dict = {"type": row["type"], "error": failed, "latency": (row.get("timings_ms") or {}).get("total")}
+    scores: dict = {
+        "type": row["type"],
+        "error": failed,
+        "latency": (row.get("timings_ms") or {}).get("total"),
+    }
     refused = bool(row.get("refused"))
     if not answerable:
         scores["refusal_correct"] = 1.0 if refused else 0.0
@@ -61,24 +65,46 @@ def item_scores(row: dict) -> dict:
     found = [e in window for e in evidence]
     scores["evidence@1500"] = float(all(found) if needs_all else any(found)) if evidence else None
     answer = norm(row.get("answer", ""))
-    facts = [norm(m) in answer for m in row.get("must_contain", [])] if not refused else [False] * len(row.get("must_contain", []))
+    facts = (
+        [norm(m) in answer for m in row.get("must_contain", [])]
+        if not refused
+        else [False] * len(row.get("must_contain", []))
+    )
     scores["fact_recall"] = sum(facts) / len(facts) if facts else None
     scores["all_facts"] = float(all(facts)) if facts else None
     scores["false_refusal"] = 1.0 if refused else 0.0
     scores["token_f1"] = token_f1(row.get("answer", ""), row.get("reference", "")) if not refused else 0.0
     citations = row.get("citations", [])
     if citations:
-        good = [c["source"] in row.get("gold_source", []) or any(e in norm(c["text"]) for e in evidence) for c in citations]
+        good = [
+            c["source"] in row.get("gold_source", []) or any(e in norm(c["text"]) for e in evidence)
+            for c in citations
+        ]
         scores["citation_precision"] = sum(good) / len(good)
-        scores["citation_right_doc"] = float(all(c["source"] in row.get("gold_source", []) for c in citations))
+        scores["citation_right_doc"] = float(
+            all(c["source"] in row.get("gold_source", []) for c in citations)
+        )
     dropped = len(row.get("dropped", []))
     kept = sum(len(c.get("quotes", [])) or 1 for c in citations)
     scores["citation_support"] = kept / (kept + dropped) if kept + dropped else None
     return scores
 
 
-METRICS = ["hit@1", "hit@3", "hit@5", "mrr", "evidence@1500", "fact_recall", "all_facts", "citation_precision",
-           "citation_right_doc", "citation_support", "false_refusal", "refusal_correct", "token_f1"]
+METRICS = [
+    "hit@1",
+    "hit@3",
+    "hit@5",
+    "mrr",
+    "evidence@1500",
+    "fact_recall",
+    "all_facts",
+    "citation_precision",
+    "citation_right_doc",
+    "citation_support",
+    "false_refusal",
+    "refusal_correct",
+    "token_f1",
+]
 
 
 def _mean(values: list) -> float | None:

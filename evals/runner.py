@@ -31,7 +31,9 @@ def read_results(path: Path) -> list[dict]:
     return rows
 
 
-def run_items(chain, gold: list[dict], results: Path, fresh: bool = False, label: str = "wenda", progress: bool = True) -> list[dict]:
+def run_items(
+    chain, gold: list[dict], results: Path, fresh: bool = False, label: str = "wenda", progress: bool = True
+) -> list[dict]:
     """Answer every gold item not yet in `results`; returns all result rows in gold order."""
     results.parent.mkdir(parents=True, exist_ok=True)
     if fresh and results.exists():
@@ -41,9 +43,18 @@ def run_items(chain, gold: list[dict], results: Path, fresh: bool = False, label
     from tqdm import tqdm
 
     with results.open("a", encoding="utf-8") as out:
-        for item in tqdm(todo, desc=f"eval {label}", unit="q", disable=not progress or not todo, file=sys.stderr):
-            row = {"id": item["id"], "type": item["type"], "question": item["question"], "reference": item["answer"],
-                   "must_contain": item["must_contain"], "gold_source": item["source"], "evidence": item["evidence"]}
+        for item in tqdm(
+            todo, desc=f"eval {label}", unit="q", disable=not progress or not todo, file=sys.stderr
+        ):
+            row = {
+                "id": item["id"],
+                "type": item["type"],
+                "question": item["question"],
+                "reference": item["answer"],
+                "must_contain": item["must_contain"],
+                "gold_source": item["source"],
+                "evidence": item["evidence"],
+            }
             try:
                 row.update(chain.ask(item["question"], item.get("history") or []).to_dict())
             except WendaError as exc:
@@ -90,7 +101,10 @@ def judge_results(chain, results: Path, progress: bool = True) -> dict:
     everything = [s for scores in by_type.values() for s in scores]
     return {
         "overall": {k: mean(everything, k) for k in ("faithfulness", "answer_correctness")},
-        "by_type": {t: {k: mean(v, k) for k in ("faithfulness", "answer_correctness")} for t, v in sorted(by_type.items())},
+        "by_type": {
+            t: {k: mean(v, k) for k in ("faithfulness", "answer_correctness")}
+            for t, v in sorted(by_type.items())
+        },
     }
 
 
@@ -117,12 +131,28 @@ def refusal_tradeoff(rows: list[dict], thresholds=REFUSAL_GRID, current: float |
     def share(items: list[dict], t: float) -> float:
         return round(sum(refused_at(r, t) for r in items) / max(1, len(items)), 4)
 
-    return [{"threshold": t, "current": current is not None and abs(t - current) < 1e-9,
-             "refusal_correct": share(unanswerable, t), "false_refusal": share(answerable, t)} for t in grid]
+    return [
+        {
+            "threshold": t,
+            "current": current is not None and abs(t - current) < 1e-9,
+            "refusal_correct": share(unanswerable, t),
+            "false_refusal": share(answerable, t),
+        }
+        for t in grid
+    ]
 
 
-def evaluate(settings: Settings, gold_path: Path, out: Path, baselines: bool = False, fresh: bool = False,
-             progress: bool = True, chain=None, judge: bool = False, refusal_sweep: bool = False) -> dict:
+def evaluate(
+    settings: Settings,
+    gold_path: Path,
+    out: Path,
+    baselines: bool = False,
+    fresh: bool = False,
+    progress: bool = True,
+    chain=None,
+    judge: bool = False,
+    refusal_sweep: bool = False,
+) -> dict:
     """Run wenda (and optionally the baselines) on the gold set; write the reports; return report.json's data."""
     from app.chain import build_chain
     from evals.report import write_reports
@@ -149,13 +179,25 @@ def evaluate(settings: Settings, gold_path: Path, out: Path, baselines: bool = F
     return report
 
 
-SHOWN = ["evidence@1500", "hit@5", "all_facts", "fact_recall", "citation_right_doc", "refusal_correct",
-         "false_refusal", "latency_p50_ms"]
+SHOWN = [
+    "evidence@1500",
+    "hit@5",
+    "all_facts",
+    "fact_recall",
+    "citation_right_doc",
+    "refusal_correct",
+    "false_refusal",
+    "latency_p50_ms",
+]
 
 
 def main(args, settings: Settings) -> int:
-    options = {"baselines": args.baselines, "fresh": args.fresh, "judge": getattr(args, "judge", False),
-               "refusal_sweep": getattr(args, "refusal_sweep", False)}
+    options = {
+        "baselines": args.baselines,
+        "fresh": args.fresh,
+        "judge": getattr(args, "judge", False),
+        "refusal_sweep": getattr(args, "refusal_sweep", False),
+    }
     corpus = getattr(args, "corpus", None)
     if corpus == "all":
         from evals.per_corpus import evaluate_all, summary_markdown

@@ -35,7 +35,9 @@ class Embedder(ABC):
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         """Embed `texts` (at most `batch_size`) as an array of shape (len(texts), dimensions)."""
 
-    def embed(self, texts: Sequence[str], kind: Kind = "passage", progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], kind: Kind = "passage", progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
         vectors = []
         for i in range(0, len(texts), self.batch_size):
             batch = list(texts[i : i + self.batch_size])

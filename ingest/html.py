@@ -18,8 +18,24 @@ from __future__ import annotations
 
 import re
 
-_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "head",
-              "form", "input", "button", "select", "textarea", "label", "dialog")
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "canvas",
+    "iframe",
+    "object",
+    "head",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "label",
+    "dialog",
+)
 _BOILER_TAGS = {"nav", "header", "footer", "aside", "menu"}
 _BOILER_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
 # a class or id word that names boilerplate ("site-nav", "breadcrumbs", "relatedtopics", "toc")
@@ -27,10 +43,46 @@ _BOILER_WORD = re.compile(
     r"^(?:nav|navbar|navigation|menu|menubar|breadcrumbs?|toc|footer|sidebar|related\w*|copyright|"
     r"search\w*|share|sharing|social|cookies?|banner|pagination|pager|skip)$"
 )
-_BLOCK_TAGS = {"p", "div", "section", "article", "main", "pre", "ul", "ol", "li", "table", "tr", "td", "th",
-               "thead", "tbody", "tfoot", "dl", "dt", "dd", "blockquote", "figure", "figcaption", "hr",
-               "address", "details", "summary", "center", "body", "h1", "h2", "h3", "h4", "h5", "h6",
-               "header", "footer", "nav", "aside"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "thead",
+    "tbody",
+    "tfoot",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "hr",
+    "address",
+    "details",
+    "summary",
+    "center",
+    "body",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LINK_DENSE = 0.6  # a block whose text is mostly link text, with at least _MIN_LINKS links, is a menu
 _MIN_LINKS = 3

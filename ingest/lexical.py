@@ -59,8 +59,11 @@ def _tokens(text: str) -> list[str]:
     return [
         token
         for raw in _jieba().cut_for_search(text)
-        if (token := raw.strip().lower()) and _WORD.search(token) and token not in STOPWORDS
-        and not set(token) <= _QUESTION_CHARS and not token.startswith(("哪", "什么", "怎么", "多少"))
+        if (token := raw.strip().lower())
+        and _WORD.search(token)
+        and token not in STOPWORDS
+        and not set(token) <= _QUESTION_CHARS
+        and not token.startswith(("哪", "什么", "怎么", "多少"))
     ]
 
 
@@ -174,7 +177,9 @@ class LexicalIndex:
                 words = json.loads((self.directory / "vocab.json").read_text(encoding="utf-8"))
                 with np.load(self.directory / "tokens.npz") as arrays:
                     flat, offsets = arrays["ids"], arrays["offsets"]
-                    df = arrays["df"] if "df" in arrays.files else None  # absent in indexes saved before it was kept
+                    df = (
+                        arrays["df"] if "df" in arrays.files else None
+                    )  # absent in indexes saved before it was kept
                 ids = state["ids"]
                 if len(offsets) != len(ids) + 1:
                     return False
@@ -205,7 +210,12 @@ class LexicalIndex:
             (tmp / "vocab.json").write_text(json.dumps(self._words, ensure_ascii=False), encoding="utf-8")
             if self._bm25 is not None:
                 self._bm25.save(str(tmp / "bm25"), show_progress=False)
-            state = {"fingerprint": self.fingerprint, "ids": self._ids, "tokenizer": TOKENIZER_VERSION, "format": self.FORMAT}
+            state = {
+                "fingerprint": self.fingerprint,
+                "ids": self._ids,
+                "tokenizer": TOKENIZER_VERSION,
+                "format": self.FORMAT,
+            }
             (tmp / "state.part").write_text(json.dumps(state), encoding="utf-8")
             (tmp / "state.part").rename(tmp / "state.json")  # the copy is complete once state.json exists
             old = self.directory.with_name(self.directory.name + ".old")
@@ -286,7 +296,10 @@ class LexicalIndex:
     def idf(self, tokens: list[str]) -> dict[str, float]:
         """Inverse document frequency of each token over the indexed chunks (unseen tokens: the maximum)."""
         n = max(1, len(self._ids))
-        return {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in self.document_frequency(tokens).items()}
+        return {
+            t: float(np.log(1 + (n - d + 0.5) / (d + 0.5)))
+            for t, d in self.document_frequency(tokens).items()
+        }
 
     def tokens_of(self, chunk_id: str) -> list[str]:
         """The search tokens of one indexed chunk ([] if unknown)."""

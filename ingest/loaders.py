@@ -39,7 +39,9 @@ def load_document(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> LoadedDo
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(f"{path.name}: unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})")
+        raise LoadError(
+            f"{path.name}: unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+        )
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -111,7 +113,16 @@ def _pdf_text(path: Path, data: bytes) -> str:
         return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
     except LoadError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+        RecursionError,
+    ) as exc:
         raise LoadError(f"{path.name}: not a readable PDF ({type(exc).__name__}: {exc})") from exc
 
 
@@ -124,7 +135,9 @@ def _docx_text(path: Path, data: bytes) -> str:
     except zipfile.BadZipFile as exc:
         raise LoadError(f"{path.name}: not a readable .docx (not a zip archive)") from exc
     if unpacked > _MAX_DOCX_UNCOMPRESSED or unpacked / packed > _MAX_DOCX_RATIO:
-        raise LoadError(f"{path.name}: refused, it would unpack to {unpacked:,} bytes (a decompression bomb?)")
+        raise LoadError(
+            f"{path.name}: refused, it would unpack to {unpacked:,} bytes (a decompression bomb?)"
+        )
     from ingest.wordml import WordError, docx_text
 
     try:

@@ -59,7 +59,7 @@ class ChunkSettings:
 
 
 def document_hash(text: str, settings: ChunkSettings) -> str:
-    return hashlib.sha256(f"{settings.tag}\0{text}".encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"{settings.tag}\0{text}".encode()).hexdigest()[:32]
 
 
 def make_chunks(source: str, text: str, doc_hash: str, settings: ChunkSettings) -> list[Chunk]:
@@ -142,15 +142,23 @@ def ingest_paths(
             report.unchanged.append(source)
             continue
         if budget is not None and len(loaded.text) > budget:
-            reason = (f"{len(loaded.text):,} characters is over what one ingest may embed "
-                      f"({max_chars:,} in all, WENDA_MAX_UPLOAD_CHARS); split the file")
+            reason = (
+                f"{len(loaded.text):,} characters is over what one ingest may embed "
+                f"({max_chars:,} in all, WENDA_MAX_UPLOAD_CHARS); split the file"
+            )
             report.skipped.append((source, reason))
             continue
         budget = None if budget is None else budget - len(loaded.text)
         chunks = make_chunks(source, loaded.text, doc_hash, settings)
         record = DocumentRecord(
-            source=source, doc_hash=doc_hash, root=root, path=str(file.resolve()), kind=loaded.kind,
-            chunks=len(chunks), chars=len(loaded.text), ingested_at=time.time(),
+            source=source,
+            doc_hash=doc_hash,
+            root=root,
+            path=str(file.resolve()),
+            kind=loaded.kind,
+            chunks=len(chunks),
+            chars=len(loaded.text),
+            ingested_at=time.time(),
         )
         pending.append((record, chunks, previous is not None))
 

@@ -64,7 +64,9 @@ def heading_level(line: str) -> int | None:
 
 # how a list item opens: "二是" "3." "4、" "(三)" "•" (not "12.5")
 ITEM_MARKER = r"[一二三四五六七八九十]{1,3}[是、]|\d{1,2}\s*[.、．](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）]|[•·●■▪◆]"
-_ITEM_START = re.compile(rf"\s*(?:{ITEM_MARKER}|[\u4e00-\u9fff]{{1,6}}[:：])")  # an item, or a field ("邮箱：")
+_ITEM_START = re.compile(
+    rf"\s*(?:{ITEM_MARKER}|[\u4e00-\u9fff]{{1,6}}[:：])"
+)  # an item, or a field ("邮箱：")
 
 
 def _is_soft_break(before: str, after: str) -> bool:
@@ -100,8 +102,11 @@ def atomic_spans(text: str) -> list[tuple[int, int]]:
     ['```\\nls -l; pwd\\n```', '| 键 | 值。 |']
     """
     fences = [(m.start(), m.end()) for m in _FENCE.finditer(text)]
-    rows = [(m.start(), m.end()) for m in _TABLE_ROW.finditer(text)
-            if not any(s <= m.start() < e for s, e in fences)]
+    rows = [
+        (m.start(), m.end())
+        for m in _TABLE_ROW.finditer(text)
+        if not any(s <= m.start() < e for s, e in fences)
+    ]
     return sorted(fences + rows)
 
 
@@ -225,7 +230,9 @@ def _span(text: str, units: list[_Unit]) -> Span:
     return Span(start, end, units[0].heading, count_tokens(text[start:end]), only_headings)
 
 
-def _overlap(text: str, previous: list[_Unit], nxt: _Unit, max_tokens: int, overlap_tokens: int) -> list[_Unit]:
+def _overlap(
+    text: str, previous: list[_Unit], nxt: _Unit, max_tokens: int, overlap_tokens: int
+) -> list[_Unit]:
     """The trailing whole sentences of `previous` (≤ overlap_tokens) that still fit before `nxt`."""
     carried: list[_Unit] = []
     for unit in reversed(previous):

@@ -59,7 +59,9 @@ class _GuardedCollection:
                 if not _is_transport_failure(exc):
                     raise
                 self._on_failure()
-                raise IndexUnavailable(f"the Chroma server at {self._where} is unreachable ({type(exc).__name__}: {exc})") from exc
+                raise IndexUnavailable(
+                    f"the Chroma server at {self._where} is unreachable ({type(exc).__name__}: {exc})"
+                ) from exc
 
         return call
 
@@ -128,7 +130,9 @@ def _client(data_dir: Path, chroma_url: str | None, timeout: float):
                 settings=settings,
             )
             session = getattr(getattr(client, "_server", None), "_session", None)
-            if session is not None:  # chromadb's HTTP client never times out by itself; a hung server must not hang wenda
+            if (
+                session is not None
+            ):  # chromadb's HTTP client never times out by itself; a hung server must not hang wenda
                 import httpx
 
                 session.timeout = httpx.Timeout(timeout)
@@ -143,8 +147,14 @@ def _client(data_dir: Path, chroma_url: str | None, timeout: float):
 class Index:
     """Chunks in Chroma plus the lexical index beside them. Opening it does no work; first use connects."""
 
-    def __init__(self, data_dir: Path, embedder: Embedder, chroma_url: str | None = None, name: str = "wenda",
-                 timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        embedder: Embedder,
+        chroma_url: str | None = None,
+        name: str = "wenda",
+        timeout: float = 30.0,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.embedder = embedder
         self.chroma_url = chroma_url
@@ -176,7 +186,11 @@ class Index:
                 except Exception as exc:
                     raise IndexUnavailable(f"cannot open the Chroma collections: {exc}") from exc
                 where = self.chroma_url or str(self.data_dir / "chroma")
-                self._collections = (client, _GuardedCollection(chunks, where, self._disconnect), _GuardedCollection(docs, where, self._disconnect))
+                self._collections = (
+                    client,
+                    _GuardedCollection(chunks, where, self._disconnect),
+                    _GuardedCollection(docs, where, self._disconnect),
+                )
             return self._collections
 
     def _disconnect(self) -> None:
@@ -218,11 +232,17 @@ class Index:
         return hashlib.sha1("\n".join([TOKENIZER_VERSION, *versions]).encode()).hexdigest()
 
     # -- writing -----------------------------------------------------------------------------
-    def add_document(self, record: DocumentRecord, chunks: list[Chunk], progress: Callable[[int], None] | None = None) -> None:
+    def add_document(
+        self, record: DocumentRecord, chunks: list[Chunk], progress: Callable[[int], None] | None = None
+    ) -> None:
         """Embed and write a document version, then make it the current one, then drop the old one."""
         self.add_documents([(record, chunks)], progress)
 
-    def add_documents(self, documents: list[tuple[DocumentRecord, list[Chunk]]], progress: Callable[[int], None] | None = None) -> None:
+    def add_documents(
+        self,
+        documents: list[tuple[DocumentRecord, list[Chunk]]],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         """`add_document` for many documents at once: chunks go to Chroma in large batches (one
         call per `_WRITE_BATCH` chunks rather than per document), then all records are registered."""
         chunks = [c for _, doc_chunks in documents for c in doc_chunks]
@@ -238,9 +258,15 @@ class Index:
         if not documents:
             return
         records = [record for record, _ in documents]
-        self._docs.upsert(ids=[_doc_id(r.source) for r in records], embeddings=[[1.0]] * len(records), metadatas=[asdict(r) for r in records])
+        self._docs.upsert(
+            ids=[_doc_id(r.source) for r in records],
+            embeddings=[[1.0]] * len(records),
+            metadatas=[asdict(r) for r in records],
+        )
         for record in records:
-            self._chunks.delete(where={"$and": [{"source": record.source}, {"doc_hash": {"$ne": record.doc_hash}}]})
+            self._chunks.delete(
+                where={"$and": [{"source": record.source}, {"doc_hash": {"$ne": record.doc_hash}}]}
+            )
         self._active = None
 
     def remove_document(self, source: str) -> None:
@@ -288,7 +314,9 @@ class Index:
         found: dict[str, Chunk] = {}
         for i in range(0, len(ids), _READ_PAGE):
             got = self._chunks.get(ids=ids[i : i + _READ_PAGE], include=["metadatas"])
-            found.update({cid: Chunk.from_record(cid, meta) for cid, meta in zip(got["ids"], got["metadatas"])})
+            found.update(
+                {cid: Chunk.from_record(cid, meta) for cid, meta in zip(got["ids"], got["metadatas"])}
+            )
         return found
 
     def following_chunk(self, source: str, end: int, gap: int = 8) -> Chunk | None:
@@ -298,7 +326,14 @@ class Index:
         doc_hash = self.active_versions().get(source)
         if doc_hash is None:
             return None
-        where = {"$and": [{"source": source}, {"doc_hash": doc_hash}, {"start": {"$lte": end + gap}}, {"end": {"$gt": end}}]}
+        where = {
+            "$and": [
+                {"source": source},
+                {"doc_hash": doc_hash},
+                {"start": {"$lte": end + gap}},
+                {"end": {"$gt": end}},
+            ]
+        }
         got = self._chunks.get(where=where, include=["metadatas"])
         chunks = [Chunk.from_record(cid, meta) for cid, meta in zip(got["ids"], got["metadatas"])]
         return max(chunks, key=lambda c: c.end, default=None)
@@ -306,15 +341,24 @@ class Index:
     def is_active(self, chunk: Chunk) -> bool:
         return self.active_versions().get(chunk.source) == chunk.doc_hash
 
-    def dense_search(self, vector: np.ndarray, k: int, source: str | None = None) -> list[tuple[Chunk, float]]:
+    def dense_search(
+        self, vector: np.ndarray, k: int, source: str | None = None
+    ) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity, best first, current document versions only (of one
         `source` when given)."""
         n = self.active_chunks()
         if n == 0:
             return []
-        got = self._chunks.query(query_embeddings=[np.asarray(vector).tolist()], n_results=min(k, n), include=["metadatas", "distances"],
-                                 where={"source": source} if source else None)
-        hits = [(Chunk.from_record(cid, meta), 1.0 - float(dist)) for cid, meta, dist in zip(got["ids"][0], got["metadatas"][0], got["distances"][0])]
+        got = self._chunks.query(
+            query_embeddings=[np.asarray(vector).tolist()],
+            n_results=min(k, n),
+            include=["metadatas", "distances"],
+            where={"source": source} if source else None,
+        )
+        hits = [
+            (Chunk.from_record(cid, meta), 1.0 - float(dist))
+            for cid, meta, dist in zip(got["ids"][0], got["metadatas"][0], got["distances"][0])
+        ]
         return [(chunk, score) for chunk, score in hits if self.is_active(chunk)]
 
     def sync_lexical(self) -> bool:
@@ -329,13 +373,20 @@ class Index:
 
         return self.lexical.sync(self.fingerprint(), current_ids, texts)
 
-    def lexical_search(self, tokens: list[str], k: int, source: str | None = None) -> list[tuple[Chunk, float]]:
+    def lexical_search(
+        self, tokens: list[str], k: int, source: str | None = None
+    ) -> list[tuple[Chunk, float]]:
         """Best BM25 chunks, current versions only (of one `source` when given: searched deeper, then filtered)."""
         self.sync_lexical()
         hits = self.lexical.search(tokens, k * 10 if source else k)
         chunks = self.get_chunks([cid for cid, _ in hits])
-        found = [(chunks[cid], score) for cid, score in hits
-                 if cid in chunks and self.is_active(chunks[cid]) and (source is None or chunks[cid].source == source)]
+        found = [
+            (chunks[cid], score)
+            for cid, score in hits
+            if cid in chunks
+            and self.is_active(chunks[cid])
+            and (source is None or chunks[cid].source == source)
+        ]
         return found[:k]
 
 

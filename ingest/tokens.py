@@ -43,7 +43,9 @@ def install_offline_encodings() -> Path:
         target = cache / hashlib.sha1(url.encode()).hexdigest()
         if target.exists() and target.stat().st_size > 0:
             continue
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")  # per process: two first runs at once must not collide
+        tmp = target.with_suffix(
+            f".{os.getpid()}.tmp"
+        )  # per process: two first runs at once must not collide
         tmp.write_bytes(gzip.decompress((data / f"{name}.tiktoken.gz").read_bytes()))
         tmp.replace(target)
     os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)

@@ -40,7 +40,9 @@ def seeded_dir(tmp_path_factory) -> Path:
 
     data_dir = tmp_path_factory.mktemp("seeded")
     settings = Settings.load(env={}, dotenv=None, data_dir=data_dir)
-    report = ingest_paths(open_index(settings), [SEEDS_DIR], settings=chunk_settings(settings), progress=False)
+    report = ingest_paths(
+        open_index(settings), [SEEDS_DIR], settings=chunk_settings(settings), progress=False
+    )
     assert len(report.added) == 5, report.summary()
     return data_dir
 

@@ -90,14 +90,27 @@ class FakeOpenAI:
                 fake.requests.append(body)
                 if self.path.endswith("/embeddings"):
                     inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-                    data = [{"object": "embedding", "index": i, "embedding": [float(len(t) % 7), 1.0, 0.5]} for i, t in enumerate(inputs)]
-                    return self._json(200, {"object": "list", "data": data, "model": body.get("model"), "usage": {"prompt_tokens": 0, "total_tokens": 0}})
+                    data = [
+                        {"object": "embedding", "index": i, "embedding": [float(len(t) % 7), 1.0, 0.5]}
+                        for i, t in enumerate(inputs)
+                    ]
+                    return self._json(
+                        200,
+                        {
+                            "object": "list",
+                            "data": data,
+                            "model": body.get("model"),
+                            "usage": {"prompt_tokens": 0, "total_tokens": 0},
+                        },
+                    )
                 behaviour = fake._next()
                 if behaviour.kind == "delay":
                     time.sleep(behaviour.seconds)
                     return self._json(200, _completion(behaviour.text, body))
                 if behaviour.kind == "status":
-                    return self._json(behaviour.code, {"error": {"message": "scripted failure", "type": "server_error"}})
+                    return self._json(
+                        behaviour.code, {"error": {"message": "scripted failure", "type": "server_error"}}
+                    )
                 if behaviour.kind == "malformed":
                     self.send_response(200)
                     self.send_header("content-type", "application/json")
@@ -131,7 +144,10 @@ class FakeOpenAI:
 
 def _completion(text: str, request: dict) -> dict:
     return {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": request.get("model", "fake"),
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.get("model", "fake"),
         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
@@ -139,5 +155,10 @@ def _completion(text: str, request: dict) -> dict:
 
 def _chunk(piece: str | None, request: dict, finish: str | None = None) -> dict:
     delta = {} if piece is None else {"content": piece}
-    return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": request.get("model", "fake"),
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": request.get("model", "fake"),
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }

@@ -129,8 +129,13 @@ def test_the_confidence_signals_do_not_depend_on_the_process(tmp_path):
         "print(json.dumps(ExtractiveAnswerer().answer(q, q, [p], {}).signals, sort_keys=True))\n"
     )
     runs = {
-        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                       env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
         for seed in range(6)
     }
     assert len(runs) == 1, runs

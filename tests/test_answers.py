@@ -29,7 +29,12 @@ CASES = [
     ("重庆到2027年生物制造产业规模目标是多少?", None, ["1000亿元"], SOURCE_004),
     ("辽宁生物医药产业到2020年的年均增长速度目标是多少?", None, ["15%"], SOURCE_002),
     # lists: every item, also those past the end of the passage that introduces them; numbered items by name
-    ("国家生物制造产业创新中心要建设哪些技术平台?", None, ["自动化生物制造平台", "生物信息计算支撑平台"], SOURCE_001),
+    (
+        "国家生物制造产业创新中心要建设哪些技术平台?",
+        None,
+        ["自动化生物制造平台", "生物信息计算支撑平台"],
+        SOURCE_001,
+    ),
     # why: the cause, in a sentence the PDF extraction broke across paragraphs; the reason in the sentence
     # after the one naming the subject; a colouring word (专门) the documents never use is no reason to refuse
     ("为什么研究人员对承担企业课题积极性不高?", None, ["评价体系"], SOURCE_000),
@@ -50,13 +55,20 @@ CASES = [
     ("辽宁的生物医药产业是哪一年被国家发改委确定为战略性新兴产业的?", None, ["2010年4月"], SOURCE_002),
     # English question about Chinese documents
     ("What was the total output value of China's bio-industry in 2008?", None, ["11340"], SOURCE_000),
-    ("What was the scale of China's biomedicine industry at the end of 2013?", None, ["18000亿元"], SOURCE_002),
+    (
+        "What was the scale of China's biomedicine industry at the end of 2013?",
+        None,
+        ["18000亿元"],
+        SOURCE_002,
+    ),
     ("How much state subsidy did the first batch of CAS projects receive?", None, ["5000余万元"], SOURCE_000),
     # a follow-up that only makes sense with the conversation
     (
         "那它在哪里启动的?",
-        [{"role": "user", "content": "国家生物制造产业创新中心是哪个单位牵头组建的?"},
-         {"role": "assistant", "content": "中国科学院深圳先进技术研究院牵头。"}],
+        [
+            {"role": "user", "content": "国家生物制造产业创新中心是哪个单位牵头组建的?"},
+            {"role": "assistant", "content": "中国科学院深圳先进技术研究院牵头。"},
+        ],
         ["深圳"],
         SOURCE_001,
     ),
@@ -64,20 +76,30 @@ CASES = [
 
 
 @pytest.mark.parametrize("question, history, facts, source", CASES, ids=[c[0][:16] for c in CASES])
-def test_answers_contain_the_facts_and_cite_the_right_document(seeded_chain, question, history, facts, source):
+def test_answers_contain_the_facts_and_cite_the_right_document(
+    seeded_chain, question, history, facts, source
+):
     answer = seeded_chain.ask(question, history)
     assert not answer.refused, answer.answer
     for fact in facts:
         assert plain(fact) in plain(answer.answer), answer.answer
-    assert answer.citations and all(c.source == source for c in answer.citations), [c.source for c in answer.citations]
+    assert answer.citations and all(c.source == source for c in answer.citations), [
+        c.source for c in answer.citations
+    ]
     assert answer.mode == "extractive"
 
 
 UNANSWERABLE = [
-    "上海市2025年生物医药产业产值是多少?", "2020年全国生物产业总产值是多少?", "辽宁省生物医药产业有多少从业人员?",
-    "中科院促进计划的第三批项目总投资是多少?", "深圳的国家生物制造产业创新中心总投资是多少亿元?",
-    "国家生物制造产业创新中心有多少名研究人员?", "重庆国际免疫研究院是哪一年成立的?",
-    "湖州颐辉生物科技有限公司的法定代表人是谁?", "HIBIO加速营报名收费吗?", "国家合成生物技术创新中心是哪一年获批建设的?",
+    "上海市2025年生物医药产业产值是多少?",
+    "2020年全国生物产业总产值是多少?",
+    "辽宁省生物医药产业有多少从业人员?",
+    "中科院促进计划的第三批项目总投资是多少?",
+    "深圳的国家生物制造产业创新中心总投资是多少亿元?",
+    "国家生物制造产业创新中心有多少名研究人员?",
+    "重庆国际免疫研究院是哪一年成立的?",
+    "湖州颐辉生物科技有限公司的法定代表人是谁?",
+    "HIBIO加速营报名收费吗?",
+    "国家合成生物技术创新中心是哪一年获批建设的?",
 ]
 
 
@@ -121,8 +143,13 @@ def test_every_answer_sentence_is_a_verbatim_quote_of_the_passage_it_cites(seede
             assert words in plain(passages[int(n)].text), (sentence, n)
 
 
-@pytest.mark.parametrize("question, fact", [("2008年全国生物产业总产值是多少?", "11340亿元"),
-                                            ("国家生物制造产业创新中心要建设哪些技术平台?", "生物信息计算支撑平台")])
+@pytest.mark.parametrize(
+    "question, fact",
+    [
+        ("2008年全国生物产业总产值是多少?", "11340亿元"),
+        ("国家生物制造产业创新中心要建设哪些技术平台?", "生物信息计算支撑平台"),
+    ],
+)
 def test_citation_quotes_locate_the_original_text(seeded_chain, question, fact):
     from app.config import SEEDS_DIR
 
@@ -151,13 +178,17 @@ def test_retrieved_context_is_budgeted_and_overlapping_chunks_are_merged(seeded_
     spans = [(p.source, p.start, p.end) for p in answer.retrieved]
     for i, (s1, a1, b1) in enumerate(spans):
         for s2, a2, b2 in spans[i + 1 :]:
-            assert not (s1 == s2 and a1 <= b2 and a2 <= b1), "overlapping or adjacent passages were not merged"
+            assert not (s1 == s2 and a1 <= b2 and a2 <= b1), (
+                "overlapping or adjacent passages were not merged"
+            )
 
 
 def test_a_passage_holding_the_questions_phrase_whole_is_shown_early(seeded_chain):
     # "生物制造重点领域" verbatim beats chunks that only share 重庆 and 行动计划 with the question
     answer = seeded_chain.ask("重庆行动计划里的生物制造重点领域有哪些?")
-    assert any("生物制造重点领域" in plain(p.text) for p in answer.retrieved[:2]), [p.text[:40] for p in answer.retrieved]
+    assert any("生物制造重点领域" in plain(p.text) for p in answer.retrieved[:2]), [
+        p.text[:40] for p in answer.retrieved
+    ]
 
 
 @pytest.mark.parametrize("bad", ["", "   ", None])
@@ -171,8 +202,14 @@ def test_empty_questions_are_a_clear_error(seeded_chain, bad):
 def test_compound_questions_are_split_per_subject():
     from app.retrieval import split_compound
 
-    assert split_compound("深圳创新中心和重庆行动计划分别把哪些领域作为重点?").parts == ["深圳创新中心把哪些领域作为重点?", "重庆行动计划把哪些领域作为重点?"]
-    assert split_compound("中科院和辽宁都提到了生物安全吗?").parts == ["中科院提到了生物安全吗?", "辽宁提到了生物安全吗?"]
+    assert split_compound("深圳创新中心和重庆行动计划分别把哪些领域作为重点?").parts == [
+        "深圳创新中心把哪些领域作为重点?",
+        "重庆行动计划把哪些领域作为重点?",
+    ]
+    assert split_compound("中科院和辽宁都提到了生物安全吗?").parts == [
+        "中科院提到了生物安全吗?",
+        "辽宁提到了生物安全吗?",
+    ]
     assert split_compound("生物制造和生物医药的区别是什么?") is None  # no "each"/"both": one question
 
 
@@ -195,4 +232,6 @@ def test_an_english_question_asked_again_embeds_only_the_question(seeded_chain):
 def test_an_abbreviated_name_finds_the_passage_that_spells_it_out(seeded_chain):
     # the question says 国家发改委; the passage says 国家发展与改革委员会
     passages = seeded_chain.retriever.search("国家发改委何时把生物医药产业定为战略性新兴产业?")
-    assert any("2010年4月" in p.text and "发展与改革委员会" in p.text for p in passages[:3]), [p.text[:30] for p in passages]
+    assert any("2010年4月" in p.text and "发展与改革委员会" in p.text for p in passages[:3]), [
+        p.text[:30] for p in passages
+    ]

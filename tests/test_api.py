@@ -36,14 +36,18 @@ def test_ask_returns_the_answer_object(client):
 
 
 def test_follow_up_uses_history(client):
-    history = [{"role": "user", "content": "国家生物制造产业创新中心是哪个单位牵头组建的?"},
-               {"role": "assistant", "content": "中国科学院深圳先进技术研究院牵头。"}]
+    history = [
+        {"role": "user", "content": "国家生物制造产业创新中心是哪个单位牵头组建的?"},
+        {"role": "assistant", "content": "中国科学院深圳先进技术研究院牵头。"},
+    ]
     body = client.post("/api/ask", json={"question": "那它在哪里启动的?", "history": history}).json()
     assert "深圳" in body["answer"] and body["citations"][0]["source"] == "001_bae5a0fee72cab7a.txt"
 
 
 def test_chat_streams_server_sent_events_then_the_final_answer(client):
-    with client.stream("POST", "/api/chat", json={"question": "重庆到2027年生物制造产业规模目标是多少?", "stream": True}) as r:
+    with client.stream(
+        "POST", "/api/chat", json={"question": "重庆到2027年生物制造产业规模目标是多少?", "stream": True}
+    ) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: ")]
     deltas = [e for e in events if e["type"] == "delta"]
@@ -59,7 +63,10 @@ def test_chat_without_stream_is_plain_json(client):
 
 
 def test_openai_compatible_endpoint(client):
-    r = client.post("/v1/chat/completions", json={"model": "wenda", "messages": [{"role": "user", "content": "2008年全国生物产业总产值是多少?"}]})
+    r = client.post(
+        "/v1/chat/completions",
+        json={"model": "wenda", "messages": [{"role": "user", "content": "2008年全国生物产业总产值是多少?"}]},
+    )
     body = r.json()
     content = body["choices"][0]["message"]["content"]
     assert "11340亿元" in content and "来源 Sources:" in content and "000_841085c0cc8188e6.txt" in content
@@ -94,7 +101,9 @@ def test_documents_round_trip(private_client):
     listed = client.get("/api/documents").json()["documents"]
     assert len(listed) == 5
     doc = "杭州市合成生物产业园计划于2026年引进企业88家，形成百亿级产业集群。".encode("gb18030")
-    r = client.post("/api/documents?wait=true", files=[("files", ("../../杭州 合成生物.txt", doc, "text/plain"))])
+    r = client.post(
+        "/api/documents?wait=true", files=[("files", ("../../杭州 合成生物.txt", doc, "text/plain"))]
+    )
     assert r.status_code == 200, r.text
     assert r.json()["added"] == ["杭州_合成生物.txt"]
     assert (settings.data_path / "uploads" / "杭州_合成生物.txt").exists()
@@ -110,9 +119,13 @@ def test_documents_round_trip(private_client):
 
 def test_upload_limits_and_types(private_client):
     client, _ = private_client
-    r = client.post("/api/documents?wait=true", files=[("files", ("big.txt", "生".encode() * 30_000, "text/plain"))])
+    r = client.post(
+        "/api/documents?wait=true", files=[("files", ("big.txt", "生".encode() * 30_000, "text/plain"))]
+    )
     assert r.status_code == 413 and "limit" in r.json()["error"]
-    r = client.post("/api/documents?wait=true", files=[("files", ("tool.exe", b"MZ...", "application/octet-stream"))])
+    r = client.post(
+        "/api/documents?wait=true", files=[("files", ("tool.exe", b"MZ...", "application/octet-stream"))]
+    )
     assert r.status_code == 400 and "unsupported" in r.json()["error"]
     r = client.post("/api/documents?wait=true", files=[("files", ("empty.txt", b"", "text/plain"))])
     assert r.status_code == 200 and r.json()["skipped"][0]["file"] == "empty.txt"
@@ -126,7 +139,11 @@ def test_api_key_guards_every_route_but_healthz(seeded_settings, seeded_chain):
         r = client.post("/api/ask", json={"question": "生物"}, headers=headers)
         assert r.status_code == 401 and "Authorization" in r.json()["error"]
         assert client.get("/api/documents", headers=headers).status_code == 401
-    ok = client.post("/api/ask", json={"question": "2008年全国生物产业总产值是多少?"}, headers={"Authorization": "Bearer s3cret"})
+    ok = client.post(
+        "/api/ask",
+        json={"question": "2008年全国生物产业总产值是多少?"},
+        headers={"Authorization": "Bearer s3cret"},
+    )
     assert ok.status_code == 200
 
 
@@ -139,8 +156,13 @@ def test_healthz_does_not_reveal_the_chroma_address(tmp_path, caplog):
     from app.server import free_port
 
     port = free_port()  # nothing listens there
-    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data",
-                             chroma_url=f"http://127.0.0.1:{port}", chroma_timeout=2)
+    settings = Settings.load(
+        env={},
+        dotenv=None,
+        data_dir=tmp_path / "data",
+        chroma_url=f"http://127.0.0.1:{port}",
+        chroma_timeout=2,
+    )
     body = TestClient(create_app(settings)).get("/healthz").json()
     assert body["index"] == "unavailable" and "unavailable" in body["error"]
     assert str(port) not in json.dumps(body) and "127.0.0.1" not in json.dumps(body)

@@ -50,8 +50,15 @@ GUARDED = [
 
 @pytest.mark.parametrize("method, path", GUARDED)
 def test_every_route_needs_the_key(server, method, path):
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": KEY}, {"Cookie": "wenda_session=forged"}):
-        r = httpx.request(method, server + path, headers=headers, json={"data": ["2008年生物产业总产值", []]}, timeout=30)
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": KEY},
+        {"Cookie": "wenda_session=forged"},
+    ):
+        r = httpx.request(
+            method, server + path, headers=headers, json={"data": ["2008年生物产业总产值", []]}, timeout=30
+        )
         assert r.status_code == 401, (path, headers, r.status_code, r.text[:200])
         assert "API key" in r.json()["error"]
         assert "11340" not in r.text and "000_841085c0cc8188e6" not in r.text
@@ -80,7 +87,9 @@ def test_the_bearer_key_opens_api_docs_and_gradio(server):
 
     auth = {"Authorization": f"Bearer {KEY}"}
     assert httpx.get(server + "/openapi.json", headers=auth, timeout=30).status_code == 200
-    r = httpx.post(server + "/api/ask", headers=auth, json={"question": "2008年全国生物产业总产值是多少?"}, timeout=60)
+    r = httpx.post(
+        server + "/api/ask", headers=auth, json={"question": "2008年全国生物产业总产值是多少?"}, timeout=60
+    )
     assert "11340亿元" in r.json()["answer"]
     client = Client(server + "/", headers=auth, verbose=False, download_files=False)
     messages, _ = client.predict("2008年全国生物产业总产值是多少?", [], api_name="/respond")

@@ -29,8 +29,11 @@ def chroma_url(tmp_path_factory):
         pytest.skip("the `chroma` command (from chromadb) is not installed")
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -97,8 +100,11 @@ def test_the_chain_answers_from_the_server(chroma_url, tmp_path):
 
 
 def start_chroma(path: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(path), "--port", str(port), "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -130,7 +136,9 @@ def test_the_chroma_server_going_away_gives_503_and_wenda_recovers_when_it_retur
         settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data", chroma_url=url)
         index = Index(settings.data_path, HashEmbedder(), chroma_url=url, name="outage", timeout=2.0)
         index.refresh_seconds = 0
-        write(tmp_path / "docs", "plan.txt", "重庆市推动生物制造产业发展。到2027年,产业规模目标是突破1000亿元。")
+        write(
+            tmp_path / "docs", "plan.txt", "重庆市推动生物制造产业发展。到2027年,产业规模目标是突破1000亿元。"
+        )
         ingest_paths(index, [tmp_path / "docs"], progress=False)
         client = TestClient(create_app(settings, WendaChain(settings, index)))
         question = {"question": "重庆到2027年产业规模目标是多少?"}
@@ -139,12 +147,22 @@ def test_the_chroma_server_going_away_gives_503_and_wenda_recovers_when_it_retur
 
         server.kill()
         server.wait(10)
-        for method, route, kwargs in [("post", "/api/ask", {"json": question}),
-                                      ("post", "/api/chat", {"json": {**question, "stream": True}}),
-                                      ("post", "/v1/chat/completions", {"json": {"messages": [{"role": "user", "content": question["question"]}]}}),
-                                      ("get", "/api/documents", {}),
-                                      ("post", "/api/documents", {"files": {"files": ("more.txt", "杭州市合成生物产业园引进企业88家。".encode())}}),
-                                      ("delete", "/api/documents/plan.txt", {})]:
+        for method, route, kwargs in [
+            ("post", "/api/ask", {"json": question}),
+            ("post", "/api/chat", {"json": {**question, "stream": True}}),
+            (
+                "post",
+                "/v1/chat/completions",
+                {"json": {"messages": [{"role": "user", "content": question["question"]}]}},
+            ),
+            ("get", "/api/documents", {}),
+            (
+                "post",
+                "/api/documents",
+                {"files": {"files": ("more.txt", "杭州市合成生物产业园引进企业88家。".encode())}},
+            ),
+            ("delete", "/api/documents/plan.txt", {}),
+        ]:
             got = getattr(client, method)(route, **kwargs)
             assert got.status_code == 503, (route, got.status_code, got.text)
             assert "unreachable" in got.json()["error"] or "cannot open" in got.json()["error"], got.json()
@@ -154,10 +172,14 @@ def test_the_chroma_server_going_away_gives_503_and_wenda_recovers_when_it_retur
         server = start_chroma(path, port)  # the same server comes back
         after = client.post("/api/ask", json=question)
         assert after.status_code == 200 and after.json()["answer"] == before.json()["answer"]
-        assert [d["source"] for d in client.get("/api/documents").json()["documents"]] == ["plan.txt"]  # nothing lost
+        assert [d["source"] for d in client.get("/api/documents").json()["documents"]] == [
+            "plan.txt"
+        ]  # nothing lost
         assert client.get("/healthz").json()["index"] == "ok"
 
-        server.send_signal(signal.SIGSTOP)  # a hung server: wenda gives up after its timeout, it does not hang
+        server.send_signal(
+            signal.SIGSTOP
+        )  # a hung server: wenda gives up after its timeout, it does not hang
         try:
             started = time.monotonic()
             frozen = client.post("/api/ask", json=question)

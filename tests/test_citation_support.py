@@ -44,8 +44,14 @@ def test_unsupported_sentences_fail(sentence, passage):
 
 
 def test_checker_keeps_supported_and_reports_the_rest():
-    passages = [Passage("a.txt", "a", PASSAGE, 0, len(PASSAGE), 1.0), Passage("b.txt", "b", OTHER, 0, len(OTHER), 0.5)]
-    checked = CitationChecker().check("2008年全国生物产业总产值达到11340亿元[1]。全国生物产业总产值达到12340亿元[1]。重庆规模突破1000亿元[3]。", passages)
+    passages = [
+        Passage("a.txt", "a", PASSAGE, 0, len(PASSAGE), 1.0),
+        Passage("b.txt", "b", OTHER, 0, len(OTHER), 0.5),
+    ]
+    checked = CitationChecker().check(
+        "2008年全国生物产业总产值达到11340亿元[1]。全国生物产业总产值达到12340亿元[1]。重庆规模突破1000亿元[3]。",
+        passages,
+    )
     assert checked.text.startswith("2008年全国生物产业总产值达到11340亿元[1]。")
     assert "12340" not in checked.text
     # [3] names no given passage; the sentence itself is supported by passage 2, so it is re-cited

@@ -6,15 +6,23 @@ from ingest.clean import display_text, normalize_query, search_text
 
 
 def test_spaces_between_cjk_characters_from_the_pdf_seed_are_removed():
-    assert search_text("创新机制 探索生物技术战略新兴产业规 模化发展之路") == "创新机制探索生物技术战略新兴产业规模化发展之路"
-    assert search_text("2007年国务院转发的《生物产业发 展\"十一五\"规划》是我国第一次将生物产业作为国民经济 和社会发展的一个重要战略产业") == (
+    assert (
+        search_text("创新机制 探索生物技术战略新兴产业规 模化发展之路")
+        == "创新机制探索生物技术战略新兴产业规模化发展之路"
+    )
+    assert search_text(
+        '2007年国务院转发的《生物产业发 展"十一五"规划》是我国第一次将生物产业作为国民经济 和社会发展的一个重要战略产业'
+    ) == (
         '2007年国务院转发的《生物产业发展"十一五"规划》是我国第一次将生物产业作为国民经济和社会发展的一个重要战略产业'
     )
 
 
 def test_lines_broken_mid_sentence_are_joined():
     broken = "由于机制体制及评价体系等原因,研究人员更喜欢承担\n\n国家课题、发表论文,对承担企业课题和技术研发、创新积 极性不够。"
-    assert search_text(broken) == "由于机制体制及评价体系等原因,研究人员更喜欢承担国家课题、发表论文,对承担企业课题和技术研发、创新积极性不够。"
+    assert (
+        search_text(broken)
+        == "由于机制体制及评价体系等原因,研究人员更喜欢承担国家课题、发表论文,对承担企业课题和技术研发、创新积极性不够。"
+    )
 
 
 def test_pinyin_annotations_of_the_traditional_seed_are_removed_and_simplified():

@@ -10,11 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from evals.corpora import (MAN_CN, MAN_TW, CorpusError, build, cjk_share, clean_terminal, doc_chars,
-                           own_text, roff_to_text)
+from evals.corpora import (
+    MAN_CN,
+    MAN_TW,
+    CorpusError,
+    build,
+    cjk_share,
+    clean_terminal,
+    doc_chars,
+    own_text,
+    roff_to_text,
+)
 
-needs_debian = pytest.mark.skipif(not (shutil.which("apt-get") and shutil.which("dpkg-deb")),
-                                  reason="builds from Debian packages")
+needs_debian = pytest.mark.skipif(
+    not (shutil.which("apt-get") and shutil.which("dpkg-deb")), reason="builds from Debian packages"
+)
 
 
 def test_clean_terminal_strips_overstrike_and_ansi():

@@ -55,7 +55,9 @@ def test_sigkill_during_ingest_then_rerun_leaves_a_whole_index(tmp_path, kill_af
     shutil.copytree(SEEDS_DIR, docs)
     ingest_paths(Index(data, HashEmbedder()), [docs], progress=False)  # a first, complete version
     for path in docs.iterdir():  # every document changes, so the rerun replaces them all
-        path.write_text(path.read_text(encoding="utf-8") + f"\n修订{kill_after}：本文件已更新。\n", encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8") + f"\n修订{kill_after}：本文件已更新。\n", encoding="utf-8"
+        )
     (docs / "003_357a7b81d8420e82.txt").unlink()
     script = DRIVER.format(root=str(Path(__file__).resolve().parents[1]), data=str(data), docs=str(docs))
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -144,8 +146,13 @@ def test_a_crash_inside_the_lexical_index_swap_is_recovered(tmp_path, at):
     shutil.copytree(SEEDS_DIR, docs)
     ingest_paths(Index(data, HashEmbedder()), [docs], progress=False)
     edited = docs / "001_bae5a0fee72cab7a.txt"
-    edited.write_text(edited.read_text(encoding="utf-8") + "\n补充：苏州工业园区新建合成生物中试平台三座。\n", encoding="utf-8")
-    script = SWAP_DRIVER.format(root=str(Path(__file__).resolve().parents[1]), data=str(data), docs=str(docs), at=at)
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\n补充：苏州工业园区新建合成生物中试平台三座。\n",
+        encoding="utf-8",
+    )
+    script = SWAP_DRIVER.format(
+        root=str(Path(__file__).resolve().parents[1]), data=str(data), docs=str(docs), at=at
+    )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=300, check=False)
     assert proc.returncode == 9, proc.stderr.decode()[-2000:]
 

@@ -17,7 +17,11 @@ def test_e5_ranks_the_right_seed_passage_first_and_respects_query_passage_roles(
     vectors = embedder.embed(passages, "passage")
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
-    for question, expected in [("2008年生物产业总产值是多少?", 0), ("创新中心在哪个城市启动?", 1), ("Chongqing's 2027 biomanufacturing scale target", 2)]:
+    for question, expected in [
+        ("2008年生物产业总产值是多少?", 0),
+        ("创新中心在哪个城市启动?", 1),
+        ("Chongqing's 2027 biomanufacturing scale target", 2),
+    ]:
         assert int(np.argmax(vectors @ embedder.embed_query(question))) == expected
     # the query role differs from the passage role for the same text
     assert not np.allclose(embedder.embed_query(passages[0]), vectors[0])

@@ -12,12 +12,33 @@ from evals.metrics import item_scores, summarize, token_f1
 from evals.runner import evaluate, read_results
 
 GOLD = [
-    {"id": "n1", "type": "number", "question": "2008年全国生物产业总产值是多少?", "answer": "11340亿元", "must_contain": ["11340亿元"],
-     "source": "000_841085c0cc8188e6.txt", "evidence": ["2008年,全国生物产业实现总产值达到11340亿元。"]},
-    {"id": "t1", "type": "traditional", "question": "十四五生物经济发展规划是哪个部门发布的?", "answer": "国家发改委", "must_contain": ["发改委"],
-     "source": "003_357a7b81d8420e82.txt", "evidence": ["5月10日,國家發(fā)改委發(fā)布"]},
-    {"id": "u1", "type": "unanswerable", "question": "😀😀😀?", "answer": "文档未提及", "must_contain": [],
-     "source": [], "evidence": []},
+    {
+        "id": "n1",
+        "type": "number",
+        "question": "2008年全国生物产业总产值是多少?",
+        "answer": "11340亿元",
+        "must_contain": ["11340亿元"],
+        "source": "000_841085c0cc8188e6.txt",
+        "evidence": ["2008年,全国生物产业实现总产值达到11340亿元。"],
+    },
+    {
+        "id": "t1",
+        "type": "traditional",
+        "question": "十四五生物经济发展规划是哪个部门发布的?",
+        "answer": "国家发改委",
+        "must_contain": ["发改委"],
+        "source": "003_357a7b81d8420e82.txt",
+        "evidence": ["5月10日,國家發(fā)改委發(fā)布"],
+    },
+    {
+        "id": "u1",
+        "type": "unanswerable",
+        "question": "😀😀😀?",
+        "answer": "文档未提及",
+        "must_contain": [],
+        "source": [],
+        "evidence": [],
+    },
 ]
 
 
@@ -67,22 +88,59 @@ def test_run_is_resumable_records_errors_and_writes_reports(seeded_settings, see
 def test_metrics_on_known_rows():
     passage = {"text": "2008年,全国生物产业实现总产值达到11340亿元。", "source": "a.txt"}
     other = {"text": "无关的段落。", "source": "b.txt"}
-    base = {"type": "number", "must_contain": ["11340亿元"], "gold_source": ["a.txt"], "evidence": ["总产值达到11340亿元"],
-            "reference": "11340亿元", "timings_ms": {"total": 10.0}, "dropped": []}
-    good = {**base, "answer": "总产值达到11340亿元[1]。", "refused": False, "retrieved": [passage, other],
-            "citations": [{"source": "a.txt", "text": passage["text"], "quotes": [{}]}]}
-    late = {**base, "answer": "不知道", "refused": False, "retrieved": [other, passage], "citations": [{"source": "b.txt", "text": "无关的段落。", "quotes": [{}]}]}
-    unanswerable = {"type": "unanswerable", "answer": "没有", "refused": False, "retrieved": [], "citations": [], "timings_ms": {"total": 30.0}}
+    base = {
+        "type": "number",
+        "must_contain": ["11340亿元"],
+        "gold_source": ["a.txt"],
+        "evidence": ["总产值达到11340亿元"],
+        "reference": "11340亿元",
+        "timings_ms": {"total": 10.0},
+        "dropped": [],
+    }
+    good = {
+        **base,
+        "answer": "总产值达到11340亿元[1]。",
+        "refused": False,
+        "retrieved": [passage, other],
+        "citations": [{"source": "a.txt", "text": passage["text"], "quotes": [{}]}],
+    }
+    late = {
+        **base,
+        "answer": "不知道",
+        "refused": False,
+        "retrieved": [other, passage],
+        "citations": [{"source": "b.txt", "text": "无关的段落。", "quotes": [{}]}],
+    }
+    unanswerable = {
+        "type": "unanswerable",
+        "answer": "没有",
+        "refused": False,
+        "retrieved": [],
+        "citations": [],
+        "timings_ms": {"total": 30.0},
+    }
     summary = summarize([good, late, unanswerable])["overall"]
     assert summary["hit@1"] == 0.5 and summary["hit@3"] == 1.0 and summary["mrr"] == 0.75
-    assert summary["all_facts"] == 0.5 and summary["citation_precision"] == 0.5 and summary["refusal_correct"] == 0.0
+    assert (
+        summary["all_facts"] == 0.5
+        and summary["citation_precision"] == 0.5
+        and summary["refusal_correct"] == 0.0
+    )
     assert summary["latency_p50_ms"] == 10.0
     assert item_scores(good)["evidence@1500"] == 1.0
 
 
 def test_traditional_evidence_matches_after_normalisation():
-    row = {"type": "traditional", "answer": "國家發改委", "refused": False, "must_contain": ["发改委"], "gold_source": ["t.txt"],
-           "evidence": ["國家發(fā)改委發(fā)布"], "retrieved": [{"text": "5月10日,国家发改委发布规划", "source": "t.txt"}], "citations": []}
+    row = {
+        "type": "traditional",
+        "answer": "國家發改委",
+        "refused": False,
+        "must_contain": ["发改委"],
+        "gold_source": ["t.txt"],
+        "evidence": ["國家發(fā)改委發(fā)布"],
+        "retrieved": [{"text": "5月10日,国家发改委发布规划", "source": "t.txt"}],
+        "citations": [],
+    }
     scores = item_scores(row)
     assert scores["hit@1"] == 1.0 and scores["all_facts"] == 1.0
 
@@ -95,9 +153,12 @@ def test_token_f1_tokenises_chinese_with_jieba():
 
 @pytest.mark.parametrize(
     "line, message",
-    [("{not json", "not valid JSON"), ('{"id": "x"}', "field"),
-     (json.dumps({**GOLD[0], "type": " "}), "short label"),
-     (json.dumps({**GOLD[0], "type": "a|b"}), "short label")],
+    [
+        ("{not json", "not valid JSON"),
+        ('{"id": "x"}', "field"),
+        (json.dumps({**GOLD[0], "type": " "}), "short label"),
+        (json.dumps({**GOLD[0], "type": "a|b"}), "short label"),
+    ],
 )
 def test_malformed_gold_lines_name_the_line(tmp_path, line, message):
     path = tmp_path / "gold.jsonl"
@@ -114,7 +175,9 @@ def test_baselines_answer_from_their_own_retriever(seeded_settings, seeded_chain
     dense = dense_only(seeded_settings, seeded_chain, tmp_path).ask(question)
     lexical = bm25_only(seeded_settings, seeded_chain, tmp_path).ask(question)
     assert dense.retrieved and lexical.retrieved
-    assert dense.retrieved[0].chunk_id != lexical.retrieved[0].chunk_id or [p.chunk_id for p in dense.retrieved] != [p.chunk_id for p in lexical.retrieved]
+    assert dense.retrieved[0].chunk_id != lexical.retrieved[0].chunk_id or [
+        p.chunk_id for p in dense.retrieved
+    ] != [p.chunk_id for p in lexical.retrieved]
     assert dense_only(seeded_settings, seeded_chain, tmp_path).retriever.settings.lexical_weight == 0.0
 
 
@@ -125,8 +188,18 @@ def test_any_type_is_accepted_and_reported_per_type(tmp_path):
     gold = load_gold(write_gold(tmp_path / "gold.jsonl", items))
     assert [g["type"] for g in gold] == ["howto", "table", "unanswerable"]
     passage = {"text": GOLD[0]["evidence"][0], "source": GOLD[0]["source"]}
-    rows = [{**g, "reference": g["answer"], "gold_source": g["source"], "answer": "总产值达到11340亿元[1]。",
-             "refused": False, "retrieved": [passage], "citations": []} for g in gold]
+    rows = [
+        {
+            **g,
+            "reference": g["answer"],
+            "gold_source": g["source"],
+            "answer": "总产值达到11340亿元[1]。",
+            "refused": False,
+            "retrieved": [passage],
+            "citations": [],
+        }
+        for g in gold
+    ]
     summary = summarize(rows)
     assert set(summary["by_type"]) == {"howto", "table", "unanswerable"}
     by_type = summary["by_type"]
@@ -161,8 +234,13 @@ def test_the_refusal_trade_off_comes_from_recorded_confidences(tmp_path):
     from evals.runner import refusal_tradeoff
 
     # n1: answered with confidence 0.7; t1: an error (no confidence, not refused); u1: refused at 0.2
-    chain = FrozenChain({GOLD[0]["question"]: (False, 0.7), GOLD[1]["question"]: (False, "boom"),
-                         GOLD[2]["question"]: (True, 0.2)})
+    chain = FrozenChain(
+        {
+            GOLD[0]["question"]: (False, 0.7),
+            GOLD[1]["question"]: (False, "boom"),
+            GOLD[2]["question"]: (True, 0.2),
+        }
+    )
     gold = write_gold(tmp_path / "gold.jsonl")
     report = evaluate(None, gold, tmp_path / "out", chain=chain, progress=False, refusal_sweep=True)
     rows = {r["threshold"]: r for r in report["refusal_tradeoff"]}

@@ -29,11 +29,15 @@ def test_no_input_gives_a_server_error(schema):
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         def fuzz(case):
             response = case.call()
             calls.append(f"{case.method} {case.path}")
-            assert response.status_code < 500, f"{case.method} {case.formatted_path} → {response.status_code}: {response.text[:300]}"
+            assert response.status_code < 500, (
+                f"{case.method} {case.formatted_path} → {response.status_code}: {response.text[:300]}"
+            )
 
         fuzz()
     assert len(calls) >= EXAMPLES, calls

@@ -14,7 +14,9 @@ from ingest.clean import search_text
 
 GOLD = PROJECT_ROOT / "evals" / "gold.jsonl"
 HELDOUT = PROJECT_ROOT / "evals" / "heldout.jsonl"  # written blind; measured once, then looked at (session 3)
-BLIND = PROJECT_ROOT / "evals" / "blind.jsonl"  # written blind after that; measured twice unseen, then its false refusals looked at
+BLIND = (
+    PROJECT_ROOT / "evals" / "blind.jsonl"
+)  # written blind after that; measured twice unseen, then its false refusals looked at
 MINIMA = {"unanswerable": 8, "traditional": 6, "followup": 6, "english": 5, "multi_doc": 6}
 
 
@@ -43,7 +45,13 @@ def test_size_and_type_mix(gold):
 def test_every_seed_is_covered_across_its_length(gold):
     texts = {p.name: p.read_text(encoding="utf-8") for p in SEEDS_DIR.iterdir()}
     for name, text in texts.items():
-        positions = [text.find(e) / len(text) for item in gold if name in item["source"] for e in item["evidence"] if e in text]
+        positions = [
+            text.find(e) / len(text)
+            for item in gold
+            if name in item["source"]
+            for e in item["evidence"]
+            if e in text
+        ]
         assert positions, f"no gold item cites {name}"
         assert min(positions) < 0.35 and max(positions) > 0.6, (name, sorted(round(p, 2) for p in positions))
 

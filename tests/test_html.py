@@ -54,9 +54,14 @@ def test_navigation_headers_footers_and_scripts_are_gone(page):
 
 def test_structure_becomes_markdown_units(page):
     assert re.findall(r"(?m)^#+ .*$", page) == ["# 安装指南", "## 命令行安装", "## 系统要求", "## 如何卸载？"]
-    assert ("在终端中运行下面的命令即可完成安装：\n\n```bash\npython3 -m venv .venv\n"
-            ".venv/bin/pip install wenda   # 安装\n```") in page
-    assert "- Python 3.11 或更高版本\n- 两个 CPU 核心\n  - 推荐四个\n\n1. 下载安装包。\n2. 运行安装命令。" in page
+    assert (
+        "在终端中运行下面的命令即可完成安装：\n\n```bash\npython3 -m venv .venv\n"
+        ".venv/bin/pip install wenda   # 安装\n```"
+    ) in page
+    assert (
+        "- Python 3.11 或更高版本\n- 两个 CPU 核心\n  - 推荐四个\n\n1. 下载安装包。\n2. 运行安装命令。"
+        in page
+    )
     assert "| 组件 | 版本 |\n| --- | --- |\n| Python | 3.11 |\n| lxml | 5.0 或更高 |" in page
     assert "删除 .venv 文件夹即可。\n不需要其他步骤。" in page
 
@@ -79,12 +84,17 @@ def test_chunks_keep_offsets_and_units(page, max_tokens):
 
 
 def test_a_page_made_mostly_of_navigation_is_not_ingested_as_navigation(tmp_path):
-    menus = "".join(f'<div class="item"><a href="/x{i}">产品 {i}</a> | <a href="/y{i}">服务 {i}</a> | '
-                    f'<a href="/z{i}">支持 {i}</a></div>' for i in range(40))
-    html = (f'<html><body><div class="wrapper"><div id="top">{menus}</div>'
-            f'<div class="content"><h1>公告</h1><p>系统将于周六凌晨停机维护两小时。</p></div>'
-            f'<div class="links"><a href="/1">关于我们</a><a href="/2">联系我们</a><a href="/3">招聘</a></div>'
-            f'</div></body></html>')
+    menus = "".join(
+        f'<div class="item"><a href="/x{i}">产品 {i}</a> | <a href="/y{i}">服务 {i}</a> | '
+        f'<a href="/z{i}">支持 {i}</a></div>'
+        for i in range(40)
+    )
+    html = (
+        f'<html><body><div class="wrapper"><div id="top">{menus}</div>'
+        f'<div class="content"><h1>公告</h1><p>系统将于周六凌晨停机维护两小时。</p></div>'
+        f'<div class="links"><a href="/1">关于我们</a><a href="/2">联系我们</a><a href="/3">招聘</a></div>'
+        f"</div></body></html>"
+    )
     assert html_to_text(html) == "# 公告\n\n系统将于周六凌晨停机维护两小时。"
     path = tmp_path / "menu.html"
     path.write_text(f"<html><body><div>{menus}</div></body></html>", encoding="utf-8")
@@ -93,14 +103,18 @@ def test_a_page_made_mostly_of_navigation_is_not_ingested_as_navigation(tmp_path
 
 
 def test_an_article_header_keeps_its_title_and_a_sidebar_wrapper_keeps_the_page():
-    html = ('<body class="has-sidebar"><div class="layout with-sidebar"><article><header><h1>标题</h1>'
-            '<p class="byline">作者：张三</p></header><p>正文第一段。</p><footer>分享</footer></article></div></body>')
+    html = (
+        '<body class="has-sidebar"><div class="layout with-sidebar"><article><header><h1>标题</h1>'
+        '<p class="byline">作者：张三</p></header><p>正文第一段。</p><footer>分享</footer></article></div></body>'
+    )
     assert html_to_text(html) == "# 标题\n\n作者：张三\n\n正文第一段。"
 
 
 def test_markdown_files_keep_their_units(tmp_path):
-    text = ("# 常见问题\n\n## 如何安装？\n\n运行下面的命令：\n\n```sh\npip install wenda; wenda ingest\n"
-            "# 不是标题\n```\n\n| 参数 | 含义。 |\n| --- | --- |\n| --kb | 知识库。默认 default。 |\n\n- 第一项\n- 第二项\n")
+    text = (
+        "# 常见问题\n\n## 如何安装？\n\n运行下面的命令：\n\n```sh\npip install wenda; wenda ingest\n"
+        "# 不是标题\n```\n\n| 参数 | 含义。 |\n| --- | --- |\n| --kb | 知识库。默认 default。 |\n\n- 第一项\n- 第二项\n"
+    )
     path = tmp_path / "faq.md"
     path.write_text(text, encoding="utf-8")
     loaded = load_document(path).text

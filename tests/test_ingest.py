@@ -37,7 +37,9 @@ def test_second_run_on_unchanged_files_embeds_nothing(tmp_path):
     calls = index.embedder.calls
     second = ingest_paths(index, [folder], progress=False)
     assert index.embedder.calls == calls
-    assert len(second.unchanged) == 5 and not second.added and not second.updated and second.chunks_written == 0
+    assert (
+        len(second.unchanged) == 5 and not second.added and not second.updated and second.chunks_written == 0
+    )
 
 
 def test_editing_one_file_re_embeds_only_that_file(tmp_path):
@@ -46,14 +48,18 @@ def test_editing_one_file_re_embeds_only_that_file(tmp_path):
     ingest_paths(index, [folder], progress=False)
     before = chroma_sources(index)
     edited = folder / "001_bae5a0fee72cab7a.txt"
-    edited.write_text(edited.read_text(encoding="utf-8") + "\n新增段落：示范基地将于2026年建成。\n", encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\n新增段落：示范基地将于2026年建成。\n", encoding="utf-8"
+    )
     embedded_before = index.embedder.texts_embedded
     report = ingest_paths(index, [folder], progress=False)
     assert report.updated == ["001_bae5a0fee72cab7a.txt"] and len(report.unchanged) == 4
     new_chunks = chroma_sources(index)["001_bae5a0fee72cab7a.txt"]
     assert index.embedder.texts_embedded - embedded_before == new_chunks == report.chunks_written
     # the old version's chunks are gone, the others untouched
-    assert {s: n for s, n in chroma_sources(index).items() if s != edited.name} == {s: n for s, n in before.items() if s != edited.name}
+    assert {s: n for s, n in chroma_sources(index).items() if s != edited.name} == {
+        s: n for s, n in before.items() if s != edited.name
+    }
     hits = index.lexical_search(query_tokens("示范基地2026年建成"), 3)
     assert hits and hits[0][0].source == edited.name and "2026年建成" in hits[0][0].text
 
@@ -62,12 +68,18 @@ def test_deleting_a_file_removes_it_from_chroma_and_the_lexical_index(tmp_path):
     folder = copy_seeds(tmp_path)
     index = make_index(tmp_path / "data")
     ingest_paths(index, [folder], progress=False)
-    assert index.lexical_search(query_tokens("重庆 生物制造 1000亿元"), 5)[0][0].source == "004_c3448ca0670dd323.txt"
+    assert (
+        index.lexical_search(query_tokens("重庆 生物制造 1000亿元"), 5)[0][0].source
+        == "004_c3448ca0670dd323.txt"
+    )
     (folder / "004_c3448ca0670dd323.txt").unlink()
     report = ingest_paths(index, [folder], progress=False)
     assert report.removed == ["004_c3448ca0670dd323.txt"]
     assert "004_c3448ca0670dd323.txt" not in chroma_sources(index)
-    assert all(c.source != "004_c3448ca0670dd323.txt" for c, _ in index.lexical_search(query_tokens("重庆 生物制造"), 50))
+    assert all(
+        c.source != "004_c3448ca0670dd323.txt"
+        for c, _ in index.lexical_search(query_tokens("重庆 生物制造"), 50)
+    )
     assert "004_c3448ca0670dd323.txt" not in index.documents()
 
 

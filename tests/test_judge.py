@@ -11,15 +11,27 @@ from app.llm import OpenAIChat
 from evals.judge import Judge
 from tests.fake_openai import FakeOpenAI, reply
 
-ROW = {"type": "number", "answer": "2008年总产值达到11340亿元[1]。出口年均增长22%[1]。", "reference": "11340亿元",
-       "retrieved": [{"text": "2008年,全国生物产业实现总产值达到11340亿元。"}], "refused": False}
+ROW = {
+    "type": "number",
+    "answer": "2008年总产值达到11340亿元[1]。出口年均增长22%[1]。",
+    "reference": "11340亿元",
+    "retrieved": [{"text": "2008年,全国生物产业实现总产值达到11340亿元。"}],
+    "refused": False,
+}
 
 
 @pytest.fixture
 def judge(tmp_path):
     server = FakeOpenAI().start()
-    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path, llm="openai", openai_base_url=server.base_url,
-                             openai_api_key="x", llm_timeout=5)
+    settings = Settings.load(
+        env={},
+        dotenv=None,
+        data_dir=tmp_path,
+        llm="openai",
+        openai_base_url=server.base_url,
+        openai_api_key="x",
+        llm_timeout=5,
+    )
     yield Judge(OpenAIChat(settings)), server
     server.stop()
 
@@ -36,7 +48,10 @@ def test_faithfulness_and_correctness_follow_the_ragas_definitions(judge):
     scores = judge.score(ROW)
     assert scores == {"faithfulness": 0.5, "answer_correctness": 0.6667}
     prompts = [r["messages"][-1]["content"] for r in server.chat_requests()]
-    assert "11340亿元" in prompts[2] and json.loads(prompts[2].split("Claims (JSON list):")[1].strip()) == ["2008年总产值达到11340亿元", "出口年均增长22%"]
+    assert "11340亿元" in prompts[2] and json.loads(prompts[2].split("Claims (JSON list):")[1].strip()) == [
+        "2008年总产值达到11340亿元",
+        "出口年均增长22%",
+    ]
 
 
 def test_an_unusable_judge_reply_scores_none_not_a_guess(judge):

@@ -6,13 +6,26 @@ import pytest
 
 from ingest.loaders import LoadError, load_document
 
-TEXT = "国家生物制造产业创新中心于2023年7月14日在深圳正式启动建设，标志着中国生物制造产业发展进入了一个新阶段。" * 3
-TRAD = "國家發展改革委發布《十四五生物經濟發展規劃》，明確提出推動生物技術和信息技術融合創新，加快發展生物醫藥產業。" * 3
+TEXT = (
+    "国家生物制造产业创新中心于2023年7月14日在深圳正式启动建设，标志着中国生物制造产业发展进入了一个新阶段。"
+    * 3
+)
+TRAD = (
+    "國家發展改革委發布《十四五生物經濟發展規劃》，明確提出推動生物技術和信息技術融合創新，加快發展生物醫藥產業。"
+    * 3
+)
 
 
 @pytest.mark.parametrize(
     "encoding, text",
-    [("utf-8", TEXT), ("utf-8-sig", TEXT), ("gb18030", TEXT), ("gbk", TEXT), ("big5", TRAD), ("utf-16", TEXT)],
+    [
+        ("utf-8", TEXT),
+        ("utf-8-sig", TEXT),
+        ("gb18030", TEXT),
+        ("gbk", TEXT),
+        ("big5", TRAD),
+        ("utf-16", TEXT),
+    ],
 )
 def test_text_encodings_are_detected(tmp_path, encoding, text):
     path = tmp_path / f"doc-{encoding}.txt"
@@ -110,8 +123,10 @@ def _p(text: str, style: str = "") -> str:
 def test_docx_of_many_paragraphs_loads_fast_in_document_order(tmp_path):
     import time
 
-    table = ("<w:tbl><w:tr><w:tc>" + _p("年份") + "</w:tc><w:tc>" + _p("产值") + "</w:tc></w:tr>"
-             "<w:tr><w:tc>" + _p("2008") + "</w:tc><w:tc>" + _p("11340亿元") + "</w:tc></w:tr></w:tbl>")
+    table = (
+        "<w:tbl><w:tr><w:tc>" + _p("年份") + "</w:tc><w:tc>" + _p("产值") + "</w:tc></w:tr>"
+        "<w:tr><w:tc>" + _p("2008") + "</w:tc><w:tc>" + _p("11340亿元") + "</w:tc></w:tr></w:tbl>"
+    )
     body = _p("重点任务", "Heading1") + table + _p("生物产业。") * 31_746
     path = _docx_with_body(tmp_path, body)
     assert path.stat().st_size < 200_000
@@ -123,11 +138,10 @@ def test_docx_of_many_paragraphs_loads_fast_in_document_order(tmp_path):
 
 
 def test_docx_whose_text_part_unpacks_too_large_is_refused_quickly(tmp_path):
+    import random
     import time
 
     from ingest import wordml
-
-    import random
 
     rng = random.Random(7)
     noise = [chr(0x4E00 + i) for i in range(4096)]  # enough to pass the archive's ratio check

@@ -22,7 +22,9 @@ def server(seeded_dir, tmp_path_factory):
 
 
 def test_rest_and_ui_are_served_by_one_process(server):
-    body = httpx.post(f"{server}/api/ask", json={"question": "国家生物制造产业创新中心在哪里启动建设?"}, timeout=60).json()
+    body = httpx.post(
+        f"{server}/api/ask", json={"question": "国家生物制造产业创新中心在哪里启动建设?"}, timeout=60
+    ).json()
     assert "深圳" in body["answer"] and body["citations"]
     page = httpx.get(f"{server}/", timeout=30)
     assert page.status_code == 200 and "<html" in page.text.lower()
@@ -32,13 +34,17 @@ def test_official_openai_client_works_unchanged(server):
     from openai import OpenAI
 
     client = OpenAI(base_url=f"{server}/v1", api_key="unused")
-    reply = client.chat.completions.create(model="wenda", messages=[{"role": "user", "content": "2008年全国生物产业总产值是多少?"}])
+    reply = client.chat.completions.create(
+        model="wenda", messages=[{"role": "user", "content": "2008年全国生物产业总产值是多少?"}]
+    )
     assert "11340亿元" in reply.choices[0].message.content
     assert "来源 Sources:" in reply.choices[0].message.content
     assert reply.model_extra["citations"][0]["source"] == "000_841085c0cc8188e6.txt"
 
     stream = client.chat.completions.create(
-        model="wenda", stream=True, messages=[{"role": "user", "content": "重庆到2027年生物制造产业规模目标是多少?"}]
+        model="wenda",
+        stream=True,
+        messages=[{"role": "user", "content": "重庆到2027年生物制造产业规模目标是多少?"}],
     )
     pieces, finish = [], None
     for chunk in stream:

@@ -37,7 +37,11 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
 
     def upload() -> None:
         try:
-            httpx.post(f"{base}/api/documents?wait=true", files={"files": ("ningbo.txt", big_document())}, timeout=300)
+            httpx.post(
+                f"{base}/api/documents?wait=true",
+                files={"files": ("ningbo.txt", big_document())},
+                timeout=300,
+            )
         except httpx.HTTPError as exc:
             upload_error.append(exc)
 
@@ -53,7 +57,9 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
     proc, base = start_serving(data)
     try:
         listed = {d["source"] for d in httpx.get(f"{base}/api/documents", timeout=30).json()["documents"]}
-        assert {p.name for p in SEEDS_DIR.iterdir()} <= listed and "ningbo.txt" not in listed  # never half a document
+        assert {
+            p.name for p in SEEDS_DIR.iterdir()
+        } <= listed and "ningbo.txt" not in listed  # never half a document
         answer = httpx.post(f"{base}/api/ask", json={"question": SEED_QUESTION[0]}, timeout=60).json()
         assert SEED_QUESTION[1] in answer["answer"]
 
@@ -64,7 +70,9 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
             with httpx.Client(timeout=120) as http:
                 while not stop.is_set():
                     try:
-                        got = http.post(f"{base}/api/ask", json={"question": "宁波市新建合成生物创新药物中试基地几座?"})
+                        got = http.post(
+                            f"{base}/api/ask", json={"question": "宁波市新建合成生物创新药物中试基地几座?"}
+                        )
                         if got.status_code != 200:
                             errors.append(f"{got.status_code}: {got.text[:200]}")
                             continue
@@ -75,7 +83,9 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
         askers = [threading.Thread(target=ask_loop) for _ in range(4)]
         for t in askers:
             t.start()
-        report = httpx.post(f"{base}/api/documents?wait=true", files={"files": ("ningbo.txt", big_document())}, timeout=300).json()
+        report = httpx.post(
+            f"{base}/api/documents?wait=true", files={"files": ("ningbo.txt", big_document())}, timeout=300
+        ).json()
         time.sleep(3)  # answers after the ingest cite the new file
         stop.set()
         for t in askers:
@@ -83,11 +93,15 @@ def test_sigkill_mid_upload_then_restart_loses_nothing_and_serves_during_the_ret
         assert report["added"] == ["ningbo.txt"] and not report["skipped"]
         assert not errors, errors[:3]
         assert "ningbo.txt" in sources
-        final = httpx.post(f"{base}/api/ask", json={"question": "宁波市新建合成生物创新药物中试基地几座?"}, timeout=60).json()
+        final = httpx.post(
+            f"{base}/api/ask", json={"question": "宁波市新建合成生物创新药物中试基地几座?"}, timeout=60
+        ).json()
         assert "两座" in final["answer"] and final["citations"][0]["source"] == "ningbo.txt"
     finally:
         stop_serving(proc)
-    texts = {p.name: p.read_text(encoding="utf-8") for p in SEEDS_DIR.iterdir()} | {"ningbo.txt": big_document().decode("utf-8")}
+    texts = {p.name: p.read_text(encoding="utf-8") for p in SEEDS_DIR.iterdir()} | {
+        "ningbo.txt": big_document().decode("utf-8")
+    }
     check_whole(Index(data, LocalE5Embedder()), texts)
 
 
@@ -96,15 +110,22 @@ def test_sigterm_during_an_upload_job_stops_within_seconds_and_keeps_nothing_hal
     shutil.copytree(seeded_dir, data)
     proc, base = start_serving(data)
     try:
-        r = httpx.post(f"{base}/api/documents", files={"files": ("ningbo.txt", big_document() * 3)}, timeout=60)
+        r = httpx.post(
+            f"{base}/api/documents", files={"files": ("ningbo.txt", big_document() * 3)}, timeout=60
+        )
         assert r.status_code == 202, r.text
         job_url = f"{base}/api/jobs/{r.json()['job']['id']}"
         deadline = time.monotonic() + 120
         while httpx.get(job_url, timeout=10).json()["progress"]["chunks_done"] == 0:
             assert time.monotonic() < deadline, "the job never started embedding"
             time.sleep(0.2)
-        waiter = threading.Thread(target=lambda: httpx.post(f"{base}/api/documents?wait=true", timeout=60,
-                                                            files={"files": ("other.txt", "其他。".encode())}))
+        waiter = threading.Thread(
+            target=lambda: httpx.post(
+                f"{base}/api/documents?wait=true",
+                timeout=60,
+                files={"files": ("other.txt", "其他。".encode())},
+            )
+        )
         waiter.start()  # a client waiting on the queue does not hold the shutdown up either
         time.sleep(0.5)
         started = time.monotonic()

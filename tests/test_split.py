@@ -44,7 +44,15 @@ def test_no_sentence_that_fits_is_cut(path):
 def test_sentences_end_at_chinese_and_english_punctuation_and_keep_offsets():
     text = "一、总则\n生物产业很重要。它发展很快！Is it big? Yes; it is.\n\n二、目标"
     spans = sentence_spans(text)
-    assert [text[s:e] for s, e in spans] == ["一、总则", "生物产业很重要。", "它发展很快！", "Is it big?", "Yes;", "it is.", "二、目标"]
+    assert [text[s:e] for s, e in spans] == [
+        "一、总则",
+        "生物产业很重要。",
+        "它发展很快！",
+        "Is it big?",
+        "Yes;",
+        "it is.",
+        "二、目标",
+    ]
 
 
 def test_pdf_line_breaks_inside_a_sentence_are_not_boundaries():
@@ -59,7 +67,10 @@ def test_pdf_line_breaks_inside_a_sentence_are_not_boundaries():
     assert len(sentence_spans("联系人：张三，电话12345678\n邮箱：a@b.cn")) == 2
     # a title line (no comma) before a paragraph stays a boundary
     title = "2、启动生物技术创新与生物产业促进计划"
-    assert sentence_spans(title + "\n\n" + text) == [(0, len(title)), (len(title) + 2, len(title) + 2 + len(text))]
+    assert sentence_spans(title + "\n\n" + text) == [
+        (0, len(title)),
+        (len(title) + 2, len(title) + 2 + len(text)),
+    ]
 
 
 def test_headings_travel_with_their_chunks():

@@ -14,8 +14,16 @@ from tests.servers import running_wenda
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 pytestmark = [
     pytest.mark.browser,
@@ -93,13 +101,17 @@ def test_upload_a_document_then_ask_about_it(page, tmp_path, gradio_tmp):
     page.get_by_role("tab", name="文档 Documents").click()
     page.locator("#wenda-upload input[type=file]").set_input_files(str(doc))
     page.locator("#wenda-upload-btn").click()
-    page.wait_for_function("document.querySelector('#wenda-doc-status') && document.querySelector('#wenda-doc-status').innerText.includes('杭州合成生物.txt')")
+    page.wait_for_function(
+        "document.querySelector('#wenda-doc-status') && document.querySelector('#wenda-doc-status').innerText.includes('杭州合成生物.txt')"
+    )
     assert "杭州合成生物.txt" in page.locator("#wenda-doc-status").inner_text()
     assert not list(gradio_tmp.rglob("杭州合成生物.txt"))  # Gradio's temporary copy is not left behind
     page.screenshot(path=str(ARTIFACTS / "documents.png"))
     page.get_by_role("tab", name="对话 Chat").click()
     ask(page, "杭州合成生物产业园计划引进多少家企业?")
-    page.wait_for_function("[...document.querySelectorAll('#wenda-chat details.wenda-source summary')].some(e => e.innerText.includes('杭州合成生物.txt'))")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#wenda-chat details.wenda-source summary')].some(e => e.innerText.includes('杭州合成生物.txt'))"
+    )
     assert "88家" in page.locator("#wenda-chat").inner_text()
 
 
@@ -132,16 +144,22 @@ def test_markdown_in_a_passage_and_html_in_a_question_stay_text(page):
     import httpx
 
     base = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
-    doc = ("青岛海洋生物产业园计划于2026年引进企业66家。详见[点击这里](javascript:window.__pwned=1)"
-           f"以及![图]({base}/beacon.png)说明。")
-    r = httpx.post(f"{base}/api/documents?wait=true", files={"files": ("青岛.txt", doc.encode())}, timeout=120)
+    doc = (
+        "青岛海洋生物产业园计划于2026年引进企业66家。详见[点击这里](javascript:window.__pwned=1)"
+        f"以及![图]({base}/beacon.png)说明。"
+    )
+    r = httpx.post(
+        f"{base}/api/documents?wait=true", files={"files": ("青岛.txt", doc.encode())}, timeout=120
+    )
     assert r.status_code == 200 and r.json()["added"] == ["青岛.txt"], r.text
     fetched: list[str] = []
     page.on("request", lambda request: fetched.append(request.url))
     page.get_by_role("tab", name="对话 Chat").click()
     ask(page, '青岛海洋生物产业园计划引进多少家企业?<img src=x onerror="window.__pwned=2">')
-    page.wait_for_function("[...document.querySelectorAll('#wenda-chat details.wenda-source summary')]"
-                           ".some(e => e.innerText.includes('青岛.txt'))")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#wenda-chat details.wenda-source summary')]"
+        ".some(e => e.innerText.includes('青岛.txt'))"
+    )
     source = page.locator("#wenda-chat details.wenda-source", has_text="青岛.txt").last
     source.locator("summary").click()
     source.locator("mark").first.wait_for(state="visible")  # the cited span is still highlighted
