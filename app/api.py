@@ -1,11 +1,12 @@
-"""The HTTP API (FastAPI): a thin adapter over the answer chain and the index.
+"""The HTTP API (FastAPI): a thin adapter over the facade (`app/service.py`).
 
-Routes (DESIGN.md): `POST /api/ask`, `POST /api/chat` (SSE when `"stream": true`),
-`POST /v1/chat/completions` (OpenAI-compatible), `GET /healthz`, `/openapi.json`; the document and
-job routes are in `app/api_documents.py`. Request bodies are bounded (`app/limits.py`).
+Routes (docs/design.md): `POST /api/ask`, `POST /api/chat` (SSE when `"stream": true`), both with
+an optional `kb`; `POST /v1/chat/completions` (OpenAI-compatible, `model` names the knowledge base)
+and `GET /v1/models` (the knowledge bases), `GET /healthz`, `/openapi.json`; the knowledge base,
+document and job routes are in `app/api_documents.py`. Request bodies are bounded (`app/limits.py`).
 
 Errors are JSON `{"error": "…"}` with the status the core error carries (`WendaError.status`),
-translated once here. Nothing is built at import; the chain is built on first use.
+translated once here. Nothing is built at import; a chain is built on first use.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -28,13 +28,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api_documents import add_document_routes
 from app.auth import KeyGate
 from app.config import Settings
-from app.errors import BadRequest, WendaError
-from app.jobs import JobQueue
+from app.errors import BadRequest, NotFound, WendaError
+from app.kbs import DEFAULT_KB
 from app.limits import BodyLimit
 from app.models import Answer
+from app.service import Wenda, message_text, problem_text
 from ingest.store import IndexUnavailable
 
 log = logging.getLogger("wenda.api")
+OPENAI_DEFAULT_MODEL = "wenda"  # the model name OpenAI clients were told before KBs: the default KB
 
 
 class Turn(BaseModel):
@@ -48,6 +50,7 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(
         default=None, ge=1, le=50, description="passages to put in front of the answerer"
     )
+    kb: str = Field(default=DEFAULT_KB, description="the knowledge base to answer from")
 
 
 class ChatRequest(AskRequest):
@@ -60,7 +63,7 @@ class OpenAIMessage(BaseModel):
 
 
 class OpenAIChatRequest(BaseModel):
-    model: str = "wenda"
+    model: str = Field(default=OPENAI_DEFAULT_MODEL, description="the knowledge base; 'wenda' is 'default'")
     messages: list[OpenAIMessage] = Field(min_length=1)
     stream: bool = False
     temperature: float | None = None
@@ -69,25 +72,6 @@ class OpenAIChatRequest(BaseModel):
 
 class ErrorBody(BaseModel):
     error: str
-
-
-class Wenda:
-    """What the routes share: settings and the chain, built on first use."""
-
-    def __init__(self, settings: Settings, chain=None) -> None:
-        self.settings = settings
-        self._chain = chain
-        self._lock = threading.Lock()
-        self.jobs = JobQueue(settings.max_queued_uploads)
-
-    @property
-    def chain(self):
-        with self._lock:
-            if self._chain is None:
-                from app.chain import build_chain
-
-                self._chain = build_chain(self.settings)
-            return self._chain
 
 
 def answer_footer(answer: Answer) -> str:
@@ -112,7 +96,7 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app):
         yield
-        state.jobs.shutdown()  # a running ingest stops at its next batch; nothing half-written stays
+        state.shutdown()  # a running ingest stops at its next batch; nothing half-written stays
 
     api = FastAPI(
         lifespan=lifespan,
@@ -147,7 +131,7 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
     @api.exception_handler(IndexUnavailable)
     async def _index_unavailable(request: Request, exc: IndexUnavailable):
         log.warning("%s: %s", request.url.path, exc)
-        return JSONResponse({"error": f"{exc}; try again when it is back"}, status_code=503)
+        return JSONResponse({"error": problem_text(exc)}, status_code=503)
 
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
@@ -160,7 +144,7 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
         BodyLimit,
         max_body=settings.max_body_bytes,
         max_upload=settings.max_upload_bytes,
-        upload_paths=("/api/documents", "/gradio_api/upload", "/upload"),
+        upload_paths=("/api/documents", "/api/kbs/*/documents", "/gradio_api/upload", "/upload"),
     )
     if settings.api_key:  # every route, those mounted later (the UI, Gradio's API) included
         api.add_middleware(KeyGate, api_key=settings.api_key)
@@ -169,7 +153,7 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
     def healthz() -> dict:
         """Liveness (always 200 while the process serves) and whether the index answers."""
         try:
-            chunks = state.chain.index.active_chunks()  # of registered documents, not half-written ones
+            return state.health()  # chunks of registered documents, not half-written ones
         except IndexUnavailable as exc:
             log.warning("healthz: %s", exc)  # the detail (e.g. the Chroma server's address) stays in the log
             return {
@@ -177,26 +161,36 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
                 "index": "unavailable",
                 "error": "the index is unavailable; see the server log",
             }
-        return {"status": "ok", "index": "ok", "chunks": chunks}
 
     @api.post("/api/ask", tags=["ask"])
     def ask(body: AskRequest) -> dict:
-        answer = state.chain.ask(body.question, [t.model_dump() for t in body.history], body.top_k)
+        answer = state.ask(body.question, [t.model_dump() for t in body.history], body.top_k, body.kb)
         return answer.to_dict()
 
     @api.post("/api/chat", tags=["ask"])
     def chat(body: ChatRequest):
         history = [t.model_dump() for t in body.history]
         if not body.stream:
-            return state.chain.ask(body.question, history, body.top_k).to_dict()
-        events = state.chain.stream(body.question, history, body.top_k)
-        first = next(events)  # errors in validation/retrieval surface as a status, not a broken stream
-        return StreamingResponse(_sse(first, events), media_type="text/event-stream")
+            return state.ask(body.question, history, body.top_k, body.kb).to_dict()
+        # errors in validation/retrieval surface as a status, not a broken stream
+        events = state.stream(body.question, history, body.top_k, body.kb)
+        return StreamingResponse(_sse(events), media_type="text/event-stream")
+
+    @api.get("/v1/models", tags=["openai"])
+    def models() -> dict:
+        """The knowledge bases, as OpenAI models: the `model` of a chat completion picks one."""
+        return {
+            "object": "list",
+            "data": [
+                {"id": name, "object": "model", "created": 0, "owned_by": "wenda"}
+                for name in state.kb_names()
+            ],
+        }
 
     @api.post("/v1/chat/completions", tags=["openai"])
     def chat_completions(body: OpenAIChatRequest):
         turns = [
-            {"role": m.role, "content": _text(m.content)}
+            {"role": m.role, "content": message_text(m.content)}
             for m in body.messages
             if m.role in ("user", "assistant")
         ]
@@ -204,8 +198,9 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
             raise BadRequest("the last message must be a non-empty user message")
         question, history = turns[-1]["content"], turns[:-1]
         created, cid = int(time.time()), f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        kb = kb_of_model(state, body.model)
         if not body.stream:
-            answer = state.chain.ask(question, history)
+            answer = state.ask(question, history, kb=kb)
             return {
                 "id": cid,
                 "object": "chat.completion",
@@ -222,36 +217,37 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
                 "citations": [c.to_dict() for c in answer.citations],
                 "wenda": answer.to_dict(),
             }
-        events = state.chain.stream(question, history)
-        first = next(events)
+        events = state.stream(question, history, kb=kb)
         return StreamingResponse(
-            _openai_sse(first, events, cid, created, body.model), media_type="text/event-stream"
+            _openai_sse(events, cid, created, body.model), media_type="text/event-stream"
         )
 
     add_document_routes(api, state)
     return api
 
 
-def _text(content) -> str:
-    if isinstance(content, list):  # OpenAI content parts
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return content or ""
+def kb_of_model(state: Wenda, model: str) -> str:
+    """The knowledge base an OpenAI `model` names; 404 in OpenAI's words for one that is not there."""
+    if model in ("", OPENAI_DEFAULT_MODEL):
+        return DEFAULT_KB
+    try:
+        state.store(model)
+    except (BadRequest, NotFound) as exc:
+        raise NotFound(
+            f"the model {model!r} does not exist: models are knowledge bases; GET /v1/models lists them"
+        ) from exc
+    return model
 
 
-def _prepend(first, rest):
-    yield first
-    yield from rest
-
-
-def _sse(first: dict, events):
+def _sse(events):
     """Server-Sent Events: deltas as they come, then the final answer object."""
-    for event in _prepend(first, events):
+    for event in events:
         if event["type"] == "final":
             event = {"type": "final", "answer": event["answer"].to_dict()}
         yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
 
 
-def _openai_sse(first: dict, events, cid: str, created: int, model: str):
+def _openai_sse(events, cid: str, created: int, model: str):
     def chunk(delta: dict, finish: str | None = None, **extra) -> str:
         body = {
             "id": cid,
@@ -264,7 +260,7 @@ def _openai_sse(first: dict, events, cid: str, created: int, model: str):
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
-    for event in _prepend(first, events):
+    for event in events:
         if event["type"] == "delta":
             yield chunk({"content": event["text"]})
         else:

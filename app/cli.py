@@ -1,4 +1,5 @@
-"""The `wenda` command: ingest, ask, serve, eval, bench — thin adapters over the core objects.
+"""The `wenda` command: ingest, ask, kb, serve, eval, bench — thin adapters over the facade
+(`app/service.py`) and the core objects. `--kb NAME` picks a knowledge base (default: `default`).
 
 Errors from the core (`WendaError`, `LoadError`, configuration errors) become one line on stderr and a
 non-zero exit, never a traceback.
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from app.config import SEEDS_DIR, ConfigError, Settings
 from app.errors import WendaError
+from ingest.store import IndexUnavailable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,12 +27,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
     p.add_argument("--reset", action="store_true", help="drop the index first and rebuild it")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _kb_option(p, "the knowledge base to add them to (created if it does not exist)")
 
     p = sub.add_parser("ask", help="ask a question")
     p.add_argument("question")
     p.add_argument("--history", type=Path, help='JSON file: a list of {"role", "content"} turns')
     p.add_argument("--json", action="store_true", help="print the answer object as JSON")
     p.add_argument("--top-k", type=int, default=None)
+    _kb_option(p, "the knowledge base to answer from")
+
+    p = sub.add_parser("kb", help="list, create or delete knowledge bases")
+    p.add_argument("action", choices=["list", "create", "delete"])
+    p.add_argument("name", nargs="?", help="the knowledge base (create, delete)")
 
     p = sub.add_parser("serve", help="serve the HTTP API and the web UI")
     p.add_argument("--host", default="127.0.0.1")
@@ -54,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         "--baselines", action="store_true", help="also run the baselines (dense, BM25, LangChain recipe)"
     )
     p.add_argument("--fresh", action="store_true", help="ignore earlier results in --out (no resume)")
+    _kb_option(p, "answer from this knowledge base as it is (with --gold written for its documents)")
     p.add_argument(
         "--judge",
         action="store_true",
@@ -81,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.load()
         return COMMANDS[args.command](args, settings)
-    except (WendaError, ConfigError) as exc:
+    except (WendaError, ConfigError, IndexUnavailable) as exc:
         print(f"wenda: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -89,15 +98,24 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _kb_option(parser, help: str) -> None:
+    parser.add_argument("--kb", metavar="NAME", default="default", help=f"{help} (default: default)")
+
+
 def cmd_ingest(args, settings: Settings) -> int:
-    from app.core import chunk_settings, open_index
+    from app.core import chunk_settings
+    from app.service import Wenda
     from ingest.pipeline import ingest_paths
     from ingest.store import IndexUnavailable
 
     paths = args.paths or [SEEDS_DIR]
     try:
+        service = Wenda(settings)
+        if args.kb not in service.kb_names():
+            service.create_kb(args.kb)
+            print(f"created knowledge base {args.kb}")
         report = ingest_paths(
-            open_index(settings),
+            service.store(args.kb).index,
             paths,
             reset=args.reset,
             settings=chunk_settings(settings),
@@ -113,10 +131,10 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from app.chain import build_chain
+    from app.service import Wenda
 
     history = _read_history(args.history) if args.history else []
-    answer = build_chain(settings).ask(args.question, history, args.top_k)
+    answer = Wenda(settings).ask(args.question, history, args.top_k, kb=args.kb)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -143,6 +161,27 @@ def _read_history(path: Path) -> list[dict]:
     return history
 
 
+def cmd_kb(args, settings: Settings) -> int:
+    from app.errors import BadRequest
+    from app.service import Wenda, job_outcome
+
+    service = Wenda(settings)
+    if args.action == "list":
+        for kb in service.kbs():
+            print(f"{kb['name']}\t{kb['documents']} documents\t{kb['chunks']} chunks")
+        return 0
+    if not args.name:
+        raise BadRequest(f"`wenda kb {args.action}` needs a name: wenda kb {args.action} NAME")
+    if args.action == "create":
+        print(f"created knowledge base {service.create_kb(args.name)['name']}")
+        return 0
+    job = service.delete_kb(args.name)
+    job.finished.wait()
+    job_outcome(job)
+    print(f"deleted knowledge base {args.name}: its documents, vectors, lexical index and uploads")
+    return 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
     from app.server import serve
 
@@ -161,7 +200,14 @@ def cmd_bench(args, settings: Settings) -> int:
     return run_bench(args)
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval, "bench": cmd_bench}
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "kb": cmd_kb,
+    "serve": cmd_serve,
+    "eval": cmd_eval,
+    "bench": cmd_bench,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

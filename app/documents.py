@@ -1,9 +1,10 @@
 """Document operations shared by the HTTP API and the UI: list, upload, delete, and recovery at start.
 
-An upload is checked (names, types, sizes, clashes), its files are staged under
-`<data dir>/uploads/.pending/<token>/`, and `upload_work` — run by the job worker (`app/jobs.py`) —
-moves them into `<data dir>/uploads/` and ingests them, reporting progress and stopping when the job
-is cancelled. An upload may replace only an earlier upload, never a document ingested from a folder
+Each operation works on one knowledge base (`KBStore`, `app/kbs.py`): its index and its uploads folder
+(`<data dir>/uploads/` for `default`). An upload is checked (names, types, sizes, clashes), its files
+are staged under `<uploads>/.pending/<token>/`, and `upload_work` — run by the job worker
+(`app/jobs.py`) — moves them into the uploads folder and ingests them, reporting progress and
+stopping when the job is cancelled. An upload may replace only an earlier upload, never a document ingested from a folder
 (409). A file that fails to load, or a cancelled one, is not kept (an earlier upload of that name is
 put back). `recover_uploads` removes what a killed process left half-done.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from app.config import Settings
 from app.errors import BadRequest, Conflict, NotFound, TooLarge
+from app.kbs import KBStore
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.pipeline import IngestCancelled
 from ingest.store import Index
@@ -47,10 +49,6 @@ def safe_filename(name: str) -> str:
     return stem + suffix
 
 
-def uploads_dir(settings: Settings) -> Path:
-    return settings.data_path / "uploads"
-
-
 def list_documents(index: Index) -> list[dict]:
     return [
         {k: v for k, v in asdict(r).items() if k in ("source", "chunks", "chars", "kind", "ingested_at")}
@@ -59,7 +57,7 @@ def list_documents(index: Index) -> list[dict]:
 
 
 def check_upload(
-    settings: Settings, index: Index, files: list[tuple[str, int]]
+    settings: Settings, kb: KBStore, files: list[tuple[str, int]]
 ) -> tuple[list[str], list[dict]]:
     """`(name, size)` pairs → (stored names to ingest, [{"file", "reason"}] of unsupported ones).
 
@@ -86,8 +84,8 @@ def check_upload(
     if not accepted:
         reasons = "; ".join(f"{s['file']!r}: {s['reason']}" for s in skipped)
         raise BadRequest(reasons or "no file was uploaded")
-    registered = index.documents()
-    folder = uploads_dir(settings).resolve()
+    registered = kb.index.documents()
+    folder = kb.uploads.resolve()
     for name in accepted:
         record = registered.get(name)
         if record is not None and Path(record.path).parent != folder:
@@ -98,20 +96,20 @@ def check_upload(
     return accepted, skipped
 
 
-def stage(settings: Settings) -> Path:
+def stage(kb: KBStore) -> Path:
     """A fresh folder to hold one upload's files until its job runs."""
-    staged = uploads_dir(settings) / ".pending" / uuid.uuid4().hex[:12]
+    staged = kb.uploads / ".pending" / uuid.uuid4().hex[:12]
     staged.mkdir(parents=True)
     return staged
 
 
-def upload_work(settings: Settings, index: Index, staged: Path, names: list[str], skipped: list[dict]):
+def upload_work(settings: Settings, kb: KBStore, staged: Path, names: list[str], skipped: list[dict]):
     """The job that ingests a staged upload; returns the ingest report as a dict."""
     from app.core import chunk_settings
     from ingest.pipeline import ingest_paths
 
     def work(job) -> dict:
-        folder = uploads_dir(settings)
+        folder = kb.uploads
         placed: list[tuple[Path, Path | None]] = []
         try:
             with WRITE_LOCK:
@@ -124,7 +122,7 @@ def upload_work(settings: Settings, index: Index, staged: Path, names: list[str]
                     placed.append((target, backup))
                 try:
                     report = ingest_paths(
-                        index,
+                        kb.index,
                         [t for t, _ in placed],
                         settings=chunk_settings(settings),
                         progress=False,
@@ -166,37 +164,45 @@ def _settle(placed: list[tuple[Path, Path | None]], kept: set[str]) -> None:
             target.unlink(missing_ok=True)
 
 
-def check_delete(settings: Settings, index: Index, source: str) -> None:
+def check_delete(kb: KBStore, source: str) -> None:
     """Raises NotFound unless `source` is a document or a stray (unregistered) upload."""
-    if source not in index.documents() and not _stray_upload(settings, source):
-        raise NotFound(f"no document named {source!r}; GET /api/documents lists them")
+    if source not in kb.index.documents() and not _stray_upload(kb.uploads, source):
+        raise NotFound(_not_found(kb, source))
 
 
-def delete(settings: Settings, index: Index, source: str) -> None:
+def _not_found(kb: KBStore, source: str) -> str:
+    return (
+        f"no document named {source!r} in knowledge base {kb.name!r}; "
+        f"GET /api/kbs/{kb.name}/documents lists them"
+    )
+
+
+def delete(kb: KBStore, source: str) -> None:
+    index = kb.index
     record = index.documents().get(source)
     if record is None:
-        stray = _stray_upload(settings, source)
+        stray = _stray_upload(kb.uploads, source)
         if stray is None:
-            raise NotFound(f"no document named {source!r}; GET /api/documents lists them")
+            raise NotFound(_not_found(kb, source))
         stray.unlink(missing_ok=True)  # left by an interrupted upload, never registered
         return
     with WRITE_LOCK:
         index.remove_document(source)
         index.sync_lexical()
-        uploaded = uploads_dir(settings) / safe_filename(source)
+        uploaded = kb.uploads / safe_filename(source)
         if uploaded.exists() and Path(record.path) == uploaded.resolve():
             uploaded.unlink()
 
 
-def _stray_upload(settings: Settings, source: str) -> Path | None:
-    path = uploads_dir(settings) / safe_filename(source)
+def _stray_upload(folder: Path, source: str) -> Path | None:
+    path = folder / safe_filename(source)
     return path if safe_filename(source) == source and path.is_file() else None
 
 
-def recover_uploads(settings: Settings, index: Index) -> list[str]:
+def recover_uploads(kb: KBStore) -> list[str]:
     """After a crash: drop staged and half-written uploads and the chunks of unregistered versions.
     Returns the names of the files removed."""
-    folder = uploads_dir(settings)
+    folder, index = kb.uploads, kb.index
     if not folder.is_dir():
         return []
     shutil.rmtree(folder / ".pending", ignore_errors=True)

@@ -33,6 +33,7 @@ FINISHED = ("done", "failed", "cancelled")
 class Job:
     kind: str
     files_total: int = 0
+    kb: str = "default"  # the knowledge base it writes to
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     status: str = "queued"  # queued | running | done | failed | cancelled
     files_done: int = 0
@@ -43,6 +44,7 @@ class Job:
     exception: BaseException | None = None
     created: float = field(default_factory=time.time)
     cancel: threading.Event = field(default_factory=threading.Event)
+    cleanup: Callable[[], None] | None = None  # what to undo when it never runs (its staged files)
     finished: threading.Event = field(default_factory=threading.Event)
 
     def progress(self, files_done: int, chunks_done: int, chunks_total: int) -> None:
@@ -52,6 +54,7 @@ class Job:
         return {
             "id": self.id,
             "kind": self.kind,
+            "kb": self.kb,
             "status": self.status,
             "progress": {
                 "files_done": self.files_done,
@@ -80,6 +83,7 @@ class JobQueue:
         work: Callable[[Job], dict],
         files_total: int = 0,
         on_refused: Callable[[], None] | None = None,
+        kb: str = "default",
     ) -> Job:
         with self._cv:
             if self._closed:
@@ -90,7 +94,7 @@ class JobQueue:
                 if on_refused:
                     on_refused()
                 raise
-            job = Job(kind, files_total)
+            job = Job(kind, files_total, kb, cleanup=on_refused)
             self._jobs[job.id] = job
             self._pending.append((job, work))
             self._forget_old()
@@ -120,6 +124,12 @@ class JobQueue:
         if job.status not in FINISHED:
             job.cancel.set()
         return job
+
+    def cancel_kb(self, kb: str) -> None:
+        """Cancel every unfinished job of one knowledge base (before it is deleted)."""
+        for job in list(self._jobs.values()):
+            if job.kb == kb and job.status not in FINISHED:
+                job.cancel.set()
 
     def busy(self) -> bool:
         return any(job.status in ("queued", "running") for job in list(self._jobs.values()))
@@ -152,6 +162,10 @@ class JobQueue:
 
     def _run_one(self, job: Job, work: Callable[[Job], dict]) -> None:
         try:
+            if job.cancel.is_set():  # cancelled while it waited: never started
+                if job.cleanup:
+                    job.cleanup()
+                raise IngestCancelled("cancelled before it started")
             job.status = "running"
             job.result = work(job)
             job.status = "done"

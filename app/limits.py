@@ -13,6 +13,7 @@ It leaves out the question itself (the chain checks it) and per-file upload chec
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatch
 
 from app.errors import BadRequest, TooLarge
 
@@ -56,7 +57,7 @@ class BodyLimit:
         self.max_body, self.max_upload, self.upload_paths = max_body, max_upload, upload_paths
 
     def limit_for(self, path: str) -> int:
-        if any(path == p or path.startswith(p + "/") for p in self.upload_paths):
+        if any(path == p or path.startswith(p + "/") or fnmatch(path, p) for p in self.upload_paths):
             return self.max_upload + UPLOAD_SLACK
         return self.max_body
 

@@ -30,7 +30,7 @@ def build_app(settings: Settings, chain=None):
     from app.ui import CSS, build_ui
 
     api = create_app(settings, chain)
-    blocks = build_ui(settings, lambda: api.state.wenda.chain, lambda: api.state.wenda.jobs)
+    blocks = build_ui(api.state.wenda)
     return gr.mount_gradio_app(
         api,
         blocks,
@@ -42,36 +42,36 @@ def build_app(settings: Settings, chain=None):
     )
 
 
-def ensure_seeded(settings: Settings) -> None:
-    """Ingest the bundled seeds when the index holds no document."""
-    from app.core import chunk_settings, open_index
+def ensure_seeded(service) -> None:
+    """Ingest the bundled seeds into the default knowledge base when it holds no document."""
+    from app.core import chunk_settings
     from ingest.pipeline import ingest_paths
 
-    index = open_index(settings)
+    index = service.store().index
     if index.documents():
         return
     log.info("the index is empty: ingesting %s …", SEEDS_DIR)
-    report = ingest_paths(index, [SEEDS_DIR], settings=chunk_settings(settings), progress=True)
+    report = ingest_paths(index, [SEEDS_DIR], settings=chunk_settings(service.settings), progress=True)
     log.info("ingested the seeds: %s", report.summary())
 
 
-def recover(settings: Settings) -> None:
-    """Remove what a killed process left half-done: staged or unregistered uploads, orphan chunks."""
-    from app.core import open_index
-    from app.documents import recover_uploads
-
-    removed = recover_uploads(settings, open_index(settings))
-    if removed:
-        log.info("removed uploads an interrupted ingest left unregistered: %s", ", ".join(removed))
+def recover(service) -> None:
+    """Remove what a killed process left half-done in every knowledge base: staged or unregistered
+    uploads, orphan chunks."""
+    for kb, removed in service.recover().items():
+        if removed:
+            log.info(
+                "removed uploads an interrupted ingest left unregistered in %s: %s", kb, ", ".join(removed)
+            )
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ensure_seeded(settings)
-    recover(settings)
     app = build_app(settings)
+    ensure_seeded(app.state.wenda)
+    recover(app.state.wenda)
     log.info("wenda is serving the UI on http://%s:%d/ and the API on /api, /v1 (OpenAPI: /docs)", host, port)
     # on SIGTERM: open requests get SHUTDOWN_GRACE seconds, then the app's shutdown cancels any ingest
     uvicorn.run(

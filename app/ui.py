@@ -1,6 +1,7 @@
-"""The web UI (Gradio 6): a thin adapter handed the chain. Chat with streaming answers and memory,
-numbered sources that open to the passage with the cited sentence highlighted, and a documents tab
-whose uploads run as jobs (`app/jobs.py`) with their progress shown.
+"""The web UI (Gradio 6): a thin adapter handed the facade (`app/service.py`). Chat with streaming
+answers and memory, numbered sources that open to the passage with the cited sentence highlighted,
+a documents tab whose uploads run as jobs (`app/jobs.py`) with their progress shown, and a knowledge
+base selector over both tabs (`app/ui_kbs.py`).
 
 What a message shows is decided by the pure functions in `app/ui_render.py`; `chat_events` is the
 chat turn as a generator (testable without Gradio); `build_ui` wires them.
@@ -26,17 +27,19 @@ from app.ui_render import (
 __all__ = ["CSS", "build_ui", "chat_events"]
 
 
-def chat_events(get_chain, settings, question: str, messages: list[dict]):
-    """One chat turn: yields the message list as it grows. A question the chain refuses to take
-    (too long, …) is not kept: the conversation gets the error alone, so later turns go on without it."""
+def chat_events(service, question: str, messages: list[dict], kb: str = "default"):
+    """One chat turn, asked of knowledge base `kb`: yields the message list as it grows. A question the
+    chain refuses to take (too long, …) is not kept: the conversation gets the error alone, so later
+    turns go on without it."""
     from app.errors import WendaError
+    from app.service import problem_text
     from ingest.store import IndexUnavailable
 
     messages = list(messages or [])
     if not question or not question.strip():
         yield messages
         return
-    history = history_for_chain(messages, settings)
+    history = history_for_chain(messages, service.settings)
     asked = messages + [
         {"role": "user", "content": text_message(question)},
         {"role": "assistant", "content": "…"},
@@ -44,7 +47,7 @@ def chat_events(get_chain, settings, question: str, messages: list[dict]):
     yield asked
     try:
         text = ""
-        for event in get_chain().stream(question, history):
+        for event in service.stream(question, history, kb=kb or "default"):
             if event["type"] == "delta":
                 text += event["text"]
                 asked[-1] = {"role": "assistant", "content": text_message(text)}
@@ -52,61 +55,48 @@ def chat_events(get_chain, settings, question: str, messages: list[dict]):
                 asked[-1] = {"role": "assistant", "content": answer_message(event["answer"])}
             yield asked
     except (WendaError, IndexUnavailable) as exc:
-        problem = getattr(exc, "message", None) or f"{exc}; try again when it is back"
-        yield messages + [{"role": "assistant", "content": error_message(problem, question)}]
+        yield messages + [{"role": "assistant", "content": error_message(problem_text(exc), question)}]
 
 
-def build_ui(settings, get_chain, get_jobs):
-    """The Blocks app. `get_chain()` returns the shared chain (built on first use), `get_jobs()` the
-    job queue the HTTP API uses too."""
+def build_ui(service):
+    """The Blocks app over the facade the HTTP API uses too (same chains, same job queue)."""
     import shutil
 
     import gradio as gr
 
-    from app import documents
+    from app import ui_kbs
+    from app.documents import safe_filename
     from app.errors import WendaError
+    from app.service import job_outcome, problem_text
     from ingest.store import IndexUnavailable
 
-    def problem(exc: Exception) -> str:
-        return getattr(exc, "message", None) or f"{exc}; try again when it is back"
-
-    def respond(question: str, messages: list[dict]):
-        for shown in chat_events(get_chain, settings, question, messages):
+    def respond(question: str, messages: list[dict], kb: str = "default"):
+        for shown in chat_events(service, question, messages, kb):
             yield shown, ""
 
-    def refresh():
+    def refresh(kb: str = "default"):
         try:
-            docs = documents.list_documents(get_chain().index)
-        except IndexUnavailable:  # the chat and the upload box say why
+            docs = service.documents(kb or "default")
+        except (WendaError, IndexUnavailable):  # the chat and the upload box say why
             return documents_table([]), gr.update(choices=[], value=None)
         return documents_table(docs), gr.update(choices=[d["source"] for d in docs], value=None)
 
-    def do_upload(files):
+    def do_upload(files, kb: str = "default"):
         """Stage the files (sizes checked from their stat, Gradio's copies deleted), queue the job,
         then show its progress until it ends."""
         paths = [Path(f) for f in files or []]
         try:
             if not paths:
-                yield "请选择文件 Choose files first.", *refresh()
+                yield "请选择文件 Choose files first.", *refresh(kb)
                 return
-            index = get_chain().index
-            names, skipped = documents.check_upload(
-                settings, index, [(p.name, p.stat().st_size) for p in paths]
-            )
-            get_jobs().check_room()
-            staged = documents.stage(settings)
+            upload = service.stage_upload(kb or "default", [(p.name, p.stat().st_size) for p in paths])
             for p in paths:
-                name = documents.safe_filename(p.name)
-                if name in names and not (staged / name).exists():
-                    shutil.move(p, staged / name)
-            job = get_jobs().submit(
-                "upload",
-                documents.upload_work(settings, index, staged, names, skipped),
-                files_total=len(names),
-                on_refused=lambda: shutil.rmtree(staged, True),
-            )
+                name = safe_filename(p.name)
+                if name in upload.names and not (upload.folder / name).exists():
+                    shutil.move(p, upload.folder / name)
+            job = service.submit_upload(upload)
         except (WendaError, IndexUnavailable, OSError) as exc:
-            yield f"❌ {md_escape(problem(exc))}", *refresh()
+            yield f"❌ {md_escape(problem_text(exc))}", *refresh(kb)
             return
         finally:
             for p in paths:
@@ -114,28 +104,26 @@ def build_ui(settings, get_chain, get_jobs):
         while not job.finished.wait(0.5):
             yield job_status(job.to_dict()), gr.update(), gr.update()
         if job.status == "done":
-            yield upload_report(job.result), *refresh()
+            yield upload_report(job.result), *refresh(kb)
         else:
-            yield f"❌ {md_escape(job.error or job.status)}", *refresh()
+            yield f"❌ {md_escape(job.error or job.status)}", *refresh(kb)
 
-    def do_delete(source):
+    def do_delete(source, kb: str = "default"):
         if not source:
-            return "请选择文档 Choose a document first.", *refresh()
+            return "请选择文档 Choose a document first.", *refresh(kb)
         try:
-            index = get_chain().index
-            documents.check_delete(settings, index, source)
-            job = get_jobs().submit("delete", lambda job: documents.delete(settings, index, source) or {})
+            job = service.delete_document(kb or "default", source)
             job.finished.wait()
-            if job.status != "done":
-                raise job.exception or RuntimeError(job.error)
+            job_outcome(job)
         except (WendaError, IndexUnavailable) as exc:
-            return f"❌ {md_escape(problem(exc))}", *refresh()
-        return f"🗑️ 已删除 deleted: {md_escape(source)}", *refresh()
+            return f"❌ {md_escape(problem_text(exc))}", *refresh(kb)
+        return f"🗑️ 已删除 deleted: {md_escape(source)}", *refresh(kb)
 
     with gr.Blocks(title="wenda 问答", delete_cache=(600, 600)) as blocks:
         gr.Markdown(
             "## 问答 wenda — 基于文档的问答，每个回答都附出处 · answers from your documents, with sources"
         )
+        kb = ui_kbs.kb_selector(service)
         with gr.Tab("对话 Chat"):
             chatbot = gr.Chatbot(
                 label="对话 Conversation",
@@ -156,8 +144,8 @@ def build_ui(settings, get_chain, get_jobs):
                 ask = gr.Button("提问 Ask", variant="primary", scale=1, elem_id="wenda-ask")
                 clear = gr.Button("清空 Clear", scale=1)
             gr.Examples(EXAMPLES, inputs=box, label="示例问题 Example questions")
-            box.submit(respond, [box, chatbot], [chatbot, box])
-            ask.click(respond, [box, chatbot], [chatbot, box])
+            box.submit(respond, [box, chatbot, kb], [chatbot, box])
+            ask.click(respond, [box, chatbot, kb], [chatbot, box])
             clear.click(lambda: ([], ""), None, [chatbot, box])
         with gr.Tab("文档 Documents", elem_id="wenda-docs-tab"):
             table = gr.Dataframe(
@@ -179,7 +167,10 @@ def build_ui(settings, get_chain, get_jobs):
                     choice = gr.Dropdown(label="选择文档 Document", choices=[], elem_id="wenda-doc-choice")
                     delete_btn = gr.Button("删除 Delete", variant="stop")
             status = gr.Markdown(elem_id="wenda-doc-status")
-            upload_btn.click(do_upload, [files], [status, table, choice])
-            delete_btn.click(do_delete, [choice], [status, table, choice])
-        blocks.load(refresh, None, [table, choice])
+            upload_btn.click(do_upload, [files, kb], [status, table, choice])
+            delete_btn.click(do_delete, [choice, kb], [status, table, choice])
+            ui_kbs.kb_manager(service, kb, status)
+        kb.change(refresh, [kb], [table, choice])
+        blocks.load(refresh, [kb], [table, choice])
+        blocks.load(ui_kbs.kb_choices_update(service), None, [kb])
     return blocks

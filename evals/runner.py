@@ -213,6 +213,16 @@ def main(args, settings: Settings) -> int:
 
         out = Path(args.out or f"evals/out/{corpus}")
         report = evaluate_corpus(corpus, settings, out, gold=args.gold, **options)
+    elif getattr(args, "kb", None) not in (
+        None,
+        "default",
+    ):  # a named knowledge base, as it is (nothing ingested into it)
+        from app.service import Wenda
+
+        if not args.gold:
+            raise BadRequest("--kb needs --gold: the gold set written for that knowledge base's documents")
+        out = Path(args.out or f"evals/out/kb-{args.kb}")
+        report = evaluate(settings, Path(args.gold), out, chain=Wenda(settings).chain(args.kb), **options)
     else:
         out = Path(args.out or "evals/out")
         report = evaluate(settings, Path(args.gold or "evals/gold.jsonl"), out, **options)

@@ -27,6 +27,7 @@ from ingest.lexical import TOKENIZER_VERSION, LexicalIndex
 
 _WRITE_BATCH = 1024  # chunks per Chroma upsert (the embedder batches further down)
 _READ_PAGE = 2000
+LABEL_KEY = "wenda_kb"  # the registry collection's metadata field holding the index's label
 
 
 class IndexUnavailable(Exception):
@@ -154,12 +155,14 @@ class Index:
         chroma_url: str | None = None,
         name: str = "wenda",
         timeout: float = 30.0,
+        label: str | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.embedder = embedder
         self.chroma_url = chroma_url
         self.timeout = timeout  # seconds per request to a Chroma server
         self.name = f"{name}_{embedder.key}"
+        self.label = label  # kept in the registry collection's metadata (a knowledge base's name)
         lexical_dir = self.data_dir / "lexical" / (self._server_slug() or "local") / self.name
         self.lexical = LexicalIndex(lexical_dir)
         self._collections = None
@@ -182,7 +185,11 @@ class Index:
                     chunks = client.get_or_create_collection(
                         self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
                     )
-                    docs = client.get_or_create_collection(self.name + "_docs", embedding_function=None)
+                    docs = client.get_or_create_collection(
+                        self.name + "_docs",
+                        embedding_function=None,
+                        metadata={LABEL_KEY: self.label} if self.label else None,
+                    )
                 except Exception as exc:
                     raise IndexUnavailable(f"cannot open the Chroma collections: {exc}") from exc
                 where = self.chroma_url or str(self.data_dir / "chroma")
@@ -295,6 +302,23 @@ class Index:
 
         shutil.rmtree(self.lexical.directory, ignore_errors=True)
         self.lexical = LexicalIndex(self.lexical.directory)
+
+    def drop(self) -> None:
+        """Delete the collections and the lexical index for good (the index is unusable after)."""
+        self.reset()
+        import shutil
+
+        shutil.rmtree(self.lexical.directory, ignore_errors=True)
+
+    def list_collections(self) -> list:
+        """Every collection in this Chroma store (the client's own objects, with name and metadata)."""
+        client = self._open()[0]
+        try:
+            return list(client.list_collections())
+        except Exception as exc:
+            if _is_transport_failure(exc):
+                self._disconnect()
+            raise IndexUnavailable(f"cannot list the Chroma collections: {exc}") from exc
 
     # -- reading -----------------------------------------------------------------------------
     def count(self) -> int:

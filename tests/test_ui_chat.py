@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.chain import WendaChain
 from app.config import Settings
+from app.service import Wenda
 from app.ui import chat_events
 from app.ui_render import history_for_chain
 from ingest.pipeline import ingest_paths
@@ -21,12 +22,12 @@ def test_a_refused_question_is_not_kept_and_the_next_one_is_answered(tmp_path):
     settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
     index = Index(settings.data_path, HashEmbedder())
     ingest_paths(index, [docs], progress=False)
-    chain = WendaChain(settings, index)
+    service = Wenda(settings, WendaChain(settings, index))
 
-    messages = list(chat_events(lambda: chain, settings, "生" * 200_000, []))[-1]
+    messages = list(chat_events(service, "生" * 200_000, []))[-1]
     assert len(messages) == 1 and "WENDA_MAX_QUESTION_CHARS" in messages[0]["content"]
     assert history_for_chain(messages) == []  # the error and its question are not history
-    after = list(chat_events(lambda: chain, settings, "重庆到2027年产业规模目标是多少?", messages))[-1]
+    after = list(chat_events(service, "重庆到2027年产业规模目标是多少?", messages))[-1]
     assert "1000亿元" in after[-1]["content"] and "wenda-error" not in after[-1]["content"]
 
 

@@ -13,6 +13,7 @@ from app.api import create_app
 from app.chain import WendaChain
 from app.config import Settings
 from app.documents import recover_uploads
+from app.kbs import KBStore
 from ingest.pipeline import ingest_paths
 from ingest.store import Index
 from tests.fakes import HashEmbedder
@@ -217,5 +218,5 @@ def test_a_stray_upload_can_be_deleted_and_is_cleaned_on_start(setup):
         ],
     )
     assert client.get("/healthz").json()["chunks"] == index.active_chunks()  # registered chunks only
-    assert recover_uploads(settings, index) == ["stray2.txt"]
+    assert recover_uploads(KBStore("default", index, folder)) == ["stray2.txt"]
     assert index.count() == index.active_chunks() and not (folder / ".pending").exists()
