@@ -100,13 +100,12 @@ def uploads_folder(settings: Settings, name: str) -> Path:
     return settings.data_path / "kbs" / kb_slug(name) / "uploads"
 
 
-def list_kbs(settings: Settings, embedder: Embedder) -> list[str]:
-    """Names of the KBs stored for this embedder, `default` first (it always exists)."""
+def list_kbs(index: Index) -> list[str]:
+    """Names of the KBs in `index`'s Chroma store (any KB's index will do) for its embedder,
+    `default` first (it always exists)."""
     found = {DEFAULT_KB}
-    suffix = f"_{embedder.key}_docs"
-    probe = open_kb(settings, DEFAULT_KB, embedder).index
-    collections = probe.list_collections()
-    for collection in collections:
+    suffix = f"_{index.embedder.key}_docs"
+    for collection in index.list_collections():
         name = (collection.metadata or {}).get(LABEL_KEY)
         if collection.name.endswith(suffix) and isinstance(name, str):
             found.add(name)

@@ -86,7 +86,7 @@ class Wenda:
     def kbs(self) -> list[dict]:
         """Every KB with its document and chunk counts, `default` first."""
         found = []
-        for name in list_kbs(self.settings, self.embedder):
+        for name in self.kb_names():
             records = self.store(name).index.documents()
             found.append(
                 {"name": name, "documents": len(records), "chunks": sum(r.chunks for r in records.values())}
@@ -94,7 +94,8 @@ class Wenda:
         return found
 
     def kb_names(self) -> list[str]:
-        return list_kbs(self.settings, self.embedder)
+        """The KBs' names, `default` first; one being deleted is no longer listed."""
+        return [kb for kb in list_kbs(self.store(DEFAULT_KB).index) if kb not in self._deleting]
 
     def create_kb(self, name: str) -> dict:
         name = check_name(name)

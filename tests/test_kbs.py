@@ -1,0 +1,168 @@
+"""Knowledge bases through the HTTP API (and the CLI's `kb` command): isolation — a question never
+retrieves or cites another KB's document, even one of the same name —, deletion that leaves no chunk,
+vector, lexical entry or upload behind, name checks, the OpenAI endpoint's `model`, and an existing
+data dir whose single collection is the `default` KB."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api import create_app
+from app.chain import WendaChain
+from app.config import Settings
+from app.kbs import kb_slug
+from ingest.pipeline import ingest_paths
+from ingest.store import Index
+from tests.fakes import HashEmbedder
+
+DEFAULT_DOC = "重庆市推动生物制造产业发展。到2027年,产业规模目标是突破1000亿元。"
+POLICY_DOC = "杭州市合成生物产业园计划于2026年引进企业88家，形成百亿级产业集群。"
+MANUAL_DOC = "宁波市合成生物产业园计划于2026年引进企业35家，建设中试基地12座。"
+QUESTION = "合成生物产业园计划于2026年引进多少家企业?"
+
+
+@pytest.fixture
+def setup(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "plan.txt").write_text(DEFAULT_DOC, encoding="utf-8")
+    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
+    index = Index(settings.data_path, HashEmbedder())  # how a data dir was made before KBs existed
+    index.refresh_seconds = 0
+    ingest_paths(index, [docs], progress=False)
+    with TestClient(create_app(settings, WendaChain(settings, index))) as client:
+        yield client, settings
+
+
+def upload(client, kb: str, name: str, text: str):
+    return client.post(f"/api/kbs/{kb}/documents?wait=true", files={"files": (name, text.encode("utf-8"))})
+
+
+def make_two_kbs(client) -> None:
+    for kb in ("政策", "manuals"):
+        assert client.post("/api/kbs", json={"name": kb}).status_code == 201
+    # the same file name in both, and in the default KB (ingested from a folder there): no clash
+    assert upload(client, "政策", "plan.txt", POLICY_DOC).json()["added"] == ["plan.txt"]
+    assert upload(client, "manuals", "plan.txt", MANUAL_DOC).json()["added"] == ["plan.txt"]
+    assert upload(client, "manuals", "extra.txt", "宁波市新建中试基地12座。").status_code == 200
+
+
+def sources_and_texts(answer: dict) -> list[str]:
+    return [p["text"] for p in answer["retrieved"]] + [c["text"] for c in answer["citations"]]
+
+
+def test_a_question_is_answered_from_its_own_kb_only(setup):
+    client, _ = setup
+    make_two_kbs(client)
+    listed = {kb["name"]: kb["documents"] for kb in client.get("/api/kbs").json()["kbs"]}
+    assert listed == {"default": 1, "政策": 1, "manuals": 2}
+    assert [d["source"] for d in client.get("/api/kbs/政策/documents").json()["documents"]] == ["plan.txt"]
+
+    policy = client.post("/api/ask", json={"question": QUESTION, "kb": "政策"}).json()
+    assert "88家" in policy["answer"] and policy["citations"]
+    assert all("杭州" in text for text in sources_and_texts(policy))
+
+    manual = client.post("/api/chat", json={"question": QUESTION, "kb": "manuals", "stream": True})
+    assert "35家" in manual.text and "杭州" not in manual.text and "88家" not in manual.text
+
+    default = client.post("/api/ask", json={"question": QUESTION}).json()  # no kb: the default one
+    assert "88家" not in default["answer"] and "35家" not in default["answer"]
+    assert all("杭州" not in t and "宁波" not in t for t in sources_and_texts(default))
+    assert (
+        "1000亿元"
+        in client.post("/api/ask", json={"question": "重庆到2027年产业规模目标是多少?"}).json()["answer"]
+    )
+
+
+def test_the_openai_model_names_the_kb(setup):
+    client, _ = setup
+    make_two_kbs(client)
+    models = client.get("/v1/models").json()
+    assert models["object"] == "list" and [m["id"] for m in models["data"]] == ["default", "manuals", "政策"]
+
+    def complete(model: str | None):
+        body = {"messages": [{"role": "user", "content": QUESTION}]}
+        return client.post("/v1/chat/completions", json={**body, **({"model": model} if model else {})})
+
+    reply = complete("政策").json()
+    assert reply["model"] == "政策" and "88家" in reply["choices"][0]["message"]["content"]
+    assert "88家" not in complete("wenda").json()["choices"][0]["message"]["content"]  # today's name
+    assert "35家" not in complete(None).json()["choices"][0]["message"]["content"]
+    missing = complete("gpt-4o")
+    assert missing.status_code == 404 and "/v1/models" in missing.json()["error"]
+
+
+def test_deleting_a_kb_leaves_nothing_behind(setup):
+    client, settings = setup
+    make_two_kbs(client)
+    service = client.app.state.wenda
+    store = service.store("manuals")
+    uploads, lexical = store.uploads, store.index.lexical.directory
+    assert (uploads / "plan.txt").exists() and lexical.exists()
+    names = lambda: {c.name for c in service.store("default").index.list_collections()}  # noqa: E731
+    assert {store.index.name, store.index.name + "_docs"} <= names()
+
+    assert client.delete("/api/kbs/manuals").json() == {"deleted": "manuals"}
+    assert not {n for n in names() if n.startswith(kb_slug("manuals"))}  # no chunk, vector or record
+    assert not lexical.exists() and not uploads.exists()
+    assert not (settings.data_path / "kbs" / kb_slug("manuals")).exists()
+    assert [kb["name"] for kb in client.get("/api/kbs").json()["kbs"]] == ["default", "政策"]
+    for r in (
+        client.get("/api/kbs/manuals/documents"),
+        client.post("/api/ask", json={"question": QUESTION, "kb": "manuals"}),
+        client.delete("/api/kbs/manuals"),
+    ):
+        assert r.status_code == 404 and "no knowledge base named 'manuals'" in r.json()["error"]
+
+    # made again under the same name, it starts empty
+    assert client.post("/api/kbs", json={"name": "manuals"}).status_code == 201
+    assert client.get("/api/kbs/manuals/documents").json()["documents"] == []
+    assert "88家" in client.post("/api/ask", json={"question": QUESTION, "kb": "政策"}).json()["answer"]
+
+
+@pytest.mark.parametrize(
+    "name", ["", "../etc", "a/b", "a\\b", "x" * 65, ".hidden", "两 个", "名字?", "<b>", "a\x00b"]
+)
+def test_bad_kb_names_are_a_clear_400(setup, name):
+    client, settings = setup
+    r = client.post("/api/kbs", json={"name": name})
+    assert r.status_code == 400 and "knowledge base name" in r.json()["error"], r.text
+    assert client.post("/api/ask", json={"question": QUESTION, "kb": name}).status_code == 400
+    assert not (settings.data_path / "etc").exists()
+
+
+def test_kb_conflicts_and_the_default_kb(setup):
+    client, _ = setup
+    assert client.post("/api/kbs", json={"name": "产品手册_v2"}).status_code == 201
+    again = client.post("/api/kbs", json={"name": "产品手册_v2"})
+    assert again.status_code == 409 and "exists already" in again.json()["error"]
+    kept = client.delete("/api/kbs/default")
+    assert kept.status_code == 409 and "cannot be deleted" in kept.json()["error"]
+    assert client.get("/api/kbs/default/documents").json()["documents"][0]["source"] == "plan.txt"
+    gone = client.post("/api/kbs/nope/documents", files={"files": ("a.txt", b"text")})
+    assert gone.status_code == 404
+    # an upload may replace a folder document only within its own KB's rules: 409 in default, fine elsewhere
+    assert upload(client, "default", "plan.txt", POLICY_DOC).status_code == 409
+    assert upload(client, "产品手册_v2", "plan.txt", POLICY_DOC).status_code == 200
+
+
+def test_cli_kb_commands(tmp_path, monkeypatch, capsys):
+    from app import cli
+
+    monkeypatch.setenv("WENDA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)  # no .env from the project
+    assert cli.main(["kb", "create", "政策"]) == 0
+    assert cli.main(["kb", "create", "a/b"]) == 2
+    assert "invalid knowledge base name 'a/b'" in capsys.readouterr().err
+    assert cli.main(["kb", "list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "default\t0 documents\t0 chunks",
+        "政策\t0 documents\t0 chunks",
+    ]
+    assert cli.main(["ask", "问题", "--kb", "nope"]) == 2
+    assert "no knowledge base named 'nope'" in capsys.readouterr().err
+    assert cli.main(["kb", "delete", "政策"]) == 0
+    assert cli.main(["kb", "delete", "default"]) == 2
+    assert cli.main(["kb", "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "default\t0 documents\t0 chunks"
