@@ -90,8 +90,9 @@ def _one_line(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def create_app(settings: Settings, chain=None) -> FastAPI:
-    state = Wenda(settings, chain)
+def create_app(settings: Settings, chain=None, service: Wenda | None = None) -> FastAPI:
+    """The API over `service` (default: a facade over `settings`; `chain`, in tests, is the default KB's)."""
+    state = service or Wenda(settings, chain)
 
     @asynccontextmanager
     async def lifespan(app):

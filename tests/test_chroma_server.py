@@ -190,3 +190,38 @@ def test_the_chroma_server_going_away_gives_503_and_wenda_recovers_when_it_retur
     finally:
         server.kill()
         server.wait(10)
+
+
+def test_two_kbs_on_one_chroma_server(chroma_url, tmp_path):
+    """Two knowledge bases in one real Chroma server: each answers from its own documents, and deleting
+    one removes its collections from the server while the other goes on."""
+    from fastapi.testclient import TestClient
+
+    from app.api import create_app
+    from app.config import Settings
+    from app.kbs import kb_slug
+    from app.service import Wenda
+
+    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data", chroma_url=chroma_url)
+    service = Wenda(settings, embedder=HashEmbedder())
+    client = TestClient(create_app(settings, service=service))
+    question = "合成生物产业园计划于2026年引进多少家企业?"
+    for kb, text in (
+        ("杭州", "杭州市合成生物产业园计划于2026年引进企业88家。"),
+        ("宁波", "宁波市合成生物产业园计划于2026年引进企业35家。"),
+    ):
+        assert client.post("/api/kbs", json={"name": kb}).status_code == 201
+        r = client.post(f"/api/kbs/{kb}/documents?wait=true", files={"files": ("plan.txt", text.encode())})
+        assert r.json()["added"] == ["plan.txt"], r.text
+    for kb, right, wrong in (("杭州", "88家", "35家"), ("宁波", "35家", "88家")):
+        answer = client.post("/api/ask", json={"question": question, "kb": kb}).json()
+        assert right in answer["answer"] and wrong not in str(answer["retrieved"]), answer
+    on_server = {c.name for c in service.store().index.list_collections()}
+    assert {f"{kb_slug(kb)}_hash64_docs" for kb in ("杭州", "宁波")} <= on_server
+    assert not (tmp_path / "data" / "chroma").exists()  # nothing Chroma-related on local disk
+
+    assert client.delete("/api/kbs/宁波").status_code == 200
+    on_server = {c.name for c in service.store().index.list_collections()}
+    assert not {name for name in on_server if name.startswith(kb_slug("宁波"))}
+    assert [kb["name"] for kb in client.get("/api/kbs").json()["kbs"]] == ["default", "杭州"]
+    assert "88家" in client.post("/api/ask", json={"question": question, "kb": "杭州"}).json()["answer"]
