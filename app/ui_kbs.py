@@ -24,14 +24,24 @@ def kb_selector(service):
     """The dropdown naming the KB that questions and uploads go to; `default` at first."""
     import gradio as gr
 
-    return gr.Dropdown(
-        label="知识库 Knowledge base",
-        choices=[DEFAULT_KB],
-        value=DEFAULT_KB,
-        elem_id="wenda-kb",
-        interactive=True,
-        filterable=False,
-    )
+    with gr.Row(equal_height=True):
+        with gr.Column(scale=1, min_width=260):
+            selector = gr.Dropdown(
+                label="知识库 Knowledge base",
+                choices=[DEFAULT_KB],
+                value=DEFAULT_KB,
+                elem_id="wenda-kb",
+                interactive=True,
+                filterable=False,
+            )
+        with gr.Column(scale=3):
+            gr.Markdown(
+                "问题和上传都发往所选知识库；在“文档”页新建或删除知识库。  \n"
+                "Questions and uploads go to the selected knowledge base; create or delete one on the "
+                "Documents tab.",
+                elem_classes="wenda-note",
+            )
+    return selector
 
 
 def kb_choices_update(service):
