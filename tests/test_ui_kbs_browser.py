@@ -78,4 +78,18 @@ def test_switching_kb_answers_from_that_kb_only(browser, seeded_dir, tmp_path): 
         page.wait_for_timeout(500)
         assert "88家" not in page.locator("#wenda-chat").inner_text()
         assert not [s for s in sources(page) if "杭州园区.txt" in s]
+
+        page.get_by_role("tab", name="文档 Documents").click()  # create and delete a KB in the UI
+        page.locator("#wenda-new-kb input, #wenda-new-kb textarea").fill("a/b")
+        page.locator("#wenda-create-kb").click()
+        page.wait_for_function("document.querySelector('#wenda-doc-status').innerText.includes('a/b')")
+        assert "knowledge base name" in page.locator("#wenda-doc-status").inner_text()
+        page.locator("#wenda-new-kb input, #wenda-new-kb textarea").fill("产品手册")
+        page.locator("#wenda-create-kb").click()
+        page.wait_for_function("document.querySelector('#wenda-kb input').value === '产品手册'")
+        page.locator("#wenda-delete-kb").click()
+        page.wait_for_function("document.querySelector('#wenda-kb input').value === 'default'")
+        assert "产品手册" in page.locator("#wenda-doc-status").inner_text()
+        names = [kb["name"] for kb in httpx.get(f"{base}/api/kbs", timeout=30).json()["kbs"]]
+        assert names == ["default", "园区规划"]
         page.close()
