@@ -29,14 +29,13 @@ from app.api_documents import add_document_routes
 from app.auth import KeyGate
 from app.config import Settings
 from app.errors import BadRequest, NotFound, WendaError
-from app.kbs import DEFAULT_KB
+from app.kbs import DEFAULT_KB, OPENAI_DEFAULT_MODEL
 from app.limits import BodyLimit
 from app.models import Answer
 from app.service import Wenda, message_text, problem_text
 from ingest.store import IndexUnavailable
 
 log = logging.getLogger("wenda.api")
-OPENAI_DEFAULT_MODEL = "wenda"  # the model name OpenAI clients were told before KBs: the default KB
 
 
 class Turn(BaseModel):

@@ -27,6 +27,7 @@ from ingest.embeddings import Embedder
 from ingest.store import LABEL_KEY, Index
 
 DEFAULT_KB = "default"
+OPENAI_DEFAULT_MODEL = "wenda"  # the model name OpenAI clients used before KBs: the default KB
 MAX_NAME = 64
 _PUNCTUATION = "-_."
 

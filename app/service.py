@@ -19,9 +19,18 @@ from pathlib import Path
 
 from app import documents
 from app.config import Settings
-from app.errors import Conflict, NotFound, WendaError
+from app.errors import BadRequest, Conflict, NotFound, WendaError
 from app.jobs import Job, JobQueue
-from app.kbs import DEFAULT_KB, KBStore, check_name, drop_kb, list_kbs, open_kb, uploads_folder
+from app.kbs import (
+    DEFAULT_KB,
+    OPENAI_DEFAULT_MODEL,
+    KBStore,
+    check_name,
+    drop_kb,
+    list_kbs,
+    open_kb,
+    uploads_folder,
+)
 from app.models import Answer
 from ingest.store import IndexUnavailable
 
@@ -99,6 +108,10 @@ class Wenda:
 
     def create_kb(self, name: str) -> dict:
         name = check_name(name)
+        if name == OPENAI_DEFAULT_MODEL:
+            raise BadRequest(
+                f"{name!r} names the default knowledge base to OpenAI clients; choose another name"
+            )
         with self._lock:
             if name in self.kb_names():
                 raise Conflict(f"a knowledge base named {name!r} exists already")

@@ -5,6 +5,8 @@ data dir whose single collection is the `default` KB."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -137,6 +139,8 @@ def test_kb_conflicts_and_the_default_kb(setup):
     assert client.post("/api/kbs", json={"name": "产品手册_v2"}).status_code == 201
     again = client.post("/api/kbs", json={"name": "产品手册_v2"})
     assert again.status_code == 409 and "exists already" in again.json()["error"]
+    reserved = client.post("/api/kbs", json={"name": "wenda"})  # the default KB's OpenAI model name
+    assert reserved.status_code == 400 and "choose another name" in reserved.json()["error"]
     kept = client.delete("/api/kbs/default")
     assert kept.status_code == 409 and "cannot be deleted" in kept.json()["error"]
     assert client.get("/api/kbs/default/documents").json()["documents"][0]["source"] == "plan.txt"
@@ -166,3 +170,22 @@ def test_cli_kb_commands(tmp_path, monkeypatch, capsys):
     assert cli.main(["kb", "delete", "default"]) == 2
     assert cli.main(["kb", "list"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "default\t0 documents\t0 chunks"
+
+
+@pytest.mark.slow
+def test_cli_ingest_and_ask_in_a_kb(tmp_path, monkeypatch, capsys):
+    """`wenda ingest PATH --kb NAME` creates the KB and fills it; `wenda ask --kb` answers from it only
+    (real e5, two short documents)."""
+    from app import cli
+
+    monkeypatch.setenv("WENDA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    for kb, text in (("杭州", POLICY_DOC), ("宁波", MANUAL_DOC)):
+        folder = tmp_path / kb
+        folder.mkdir()
+        (folder / "plan.txt").write_text(text, encoding="utf-8")
+        assert cli.main(["ingest", str(folder), "--kb", kb, "--quiet"]) == 0
+        assert f"created knowledge base {kb}" in capsys.readouterr().out
+    assert cli.main(["ask", QUESTION, "--kb", "宁波", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert "35家" in answer["answer"] and all("杭州" not in p["text"] for p in answer["retrieved"])
