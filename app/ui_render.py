@@ -12,6 +12,7 @@ import html
 import re
 
 from app.models import Answer, Citation
+from app.service import message_text
 
 EXAMPLES = [
     "2008年全国生物产业总产值是多少?",
@@ -104,10 +105,8 @@ def history_for_chain(messages: list[dict], settings=None) -> list[dict]:
     error messages left out; with `settings`, within the history limits (recent turns first)."""
     turns = []
     for m in messages:
-        content = m.get("content")
-        if isinstance(content, list):
-            content = " ".join(part.get("text", "") for part in content if isinstance(part, dict))
-        if not isinstance(content, str) or "wenda-error" in content:
+        content = message_text(m.get("content"))
+        if not content or "wenda-error" in content:
             continue
         text = html.unescape(_TAG.sub("", content.split('<div class="wenda-sources">')[0])).strip()
         turns.append({"role": m.get("role", "user"), "content": text})
