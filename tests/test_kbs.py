@@ -189,3 +189,24 @@ def test_cli_ingest_and_ask_in_a_kb(tmp_path, monkeypatch, capsys):
     assert cli.main(["ask", QUESTION, "--kb", "宁波", "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert "35家" in answer["answer"] and all("杭州" not in p["text"] for p in answer["retrieved"])
+
+
+def test_deleting_a_kb_cancels_its_uploads_first(tmp_path):
+    from app.service import Wenda
+    from tests.test_upload_jobs import SlowEmbedder, long_text
+
+    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
+    service = Wenda(settings, embedder=SlowEmbedder())
+    with TestClient(create_app(settings, service=service)) as client:
+        assert client.post("/api/kbs", json={"name": "草稿"}).status_code == 201
+        jobs = [
+            client.post("/api/kbs/草稿/documents", files={"files": (f"{n}.txt", long_text().encode())}).json()
+            for n in ("running", "queued")
+        ]
+        assert client.delete("/api/kbs/草稿").json() == {"deleted": "草稿"}
+        for job in jobs:
+            assert client.get(job["status_url"]).json()["status"] == "cancelled"
+        names = {c.name for c in service.store().index.list_collections()}
+        assert not {n for n in names if n.startswith(kb_slug("草稿"))}
+        assert not (settings.data_path / "kbs" / kb_slug("草稿")).exists()
+        assert [kb["name"] for kb in client.get("/api/kbs").json()["kbs"]] == ["default"]
