@@ -96,7 +96,7 @@ class Wenda:
         """Every KB with its document and chunk counts, `default` first."""
         found = []
         for name in self.kb_names():
-            records = self.store(name).index.documents()
+            records = self.store(name, must_exist=False).index.documents()  # listed: it exists
             found.append(
                 {"name": name, "documents": len(records), "chunks": sum(r.chunks for r in records.values())}
             )
