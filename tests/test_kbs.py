@@ -190,6 +190,17 @@ def test_cli_ingest_and_ask_in_a_kb(tmp_path, monkeypatch, capsys):
     answer = json.loads(capsys.readouterr().out)
     assert "35家" in answer["answer"] and all("杭州" not in p["text"] for p in answer["retrieved"])
 
+    gold = tmp_path / "gold.jsonl"  # `wenda eval --kb` runs a gold set against that KB as it is
+    item = {"id": "nb-1", "type": "number", "question": QUESTION, "answer": "35家", "must_contain": ["35家"]}
+    gold.write_text(
+        json.dumps({**item, "source": "plan.txt", "evidence": ["引进企业35家"]}, ensure_ascii=False)
+    )
+    assert cli.main(["eval", "--kb", "宁波", "--gold", str(gold), "--out", str(tmp_path / "out")]) == 0
+    row = json.loads((tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8"))
+    assert "35家" in row["answer"] and not row.get("error")
+    assert cli.main(["kb", "list"]) == 0  # the seeds were not ingested into default for it
+    assert "default\t0 documents" in capsys.readouterr().out
+
 
 def test_deleting_a_kb_cancels_its_uploads_first(tmp_path):
     from app.service import Wenda
