@@ -1,12 +1,13 @@
-"""Document operations shared by the HTTP API and the UI: list, upload, delete, and recovery at start.
+"""Document operations behind the facade (`app/service.py`): list, upload, delete, and recovery at start.
 
 Each operation works on one knowledge base (`KBStore`, `app/kbs.py`): its index and its uploads folder
 (`<data dir>/uploads/` for `default`). An upload is checked (names, types, sizes, clashes), its files
 are staged under `<uploads>/.pending/<token>/`, and `upload_work` — run by the job worker
 (`app/jobs.py`) — moves them into the uploads folder and ingests them, reporting progress and
-stopping when the job is cancelled. An upload may replace only an earlier upload, never a document ingested from a folder
-(409). A file that fails to load, or a cancelled one, is not kept (an earlier upload of that name is
-put back). `recover_uploads` removes what a killed process left half-done.
+stopping when the job is cancelled. An upload may replace only an earlier upload of its KB, never a
+document ingested from a folder (409). A file that fails to load, or a cancelled one, is not kept (an
+earlier upload of that name is put back). `recover_uploads` removes what a killed process left
+half-done.
 """
 
 from __future__ import annotations
