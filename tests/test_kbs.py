@@ -221,3 +221,12 @@ def test_deleting_a_kb_cancels_its_uploads_first(tmp_path):
         assert not {n for n in names if n.startswith(kb_slug("草稿"))}
         assert not (settings.data_path / "kbs" / kb_slug("草稿")).exists()
         assert [kb["name"] for kb in client.get("/api/kbs").json()["kbs"]] == ["default"]
+
+
+def test_every_kb_shares_one_embedder_and_keeps_its_chain(setup):
+    """The bundled model is loaded once however many KBs there are; a KB's chain is built once."""
+    client, _ = setup
+    make_two_kbs(client)
+    service = client.app.state.wenda
+    assert len({id(service.store(kb).index.embedder) for kb in service.kb_names()}) == 1
+    assert service.chain("manuals") is service.chain("manuals") is not service.chain("政策")
