@@ -36,6 +36,8 @@ SEMANTIC_FLOOR, SEMANTIC_SPAN = 0.75, 0.2  # e5 similarity mapped to 0–1 over 
 MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
 RUNNER_UP = 0.85  # a unit of the best document within this share of the best score joins the answer
 MAX_UNITS = 3
+LEXICAL_WEIGHT, LEXICAL_WEIGHT_ENGLISH = 0.5, 0.25  # the rest of a unit's score is its e5 similarity
+PARAGRAPH_CHARS = 0  # a lone best sentence brings the rest of its paragraph, up to this many characters
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Unit:
     order: int  # position among all units
     lexical: float = 0.0
     semantic: float = 0.0
+    similarity: float = 0.0  # raw e5 cosine with the question (0: not compared)
     score: float = 0.0
 
 
@@ -109,10 +112,12 @@ class ExtractiveAnswerer:
         context: str = "",
         source: str | None = None,
         continues: dict[int, int] | None = None,
+        question_vector=None,
     ) -> Draft:
         """`wording`: what is matched lexically (the question, or its glossed Chinese terms);
         `context`: the subject of earlier turns (counts for less); `source`: quote only that document;
-        `continues`: passage n → the passage holding the text right after it (an answer window runs on)."""
+        `continues`: passage n → the passage holding the text right after it (an answer window runs on);
+        `question_vector`: the e5 query embedding of the normalised question, when retrieval made it."""
         units = self.units(passages, source)
         if not units:
             return Draft(
@@ -131,14 +136,17 @@ class ExtractiveAnswerer:
             overlap = len(q_bigrams & bigrams(norm)) / max(1, len(q_bigrams))
             u.lexical = 0.65 * (in_unit + 0.6 * in_heading) / total + 0.35 * overlap
         english = is_english(question)
-        lexical_weight = 0.25 if english else 0.5
+        lexical_weight = LEXICAL_WEIGHT_ENGLISH if english else LEXICAL_WEIGHT
         ranked = sorted(units, key=lambda u: u.lexical + 0.1 / u.n, reverse=True)
         leading = ranked[:SEMANTIC_CANDIDATES]
         if self.vectors is not None:
             sims = self.vectors.similarities(
-                normalize_query(question + " " + context), [u.text for u in leading]
+                normalize_query(f"{question} {context}".strip()),
+                [u.text for u in leading],
+                None if context else question_vector,
             )
             for u, sim in zip(leading, sims):
+                u.similarity = float(sim)
                 u.semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0, 1))
         for u in units:
             u.score = lexical_weight * u.lexical + (1 - lexical_weight) * u.semantic + 0.05 / u.n
@@ -159,6 +167,8 @@ class ExtractiveAnswerer:
             "specific": specific,
             "numbers": stated,
             "english": float(english),
+            "similarity": best.similarity,
+            "margin": _margin(best, leading),
         }
         return Draft(self._quotes(best, units, passages, continues or {}), signals)
 
@@ -203,6 +213,9 @@ class ExtractiveAnswerer:
     ) -> list[Quote]:
         """The window around the best unit, then close runners-up of the same document, best first."""
         window = self._window(best, units, passages, continues)
+        structured = len(window) > 1
+        if not structured and PARAGRAPH_CHARS:
+            window = _paragraph(best, [u for u in units if u.n == best.n], passages[best.n - 1].text)
         taken = {u.order for u in window}
         source = passages[best.n - 1].source
         extra = [
@@ -213,7 +226,7 @@ class ExtractiveAnswerer:
             and passages[u.n - 1].source == source
             and u.text.strip() not in {w.text.strip() for w in window}
         ]
-        chosen = window + (extra[: MAX_UNITS - 1] if len(window) == 1 else [])  # a structured window is whole
+        chosen = window + ([] if structured else extra[: MAX_UNITS - 1])  # a structured window is whole
         return [self._quote(u, passages[u.n - 1]) for u in chosen]
 
     @staticmethod
@@ -276,6 +289,35 @@ class ExtractiveAnswerer:
             else:
                 out += piece
         return out.strip()
+
+
+def _margin(best: Unit, leading: list[Unit], others: int = 5) -> float:
+    """How far the best unit's e5 similarity stands above the next `others` compared units': an answer
+    stands out from its neighbours; a question the text only touches on finds many about as close."""
+    rest = sorted((u.similarity for u in leading if u is not best and u.similarity), reverse=True)[:others]
+    return round(best.similarity - sum(rest) / len(rest), 4) if rest and best.similarity else 0.0
+
+
+def _paragraph(best: Unit, same: list[Unit], text: str) -> list[Unit]:
+    """`best` and the sentences around it in its paragraph (no line break between), in reading order,
+    at most `PARAGRAPH_CHARS` characters: the sentence after the best one often holds the answer's fact."""
+    i = same.index(best)
+    window, chars = [best], len(best.text)
+    for nxt in same[i + 1 :]:
+        if "\n" in text[window[-1].end : nxt.start] or _ITEM.match(nxt.text):
+            break
+        if chars + len(nxt.text) > PARAGRAPH_CHARS:
+            break
+        window.append(nxt)
+        chars += len(nxt.text)
+    for prev in reversed(same[:i]):
+        if "\n" in text[prev.end : window[0].start] or _ITEM.match(prev.text):
+            break
+        if chars + len(prev.text) > PARAGRAPH_CHARS:
+            break
+        window.insert(0, prev)
+        chars += len(prev.text)
+    return window
 
 
 def _indent(text: str, pos: int) -> int:

@@ -69,8 +69,8 @@ def split_compound(question: str) -> CompoundQuestion | None:
 
     >>> split_compound("中科院联盟企业数量和大连双D港规模以上企业数量各是多少?").parts
     ['中科院联盟企业数量是多少?', '大连双D港规模以上企业数量是多少?']
-    >>> split_compound("深圳的创新中心和重庆的行动计划,分别计划建设哪些平台?")
-    CompoundQuestion(parts=['深圳的创新中心计划建设哪些平台?', '重庆的行动计划计划建设哪些平台?'], predicate='计划建设哪些平台?')
+    >>> split_compound("深圳的创新中心和重庆的行动计划,分别计划建设哪些平台?").parts
+    ['深圳的创新中心计划建设哪些平台?', '重庆的行动计划计划建设哪些平台?']
     >>> split_compound("辽宁生物医药产业的规模多大?") is None
     True
     """
@@ -154,17 +154,18 @@ class HybridRetriever(Retriever):
         self.index = index
         self.settings = settings or RetrievalSettings()
 
-    def search(self, query: str, top_k: int | None = None) -> list[Passage]:
+    def search(self, query: str, top_k: int | None = None, vector=None) -> list[Passage]:
         """Passages for `query`. A two-subject question ("A和B分别…") is searched per subject: each
         subject finds its document, the shared predicate ("…建设哪些平台") is searched within that
-        document, and the two subjects' rankings are interleaved so neither crowds out the other."""
+        document, and the two subjects' rankings are interleaved so neither crowds out the other.
+        `vector`: `query_vector(query)`, when the caller has it already (the answerer uses it too)."""
         compound = split_compound(query)
         if compound is None:
-            return self._merge_and_budget(self._ranked(query), top_k or self.settings.top_k)
-        predicate = self._query_vector(compound.predicate)
+            return self._merge_and_budget(self._ranked(query, vector=vector), top_k or self.settings.top_k)
+        predicate = self.query_vector(compound.predicate)
         rankings = []
         for part in compound.parts:
-            vector = self._query_vector(part)
+            vector = self.query_vector(part)
             ranked = self._ranked(part, vector=vector)
             if ranked:  # the subject's document, searched on its own for the predicate and for the whole part
                 home = ranked[0][0].source
@@ -187,14 +188,15 @@ class HybridRetriever(Retriever):
             return passage
         return _passage(chunk, passage.score)
 
-    def _query_vector(self, query: str):
+    def query_vector(self, query: str):
+        """The e5 query embedding `search` ranks `query` by."""
         return self.index.embedder.embed_query(normalize_query(query))
 
     def _ranked(self, query: str, source: str | None = None, vector=None) -> list[list]:
         """Dense and lexical candidates (of one `source` when given) fused by reciprocal rank, then
         re-ranked: [chunk, score, dense, bm25]. `vector`: the query's embedding, when already made."""
         s = self.settings
-        vector = self._query_vector(query) if vector is None else vector
+        vector = self.query_vector(query) if vector is None else vector
         dense = self.index.dense_search(vector, s.candidates, source)
         lexical = self.index.lexical_search(lexical_tokens(query, expand=True), s.candidates, source)
         fused: dict[str, list] = {}  # id -> [chunk, rrf, dense_sim, bm25]

@@ -54,7 +54,8 @@ def asked_quantity(question: str) -> re.Pattern:
     a number with that unit or followed by what is counted ("多少家企业" → "约170家", "350+企业", not
     "六大平台"); else any quantity.
 
-    >>> [bool(asked_quantity("有多少家企业?").search(t)) for t in ("约170家", "350+企业参加", "建设六大技术平台")]
+    >>> found = asked_quantity("有多少家企业?")
+    >>> [bool(found.search(t)) for t in ("约170家", "350+企业参加", "建设六大技术平台")]
     [True, True, False]
     """
     if _YEARS_ASKED.search(question):

@@ -153,7 +153,8 @@ def evaluate(
     judge: bool = False,
     refusal_sweep: bool = False,
 ) -> dict:
-    """Run wenda (and optionally the baselines) on the gold set; write the reports; return report.json's data."""
+    """Run wenda (and optionally the baselines) on the gold set; write the reports; return report.json's
+    data."""
     from app.chain import build_chain
     from evals.report import write_reports
 

@@ -319,6 +319,13 @@ class Index:
             )
         return found
 
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored embeddings of chunks `ids` (unknown ids are left out)."""
+        got = self._chunks.get(ids=list(ids), include=["embeddings"]) if ids else {"ids": []}
+        return {
+            cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got.get("embeddings", []))
+        }
+
     def following_chunk(self, source: str, end: int, gap: int = 8) -> Chunk | None:
         """The chunk of `source` (current version) that carries its text on past offset `end`: it starts
         at most `gap` characters after `end` (chunks do not hold the whitespace between sentences) and ends
@@ -376,7 +383,8 @@ class Index:
     def lexical_search(
         self, tokens: list[str], k: int, source: str | None = None
     ) -> list[tuple[Chunk, float]]:
-        """Best BM25 chunks, current versions only (of one `source` when given: searched deeper, then filtered)."""
+        """Best BM25 chunks, current versions only (of one `source` when given: searched deeper, then
+        filtered)."""
         self.sync_lexical()
         hits = self.lexical.search(tokens, k * 10 if source else k)
         chunks = self.get_chunks([cid for cid, _ in hits])
