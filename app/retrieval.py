@@ -81,7 +81,7 @@ def split_compound(question: str) -> CompoundQuestion | None:
     return CompoundQuestion([m["a"].strip() + rest, m["b"].strip() + rest], rest)
 
 
-def lexical_tokens(query: str, expand: bool = False) -> list[str]:
+def lexical_tokens(query: str, expand: bool = False, glossary: bool = True) -> list[str]:
     """Search tokens for BM25. A question with no Chinese is searched by its glossary translation and
     numbers (app/glossary.py): its English words would match only the few English lines of Chinese documents.
     `expand`: also the tokens of the other form of an abbreviated name (发改委 ↔ 发展和改革委员会).
@@ -91,7 +91,7 @@ def lexical_tokens(query: str, expand: bool = False) -> list[str]:
     >>> lexical_tokens("国家发改委哪一年批复?", expand=True)
     ['国家', '发改委', '一年', '批复', '发展', '改革', '委员', '委员会']
     """
-    tokens = query_tokens(query if _CJK.search(query) else gloss(query))
+    tokens = query_tokens(query if _CJK.search(query) or not glossary else gloss(query))
     if expand:
         for other in other_forms(normalize_query(query)):
             tokens += [t for t in query_tokens(other) if t not in tokens]
@@ -128,6 +128,8 @@ class RetrievalSettings:
     phrase_weight: float = 3.0
     shape_weight: float = 0.5  # a chunk holding what the question asks for (a quantity, an e-mail address…)
     source_penalty: float = 0.1
+    glossary: bool = True  # an English question is searched lexically by its glossary translation
+    abbreviations: bool = True  # and 发改委 also by 发展和改革委员会 (app/data/abbreviations_zh.tsv)
     encoding: str = (
         "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
     )
@@ -198,7 +200,9 @@ class HybridRetriever(Retriever):
         s = self.settings
         vector = self.query_vector(query) if vector is None else vector
         dense = self.index.dense_search(vector, s.candidates, source)
-        lexical = self.index.lexical_search(lexical_tokens(query, expand=True), s.candidates, source)
+        lexical = self.index.lexical_search(
+            lexical_tokens(query, s.abbreviations, s.glossary), s.candidates, source
+        )
         fused: dict[str, list] = {}  # id -> [chunk, rrf, dense_sim, bm25]
         for rank, (chunk, sim) in enumerate(dense):
             entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])
@@ -219,7 +223,7 @@ class HybridRetriever(Retriever):
         head, tail = ranked[: s.rerank_depth], ranked[s.rerank_depth :]
         if not head or s.coverage_weight <= 0 and s.source_penalty <= 0:
             return ranked
-        tokens = set(lexical_tokens(query))
+        tokens = set(lexical_tokens(query, glossary=s.glossary))
         idf = self.index.lexical.idf(list(tokens))
         total = sum(idf.values()) or 1.0
         best = head[0][1] or 1.0

@@ -35,6 +35,8 @@ VARIANTS: dict[str, dict] = {
     "no-phrase": {"phrase_weight": 0.0},
     "no-shape": {"shape_weight": 0.0},
     "no-spread": {"source_penalty": 0.0},
+    "no-glossary": {"glossary": False},
+    "no-abbreviations": {"abbreviations": False},
 }
 SCORES = ("hit@1", "evidence@1500")
 
