@@ -130,7 +130,8 @@ def stop_serving(proc: subprocess.Popen) -> None:
 
 @contextmanager
 def spawned(data_dir: Path, **env_extra: str):
-    """`wenda serve` on `data_dir` in a subprocess on a free port, for tests and the benchmark; yields its base URL."""
+    """`wenda serve` on `data_dir` in a subprocess on a free port, for tests and the benchmark; yields its
+    base URL."""
     proc, base = start_serving(data_dir, **env_extra)
     try:
         yield base

@@ -40,7 +40,8 @@ def load_document(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> LoadedDo
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(
-            f"{path.name}: unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+            f"{path.name}: unsupported file type '{suffix or '(none)'}' "
+            f"(supported: {', '.join(SUPPORTED_SUFFIXES)})"
         )
     try:
         size = path.stat().st_size

@@ -376,7 +376,8 @@ class Index:
     def lexical_search(
         self, tokens: list[str], k: int, source: str | None = None
     ) -> list[tuple[Chunk, float]]:
-        """Best BM25 chunks, current versions only (of one `source` when given: searched deeper, then filtered)."""
+        """Best BM25 chunks, current versions only (of one `source` when given: searched deeper, then
+        filtered)."""
         self.sync_lexical()
         hits = self.lexical.search(tokens, k * 10 if source else k)
         chunks = self.get_chunks([cid for cid, _ in hits])

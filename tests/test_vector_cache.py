@@ -1,4 +1,5 @@
-"""The answerers' memory of sentence vectors (app/sentence_vectors.py), shared by concurrent requests: bounded, and never a wrong or missing vector."""
+"""The answerers' memory of sentence vectors (app/sentence_vectors.py), shared by concurrent requests:
+bounded, and never a wrong or missing vector."""
 
 from __future__ import annotations
 
