@@ -293,7 +293,7 @@ def load_run(seed_dir: Path, work: Path, clients: int, seconds: float) -> dict:
 
     import httpx
 
-    from app.server import spawned
+    from app.serve_process import spawned
 
     data = work / "serve_data"
     shutil.rmtree(data, ignore_errors=True)
