@@ -78,31 +78,6 @@ def _memo_tokens(text: str) -> tuple[str, ...]:
     return tuple(_tokens(text))
 
 
-@functools.cache
-def _posseg():
-    _jieba()
-    import jieba.posseg
-
-    return jieba.posseg
-
-
-def pos_tags(text: str) -> list[tuple[str, str]]:
-    """jieba words with part-of-speech tags (ns place, nr person, nt organisation, n noun, …). Questions
-    are tagged by several checks of one answer: remembered, like tokens."""
-    if len(text) > _MEMO_CHARS:
-        return _pos_tags(text)
-    return list(_memo_pos_tags(text))
-
-
-def _pos_tags(text: str) -> list[tuple[str, str]]:
-    return [(w.word, w.flag) for w in _posseg().cut(text)]
-
-
-@functools.lru_cache(maxsize=4096)
-def _memo_pos_tags(text: str) -> tuple[tuple[str, str], ...]:
-    return tuple(_pos_tags(text))
-
-
 def query_tokens(question: str) -> list[str]:
     return tokenize(normalize_query(question))
 

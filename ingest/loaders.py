@@ -8,7 +8,6 @@ and go on with the rest.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
@@ -29,10 +28,6 @@ class LoadedDocument:
     path: Path
     text: str
     kind: str
-
-    @property
-    def text_hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
 def load_document(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> LoadedDocument:
