@@ -1,6 +1,6 @@
 """The HTTP API (FastAPI): a thin adapter over the answer chain and the index.
 
-Routes (DESIGN.md): `POST /api/ask`, `POST /api/chat` (SSE when `"stream": true`),
+Routes (docs/design.md): `POST /api/ask`, `POST /api/chat` (SSE when `"stream": true`),
 `POST /v1/chat/completions` (OpenAI-compatible), `GET /healthz`, `/openapi.json`; the document and
 job routes are in `app/api_documents.py`. Request bodies are bounded (`app/limits.py`).
 

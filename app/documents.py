@@ -32,10 +32,14 @@ MAX_NAME_BYTES = 200  # backup's ".<name>.<token>.bak"
 def safe_filename(name: str) -> str:
     """A file name that cannot leave the uploads folder; shortening keeps the suffix.
 
-    >>> safe_filename("../../etc/passwd.txt"), safe_filename("/abs/报告 2024.md"), safe_filename("a\\u202eb.txt")
-    ('passwd.txt', '报告_2024.md', 'ab.txt')
-    >>> safe_filename("C:\\\\Users\\\\a\\\\报告.txt"), safe_filename("..\\\\x.txt"), safe_filename("长" * 300 + ".pdf")[-6:]
-    ('报告.txt', 'x.txt', '长长.pdf')
+    >>> safe_filename("../../etc/passwd.txt"), safe_filename("/abs/报告 2024.md")
+    ('passwd.txt', '报告_2024.md')
+    >>> safe_filename("a\\u202eb.txt")
+    'ab.txt'
+    >>> safe_filename("C:\\\\Users\\\\a\\\\报告.txt"), safe_filename("..\\\\x.txt")
+    ('报告.txt', 'x.txt')
+    >>> safe_filename("长" * 300 + ".pdf")[-6:]
+    '长长.pdf'
     """
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in "CZ" or ch == " ")

@@ -121,9 +121,6 @@ class JobQueue:
             job.cancel.set()
         return job
 
-    def busy(self) -> bool:
-        return any(job.status in ("queued", "running") for job in list(self._jobs.values()))
-
     def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel every job and wait up to `timeout` seconds for the running one to stop."""
         with self._cv:

@@ -1,4 +1,5 @@
-"""The answer object and its parts, as DESIGN.md fixes them (CLI `--json`, `POST /api/ask`, eval results)."""
+"""The answer object and its parts, as docs/design.md describes them (CLI `--json`, `POST /api/ask`,
+eval results)."""
 
 from __future__ import annotations
 

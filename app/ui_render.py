@@ -22,9 +22,11 @@ EXAMPLES = [
 ]
 
 CSS = """
-.wenda-refusal {border-left: 4px solid #d97706; background: #fffbeb; padding: 8px 12px; border-radius: 6px; color: #78350f;}
+.wenda-refusal {border-left: 4px solid #d97706; background: #fffbeb; padding: 8px 12px; border-radius: 6px;
+                color: #78350f;}
 .wenda-sources {margin-top: 10px; font-size: 0.92em;}
-.wenda-sources details {border: 1px solid #e5e7eb; border-radius: 6px; padding: 4px 10px; margin: 4px 0; background: #f9fafb;}
+.wenda-sources details {border: 1px solid #e5e7eb; border-radius: 6px; padding: 4px 10px; margin: 4px 0;
+                        background: #f9fafb;}
 .wenda-sources summary {cursor: pointer; font-weight: 600;}
 .wenda-passage {white-space: pre-wrap; line-height: 1.6; margin: 6px 0; color: #374151;}
 .wenda-passage mark {background: #fde68a; padding: 0 1px;}
@@ -74,7 +76,10 @@ def answer_message(answer: Answer) -> str:
         body = text_message(answer.answer)
     note = ""
     if answer.error:
-        note = f'<div class="wenda-note">({html.escape(answer.error)}; 已改用摘录回答 answered extractively)</div>'
+        note = (
+            f'<div class="wenda-note">({html.escape(answer.error)}; '
+            "已改用摘录回答 answered extractively)</div>"
+        )
     return body + note + sources_html(answer)
 
 
@@ -88,7 +93,8 @@ def text_message(text: str) -> str:
 
 
 def error_message(problem: str, question: str) -> str:
-    """An error in place of an answer; its question is not kept in the conversation (see history_for_chain)."""
+    """An error in place of an answer; its question is not kept in the conversation (see
+    history_for_chain)."""
     preview = question if len(question) <= 60 else question[:60] + "…"
     return (
         f'<div class="wenda-refusal wenda-error">❌ {html.escape(problem)}'
@@ -123,7 +129,8 @@ def history_for_chain(messages: list[dict], settings=None) -> list[dict]:
 def job_status(job: dict) -> str:
     """A line about an upload job while it runs.
 
-    >>> job_status({"status": "running", "progress": {"files_done": 0, "files_total": 2, "chunks_done": 8, "chunks_total": 40}})
+    >>> progress = {"files_done": 0, "files_total": 2, "chunks_done": 8, "chunks_total": 40}
+    >>> job_status({"status": "running", "progress": progress})
     '⏳ 索引中 indexing: 0/2 files, 8/40 chunks (20%)'
     """
     p = job["progress"]
@@ -152,7 +159,8 @@ def upload_report(report: dict) -> str:
         return ", ".join(md_escape(n) for n in report[key]) or "—"
 
     lines = [
-        f"✅ 新增 added: {names('added')}; 更新 updated: {names('updated')}; 未变 unchanged: {names('unchanged')}"
+        f"✅ 新增 added: {names('added')}; 更新 updated: {names('updated')}; "
+        f"未变 unchanged: {names('unchanged')}"
     ]
     lines += [f"❌ {md_escape(s['file'])}: {md_escape(s['reason'])}" for s in report["skipped"]]
     return "\n\n".join(lines)

@@ -8,7 +8,6 @@ and go on with the rest.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
@@ -30,17 +29,14 @@ class LoadedDocument:
     text: str
     kind: str
 
-    @property
-    def text_hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
 
 def load_document(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> LoadedDocument:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(
-            f"{path.name}: unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+            f"{path.name}: unsupported file type '{suffix or '(none)'}' "
+            f"(supported: {', '.join(SUPPORTED_SUFFIXES)})"
         )
     try:
         size = path.stat().st_size

@@ -63,7 +63,10 @@ def heading_level(line: str) -> int | None:
 
 
 # how a list item opens: "二是" "3." "4、" "(三)" "•" (not "12.5")
-ITEM_MARKER = r"[一二三四五六七八九十]{1,3}[是、]|\d{1,2}\s*[.、．](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）]|[•·●■▪◆]"
+ITEM_MARKER = (
+    r"[一二三四五六七八九十]{1,3}[是、]|\d{1,2}\s*[.、．](?!\d)"
+    r"|[(（][一二三四五六七八九十\d]{1,3}[)）]|[•·●■▪◆]"
+)
 _ITEM_START = re.compile(
     rf"\s*(?:{ITEM_MARKER}|[\u4e00-\u9fff]{{1,6}}[:：])"
 )  # an item, or a field ("邮箱：")

@@ -77,8 +77,9 @@ def test_healthz_stays_open(server):
 
 def test_gradio_client_without_the_key_gets_nothing(server):
     from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
 
-    with pytest.raises(Exception):
+    with pytest.raises(AuthenticationError):
         Client(server + "/", verbose=False, download_files=False)
 
 
