@@ -181,8 +181,9 @@ class WendaChain:
         those the calibrated confidence says the documents answer are quoted, the others refused."""
         question, passages = inputs["question"], inputs["passages"]
         context = inputs["query"][: -len(question)] if inputs["query"].endswith(question) else ""
-        if not query_tokens(question + " " + gloss(question)) and not context:
-            return self._refusal(question, passages, "extractive", 0.0)  # no word to match the documents with
+        own = query_tokens(question + " " + gloss(question))
+        if not context and not any(self.index.lexical.document_frequency(own).values()):
+            return self._refusal(question, passages, "extractive", 0.0)  # no word the documents use
         drafts = []
         parts = self._parts(question, inputs["query"], passages)
         for i, (part, home) in enumerate(parts):  # a later question of a message may leave its subject out

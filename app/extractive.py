@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.models import Passage
-from ingest.clean import display_text, normalize_query, search_text
+from ingest.clean import CJK_CHAR, display_text, normalize_query, search_text
 from ingest.lexical import tokenize
 from ingest.split import ITEM_MARKER, heading_level, sentence_spans
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
 _FENCE = "```"
 _TITLE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9 ]{1,24}")  # no punctuation at all: a title or a label
@@ -37,6 +36,7 @@ MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
 RUNNER_UP = 0.85  # a unit of the best document within this share of the best score joins the answer
 MAX_UNITS = 3
 LEXICAL_WEIGHT, LEXICAL_WEIGHT_ENGLISH = 0.5, 0.25  # the rest of a unit's score is its e5 similarity
+HEADINGS = False  # headings compete with sentences; a winning heading is answered by its section's text
 PARAGRAPH_CHARS = 0  # a lone best sentence brings the rest of its paragraph, up to this many characters
 
 
@@ -51,6 +51,7 @@ class Unit:
     lexical: float = 0.0
     semantic: float = 0.0
     similarity: float = 0.0  # raw e5 cosine with the question (0: not compared)
+    title: bool = False  # a heading: scored like a sentence, never quoted; when it wins, its section answers
     score: float = 0.0
 
 
@@ -80,7 +81,7 @@ def bigrams(text: str) -> set[str]:
 
 
 def is_english(text: str) -> bool:
-    return not _CJK.search(text)
+    return not CJK_CHAR.search(text)
 
 
 def split_questions(message: str) -> list[str]:
@@ -150,7 +151,13 @@ class ExtractiveAnswerer:
                 u.semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0, 1))
         for u in units:
             u.score = lexical_weight * u.lexical + (1 - lexical_weight) * u.semantic + 0.05 / u.n
+        titles = [u for u in units if u.title]
+        units = [u for u in units if not u.title]
+        if not units:
+            return Draft([], {"semantic": 0.0, "lexical": 0.0, "coverage": 0.0, "english": float(english)})
         best = max(units, key=lambda u: u.score)
+        section = _section(max(titles, key=lambda u: u.score), units) if titles else []
+        led = bool(section) and max(u.score for u in titles) > best.score
         normalised = [p.search_text or search_text(p.text) for p in passages]  # retrieval's passages carry it
         coverage = sum(w for t, w in weight.items() if any(t in text for text in normalised)) / total
         home = normalised[best.n - 1]
@@ -170,6 +177,8 @@ class ExtractiveAnswerer:
             "similarity": best.similarity,
             "margin": _margin(best, leading),
         }
+        if led:
+            return Draft([self._quote(u, passages[u.n - 1]) for u in section], signals)
         return Draft(self._quotes(best, units, passages, continues or {}), signals)
 
     @staticmethod
@@ -196,13 +205,12 @@ class ExtractiveAnswerer:
                     s, fence_start = fence_start, None
                 elif fence_start is not None:
                     continue
-                elif heading_level(raw) is not None:
-                    heading = set(tokenize(search_text(raw)))
+                elif heading_level(raw) is not None or _TITLE.fullmatch(raw.strip()):
+                    heading = set(tokenize(search_text(raw)))  # a line of bare words labels what follows too
+                    if HEADINGS:
+                        units.append(Unit(n, s, e, raw, heading, len(units), title=True))
                     continue
                 text = passage.text[s:e]
-                if _TITLE.fullmatch(text.strip()):  # a line of bare words labels what follows it
-                    heading = set(tokenize(search_text(text)))
-                    continue
                 if len(re.sub(r"\W", "", text)) < 2 or text.rstrip()[-1:] in "?？":
                     continue  # punctuation, or a question (an FAQ's): not an answer
                 units.append(Unit(n, s, e, text, heading, len(units)))
@@ -284,11 +292,26 @@ class ExtractiveAnswerer:
             piece = f"{q.text}[{q.n}]" if not q.text.endswith(_FENCE) else f"{q.text}\n[{q.n}]"
             if q.block or (out and out.rstrip().endswith(("：", ":"))):
                 out = out.rstrip() + "\n" + piece + "\n"
-            elif out and not _CJK.search(out.rstrip()[-2:-1] or "") and not out.endswith("\n"):
+            elif out and not CJK_CHAR.search(out.rstrip()[-2:-1] or "") and not out.endswith("\n"):
                 out += " " + piece
             else:
                 out += piece
         return out.strip()
+
+
+def _section(title: Unit, units: list[Unit]) -> list[Unit]:
+    """The sentences under `title` up to the next heading, in reading order, within the window limits."""
+    out, chars = [], 0
+    for u in units:
+        if u.n != title.n or u.order < title.order:
+            continue
+        if u.order != title.order + 1 + len(out) or len(out) >= MAX_WINDOW_UNITS:
+            break  # a heading (not in `units`) came between: the section ended
+        if chars + len(u.text) > MAX_WINDOW_CHARS:
+            break
+        out.append(u)
+        chars += len(u.text)
+    return out
 
 
 def _margin(best: Unit, leading: list[Unit], others: int = 5) -> float:

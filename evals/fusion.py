@@ -23,7 +23,7 @@ from evals.gold import load_gold
 from evals.metrics import item_scores
 from evals.per_corpus import corpus_names, corpus_settings, gold_path
 
-NO_RERANK = {"coverage_weight": 0.0, "phrase_weight": 0.0, "shape_weight": 0.0, "source_penalty": 0.0}
+NO_RERANK = {"coverage_weight": 0.0, "phrase_weight": 0.0}
 VARIANTS: dict[str, dict] = {
     "hybrid": {},
     "dense": {"lexical_weight": 0.0},
@@ -33,10 +33,7 @@ VARIANTS: dict[str, dict] = {
     "bm25-plain": {"dense_weight": 0.0, **NO_RERANK},
     "no-coverage": {"coverage_weight": 0.0},
     "no-phrase": {"phrase_weight": 0.0},
-    "no-shape": {"shape_weight": 0.0},
-    "no-spread": {"source_penalty": 0.0},
     "no-glossary": {"glossary": False},
-    "no-abbreviations": {"abbreviations": False},
 }
 SCORES = ("hit@1", "evidence@1500")
 

@@ -133,7 +133,7 @@ def _bars(systems: dict, metric: str) -> str:
         y = top + height * (1 - tick)
         parts.append(
             f'<line x1="40" x2="{width}" y1="{y}" y2="{y}" stroke="#e5e7eb"/><text x="4" y="{y + 4}">'
-            f'{tick:.1f}</text>'
+            f"{tick:.1f}</text>"
         )
     for i, t in enumerate(types):
         x0 = 44 + i * group
@@ -147,7 +147,7 @@ def _bars(systems: dict, metric: str) -> str:
             )
         parts.append(
             f'<text x="{x0}" y="{top + height + 14}" transform="rotate(25 {x0} {top + height + 14})">'
-            f'{html.escape(t)}</text>'
+            f"{html.escape(t)}</text>"
         )
     for j, name in enumerate(names):
         parts.append(
@@ -179,7 +179,7 @@ def _histogram(latencies: list[float], bins: int = 20) -> str:
         )
     parts.append(
         f'<text x="40" y="{height + 36}">0</text><text x="{bins * width}" y="{height + 36}">{hi:.0f} '
-        'ms</text>'
+        "ms</text>"
     )
     return "".join(parts) + "</svg>"
 
