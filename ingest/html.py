@@ -113,6 +113,30 @@ def html_to_text(html: str) -> str:
     return "\n\n".join(_Renderer(root).blocks(root)).strip()
 
 
+def html_title(html: str) -> str:
+    """The page's `<title>`, else its first `<h1>` ('' when it has neither).
+
+    >>> html_title("<html><head><title>安装指南</title></head><body><h1>第一步</h1></body></html>")
+    '安装指南'
+    """
+    import lxml.html
+    from lxml import etree
+
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    if not html.strip():
+        return ""
+    try:
+        document = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return ""
+    for xpath in ("//title", "//h1"):
+        found = document.xpath(xpath)
+        text = squash(found[0].text_content()) if found else ""
+        if text:
+            return text
+    return ""
+
+
 def main_element(document):
     """The element holding the main content: a lone `<main>`/`role=main`, else a lone `<article>`, else body.
 

@@ -71,7 +71,10 @@ def test_pdf_and_docx(tmp_path):
         ("binary.txt", bytes(range(256)) * 20, "binary"),
         ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntrunc", "PDF"),
         ("broken.docx", b"PK\x03\x04 not really a zip", "docx"),
-        ("image.png", b"\x89PNG\r\n", "unsupported"),
+        ("image.gif", b"GIF89a", "unsupported"),
+        ("truncated.png", b"\x89PNG\r\n", "not a readable image"),
+        ("slides.pptx", b"PK\x03\x04 not really a zip", "not a readable .pptx"),
+        ("sheet.xlsx", b"not a zip at all", "not a readable .xlsx"),
     ],
 )
 def test_bad_files_raise_a_clear_load_error(tmp_path, name, data, reason):
