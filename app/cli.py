@@ -125,7 +125,7 @@ def cmd_ask(args, settings: Settings) -> int:
         print("\n来源 Sources:")
         for c in answer.citations:
             quote = " … ".join(q["text"].replace("\n", " ") for q in c.quotes)[:160]
-            print(f"  [{c.n}] {c.source} (chars {c.start}–{c.end}): {quote}")
+            print(f"  [{c.n}] {c.label} (chars {c.start}–{c.end}): {quote}")
     if answer.error:
         print(f"\n(note: {answer.error}; answered extractively)", file=sys.stderr)
     return 0

@@ -1,7 +1,8 @@
 """E-books (.epub, with ebooklib): one unit per chapter, in reading (spine) order.
 
 Each chapter's XHTML goes through the HTML loader (`ingest/html.py`), so headings, lists and tables
-keep their shape. A chapter's location is "第3章" plus its first heading ("第3章 发酵工艺"); chapters
+keep their shape. A chapter's location is "第3章" plus its first heading ("第3章 Fermentation"), or
+the heading alone when it is numbered already ("第三章 发酵工艺"); chapters
 without text (a cover page) are skipped and not counted. The title is the book's dc:title.
 
 It leaves out images, footnote pop-ups and the navigation document.
@@ -42,7 +43,10 @@ def epub_units(data: bytes) -> tuple[str, tuple, str]:
             if number > MAX_CHAPTERS:
                 raise EbookError(f"over {MAX_CHAPTERS:,} chapters; split the book")
             heading = _first_heading(text)
-            built.add(text, f"第{number}章 {heading}".strip(), heading)
+            numbered = re.match(
+                r"第[一二三四五六七八九十百\d]+[章节篇部回]", heading
+            )  # "第二章 菌种" says it already
+            built.add(text, heading if numbered else f"第{number}章 {heading}".strip(), heading)
         titles = book.get_metadata("DC", "title")
         text, units = built.finish()
         return text, units, titles[0][0] if titles else ""

@@ -231,6 +231,8 @@ def _epub(path: Path, data: bytes, on_page, cancelled) -> LoadedDocument:
 def _image(path: Path, data: bytes, on_page, cancelled) -> LoadedDocument:
     from ingest.ocr import OcrError, image_text, open_image
 
+    if on_page:
+        on_page(0, 1)
     try:
         text = image_text(open_image(data))
     except OcrError as exc:

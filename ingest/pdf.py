@@ -57,6 +57,8 @@ def pdf_units(
     ) as exc:
         raise PdfError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
     scanned = [i for i, text in enumerate(texts) if _needs_ocr(text, pages[i])]
+    if scanned and on_page:
+        on_page(0, len(scanned))
     for done, i in enumerate(scanned, start=1):
         if cancelled():
             from ingest.pipeline import IngestCancelled

@@ -66,14 +66,14 @@ def render_row(header: list[str], row: list) -> str:
     return "；".join(cells)
 
 
-def add_rows(built: UnitText, rows: Iterable[tuple[int, list]], where: str) -> str:
+def add_rows(built: UnitText, rows: Iterable[tuple[int, list]], where: str, sheet: str = "") -> str:
     """Add a sheet's rows (`(row number, values)`) to `built` as units; returns the sheet's title row
-    ('' when it has none). `where` prefixes locations ("Sheet1 " or "")."""
+    ('' when it has none). `where` prefixes locations ("Sheet1 " or ""); `sheet` is the units' heading."""
     header: list[str] | None = None
     title, pending = "", None  # pending: a first row of one cell, a title or a one-column header
 
     def add_header(number: int, texts: list[str]) -> list[str]:
-        built.add("；".join(t for t in texts if t), f"{where}第{number}行")
+        built.add("；".join(t for t in texts if t), f"{where}第{number}行", sheet)
         return texts
 
     for number, values in rows:
@@ -88,11 +88,11 @@ def add_rows(built: UnitText, rows: Iterable[tuple[int, list]], where: str) -> s
             if pending is None or filled >= 2:
                 if pending is not None:  # a title row above the header
                     title = next(t for t in pending[1] if t)
-                    built.add(title, f"{where}第{pending[0]}行")
+                    built.add(title, f"{where}第{pending[0]}行", sheet)
                 header = add_header(number, texts)
                 continue
             header = add_header(*pending)  # one column: its first row is the header
-        built.add(render_row(header, values), f"{where}第{number}行")
+        built.add(render_row(header, values), f"{where}第{number}行", sheet)
     if header is None and pending is not None:
         add_header(*pending)
     return title
@@ -109,7 +109,7 @@ def xlsx_units(data: bytes) -> tuple[str, tuple, str]:
     try:
         built, titles = UnitText(), []
         for sheet in workbook.worksheets:
-            titles.append(add_rows(built, _sheet_rows(sheet), f"{sheet.title} "))
+            titles.append(add_rows(built, _sheet_rows(sheet), f"{sheet.title} ", sheet.title))
         text, units = built.finish()
         metadata = workbook.properties.title or next((t for t in titles if t), "")
         return text, units, metadata
