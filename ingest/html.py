@@ -90,17 +90,26 @@ _MIN_OWN_TEXT = 80  # ... unless it also has headings and this many characters t
 _BR = "\ue000"  # stands for a <br> while whitespace is squashed
 
 
-def html_to_text(html: str) -> str:
-    """The main content of an HTML page as markdown-shaped text ('' when nothing is left)."""
+def _parsed(html: str):
+    """The lxml document of a page, or None when there is nothing to parse."""
     import lxml.html
     from lxml import etree
 
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)  # lxml refuses a str with an encoding declaration
     if not html.strip():
-        return ""
+        return None
     try:
-        document = lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
+        return None
+
+
+def html_to_text(html: str) -> str:
+    """The main content of an HTML page as markdown-shaped text ('' when nothing is left)."""
+    from lxml import etree
+
+    document = _parsed(html)
+    if document is None:
         return ""
     for element in list(document.iter(*_DROP_TAGS)):
         _remove(element)
@@ -119,15 +128,8 @@ def html_title(html: str) -> str:
     >>> html_title("<html><head><title>安装指南</title></head><body><h1>第一步</h1></body></html>")
     '安装指南'
     """
-    import lxml.html
-    from lxml import etree
-
-    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
-    if not html.strip():
-        return ""
-    try:
-        document = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
+    document = _parsed(html)
+    if document is None:
         return ""
     for xpath in ("//title", "//h1"):
         found = document.xpath(xpath)
