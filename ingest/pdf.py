@@ -93,7 +93,7 @@ def _needs_ocr(text: str, page) -> bool:
 
 def _ocr_page(page) -> str:
     """The text OCR reads in a page's embedded images, in the order the page lists them."""
-    from ingest.ocr import image_text
+    from ingest.ocr import MAX_PIXELS, image_text
 
     texts = []
     try:
@@ -105,6 +105,6 @@ def _ocr_page(page) -> str:
             image = image_file.image
         except Exception:  # a filter Pillow cannot decode (JBIG2, …): skip that image
             continue
-        if image is not None:
+        if image is not None and image.width * image.height <= MAX_PIXELS:
             texts.append(image_text(image))
     return "\n".join(t for t in texts if t)
