@@ -90,7 +90,7 @@ _MIN_OWN_TEXT = 80  # ... unless it also has headings and this many characters t
 _BR = "\ue000"  # stands for a <br> while whitespace is squashed
 
 
-def _parsed(html: str):
+def parsed(html: str):
     """The lxml document of a page, or None when there is nothing to parse."""
     import lxml.html
     from lxml import etree
@@ -108,7 +108,7 @@ def html_to_text(html: str) -> str:
     """The main content of an HTML page as markdown-shaped text ('' when nothing is left)."""
     from lxml import etree
 
-    document = _parsed(html)
+    document = parsed(html)
     if document is None:
         return ""
     for element in list(document.iter(*_DROP_TAGS)):
@@ -120,23 +120,6 @@ def html_to_text(html: str) -> str:
     _drop_boilerplate(root)
     _drop_link_lists(root)
     return "\n\n".join(_Renderer(root).blocks(root)).strip()
-
-
-def html_title(html: str) -> str:
-    """The page's `<title>`, else its first `<h1>` ('' when it has neither).
-
-    >>> html_title("<html><head><title>安装指南</title></head><body><h1>第一步</h1></body></html>")
-    '安装指南'
-    """
-    document = _parsed(html)
-    if document is None:
-        return ""
-    for xpath in ("//title", "//h1"):
-        found = document.xpath(xpath)
-        text = squash(found[0].text_content()) if found else ""
-        if text:
-            return text
-    return ""
 
 
 def main_element(document):

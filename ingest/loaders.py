@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.titles import choose_title, clean_title, office_title
+from ingest.titles import choose_title, clean_title, html_title, office_title
 from ingest.units import Unit, UnitText
 
 SUPPORTED_SUFFIXES = (
@@ -104,7 +104,7 @@ def load_bytes(
         text, metadata_title = decode_text(path, data), ""
         kind = "html" if suffix in (".html", ".htm") else "text"
         if kind == "html":
-            metadata_title, text = _html_title(text), _html_text(text)
+            metadata_title, text = html_title(text), _html_text(text)
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
         markdown = suffix in (".md", ".markdown") or kind == "html"
         loaded = LoadedDocument(path, text, kind, choose_title(metadata_title, text, markdown))
@@ -143,12 +143,6 @@ def _html_text(html: str) -> str:
     from ingest.html import html_to_text
 
     return html_to_text(html)
-
-
-def _html_title(html: str) -> str:
-    from ingest.html import html_title
-
-    return html_title(html)
 
 
 def _check_archive(path: Path, data: bytes) -> None:

@@ -15,7 +15,9 @@ annotations) is repaired; the document's own script is kept.
     >>> title_from_text("---\\n\\n1\\n\\n生物制造产业创新中心的崛起:推动生物制造高质量发展\\n\\n引言:")
     '生物制造产业创新中心的崛起:推动生物制造高质量发展'
 
-It leaves out reading the metadata itself (each loader knows its format).
+Two metadata readers live here too: `office_title` (dc:title in the core properties of .docx, .xlsx,
+.pptx) and `html_title`. It leaves out the other formats' metadata (PDF, epub, and the xlsx/pptx
+libraries' own properties are read by their loaders).
 """
 
 from __future__ import annotations
@@ -101,3 +103,22 @@ def office_title(data: bytes) -> str:
         return ""
     found = root.find("{http://purl.org/dc/elements/1.1/}title")
     return (found.text or "") if found is not None else ""
+
+
+def html_title(html: str) -> str:
+    """The page's `<title>`, else its first `<h1>` ('' when it has neither).
+
+    >>> html_title("<html><head><title>安装指南</title></head><body><h1>第一步</h1></body></html>")
+    '安装指南'
+    """
+    from ingest.html import parsed, squash
+
+    document = parsed(html)
+    if document is None:
+        return ""
+    for xpath in ("//title", "//h1"):
+        found = document.xpath(xpath)
+        text = squash(found[0].text_content()) if found else ""
+        if text:
+            return text
+    return ""
