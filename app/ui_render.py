@@ -134,7 +134,7 @@ def job_status(job: dict) -> str:
     '⏳ 索引中 indexing: 0/2 files, 8/40 chunks (20%)'
     >>> ocr = {"file": "scan.pdf", "pages_done": 3, "pages_total": 10}
     >>> job_status({"status": "running", "progress": {"chunks_total": 0, "ocr": ocr}})
-    '⏳ 识别中 OCR scan.pdf: 3/10 pages'
+    '⏳ 识别中 OCR scan\\\\.pdf: 3/10 pages'
     """
     p = job["progress"]
     if job["status"] == "queued":
