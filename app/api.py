@@ -95,7 +95,7 @@ def answer_footer(answer: Answer) -> str:
     if not answer.citations:
         return ""
     lines = [
-        f"[{c.n}] {c.source}: {_one_line(' … '.join(q['text'] for q in c.quotes) or c.text)}"
+        f"[{c.n}] {c.label}: {_one_line(' … '.join(q['text'] for q in c.quotes) or c.text)}"
         for c in answer.citations
     ]
     return "\n\n来源 Sources:\n" + "\n".join(lines)

@@ -332,6 +332,8 @@ class WendaChain:
                     quotes=[
                         {"text": p.text[s - p.start : e - p.start], "start": s, "end": e} for s, e in spans
                     ],
+                    title=p.title,
+                    location=p.location,
                 )
             )
         return out

@@ -57,7 +57,11 @@ def uploads_dir(settings: Settings) -> Path:
 
 def list_documents(index: Index) -> list[dict]:
     return [
-        {k: v for k, v in asdict(r).items() if k in ("source", "chunks", "chars", "kind", "ingested_at")}
+        {
+            k: v
+            for k, v in asdict(r).items()
+            if k in ("source", "title", "chunks", "chars", "kind", "ingested_at")
+        }
         for r in sorted(index.documents().values(), key=lambda r: r.source)
     ]
 
@@ -133,6 +137,7 @@ def upload_work(settings: Settings, index: Index, staged: Path, names: list[str]
                         settings=chunk_settings(settings),
                         progress=False,
                         on_progress=job.progress,
+                        on_ocr_page=job.ocr_progress,
                         cancelled=job.cancel.is_set,
                         max_chars=settings.max_upload_chars,
                     )

@@ -44,9 +44,13 @@ class Job:
     created: float = field(default_factory=time.time)
     cancel: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
+    ocr: dict | None = None  # {"file", "pages_done", "pages_total"} while a file is read by OCR
 
     def progress(self, files_done: int, chunks_done: int, chunks_total: int) -> None:
         self.files_done, self.chunks_done, self.chunks_total = files_done, chunks_done, chunks_total
+
+    def ocr_progress(self, source: str, pages_done: int, pages_total: int) -> None:
+        self.ocr = {"file": source, "pages_done": pages_done, "pages_total": pages_total}
 
     def to_dict(self) -> dict:
         return {
@@ -58,6 +62,7 @@ class Job:
                 "files_total": self.files_total,
                 "chunks_done": self.chunks_done,
                 "chunks_total": self.chunks_total,
+                "ocr": self.ocr,
             },
             "result": self.result,
             "error": self.error,

@@ -18,6 +18,8 @@ class Passage:
     score: float
     heading: str = ""
     search_text: str = ""
+    title: str = ""  # the document's title ("" when unknown: show the source)
+    location: str = ""  # where in the file: "Sheet1 第12行", "第3页", "幻灯片 4" ("" for plain text)
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k not in ("search_text",)}
@@ -35,9 +37,22 @@ class Citation:
     quotes: list[dict] = field(
         default_factory=list
     )  # [{"text", "start", "end"}]: cited sentences, doc offsets
+    title: str = ""  # the document's title ("" when unknown: show the source)
+    location: str = ""  # where in the file the passage is: "Sheet1 第12行", "第3页", "幻灯片 4"
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def label(self) -> str:
+        """How a person finds the source: title first, then the file name, then where in it.
+
+        >>> Citation(1, "a.xlsx", "", "", 0, 0, 0.0, title="员工名册", location="Sheet1 第3行").label
+        '员工名册 · a.xlsx · Sheet1 第3行'
+        >>> Citation(1, "a.txt", "", "", 0, 0, 0.0).label
+        'a.txt'
+        """
+        return " · ".join(part for part in (self.title, self.source, self.location) if part)
 
 
 @dataclass

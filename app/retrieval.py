@@ -276,6 +276,8 @@ def _passage(chunk: Chunk, score: float) -> Passage:
         score=round(score, 6),
         heading=chunk.heading,
         search_text=chunk.search_text,
+        title=chunk.title,
+        location=chunk.location,
     )
 
 
@@ -286,11 +288,14 @@ def _overlaps(passage: Passage, chunk: Chunk) -> bool:
 def _merge_into(passage: Passage, chunk: Chunk) -> None:
     """Union of two overlapping or touching spans of one document; the text stays `document[start:end]`."""
     from ingest.clean import search_text
+    from ingest.units import join_locations
 
     if chunk.start < passage.start:
         passage.text = chunk.text[: passage.start - chunk.start] + passage.text
         passage.start = chunk.start
+        passage.location = join_locations(chunk.location, passage.location)
     if chunk.end > passage.end:
         passage.text = passage.text + chunk.text[passage.end - chunk.start :]
         passage.end = chunk.end
+        passage.location = join_locations(passage.location, chunk.location)
     passage.search_text = search_text(passage.text)

@@ -22,6 +22,7 @@ from app.ui_render import (
     text_message,
     upload_report,
 )
+from ingest.loaders import SUPPORTED_SUFFIXES
 
 __all__ = ["CSS", "build_ui", "chat_events"]
 
@@ -161,7 +162,7 @@ def build_ui(settings, get_chain, get_jobs):
             clear.click(lambda: ([], ""), None, [chatbot, box])
         with gr.Tab("文档 Documents", elem_id="wenda-docs-tab"):
             table = gr.Dataframe(
-                headers=["文档 source", "类型 kind", "片段 chunks", "字符 chars"],
+                headers=["标题 title", "文档 source", "类型 kind", "片段 chunks", "字符 chars"],
                 interactive=False,
                 label="已索引文档 Indexed documents",
             )
@@ -169,7 +170,7 @@ def build_ui(settings, get_chain, get_jobs):
                 files = gr.File(
                     file_count="multiple",
                     label="上传文档 Upload (.txt .md .html .pdf .docx)",
-                    file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"],
+                    file_types=list(SUPPORTED_SUFFIXES),
                     elem_id="wenda-upload",
                 )
                 with gr.Column():

@@ -31,6 +31,8 @@ CSS = """
 .wenda-passage {white-space: pre-wrap; line-height: 1.6; margin: 6px 0; color: #374151;}
 .wenda-passage mark {background: #fde68a; padding: 0 1px;}
 .wenda-where {color: #6b7280; font-size: 0.9em;}
+.wenda-file {color: #6b7280; font-weight: 400; font-size: 0.9em; margin-left: 6px;}
+.wenda-location {color: #1d4ed8; font-weight: 600;}
 .wenda-note {color: #6b7280; font-size: 0.85em;}
 .wenda-text {white-space: pre-wrap;}
 """
@@ -57,11 +59,16 @@ def sources_html(answer: Answer) -> str:
     items = []
     for c in answer.citations:
         where = f"字符 chars {c.start}–{c.end}"
+        if c.location:
+            where = f'<span class="wenda-location">{html.escape(c.location)}</span> · {where}'
         heading = next((p.heading for p in answer.retrieved if p.chunk_id == c.chunk_id and p.heading), "")
         if heading:
             where += f" · {html.escape(heading)}"
+        name = html.escape(c.title or c.source)
+        if c.title:  # the file name second
+            name += f' <span class="wenda-file">{html.escape(c.source)}</span>'
         items.append(
-            f'<details class="wenda-source" data-n="{c.n}"><summary>[{c.n}] {html.escape(c.source)}</summary>'
+            f'<details class="wenda-source" data-n="{c.n}"><summary>[{c.n}] {name}</summary>'
             f'<div class="wenda-where">{where}</div>'
             f'<div class="wenda-passage">{highlighted_passage(c)}</div></details>'
         )
@@ -132,10 +139,16 @@ def job_status(job: dict) -> str:
     >>> progress = {"files_done": 0, "files_total": 2, "chunks_done": 8, "chunks_total": 40}
     >>> job_status({"status": "running", "progress": progress})
     '⏳ 索引中 indexing: 0/2 files, 8/40 chunks (20%)'
+    >>> ocr = {"file": "scan.pdf", "pages_done": 3, "pages_total": 10}
+    >>> job_status({"status": "running", "progress": {"chunks_total": 0, "ocr": ocr}})
+    '⏳ 识别中 OCR scan\\\\.pdf: 3/10 pages'
     """
     p = job["progress"]
     if job["status"] == "queued":
         return "⏳ 排队中 queued behind another upload…"
+    ocr = p.get("ocr")
+    if ocr and not p["chunks_total"]:
+        return f"⏳ 识别中 OCR {md_escape(ocr['file'])}: {ocr['pages_done']}/{ocr['pages_total']} pages"
     share = f" ({100 * p['chunks_done'] // p['chunks_total']}%)" if p["chunks_total"] else ""
     return (
         f"⏳ 索引中 indexing: {p['files_done']}/{p['files_total']} files, "
@@ -167,4 +180,4 @@ def upload_report(report: dict) -> str:
 
 
 def documents_table(documents: list[dict]) -> list[list]:
-    return [[d["source"], d["kind"], d["chunks"], d["chars"]] for d in documents]
+    return [[d.get("title") or "", d["source"], d["kind"], d["chunks"], d["chars"]] for d in documents]

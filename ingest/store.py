@@ -80,6 +80,8 @@ class Chunk:
     search_text: str  # normalised: simplified, repaired; what search matches
     heading: str = ""
     tokens: int = 0
+    title: str = ""  # the document's title ("" in indexes written before titles: show the source)
+    location: str = ""  # where in the file: "Sheet1 第12行", "第3页", "幻灯片 4" ("" for plain text)
 
     @property
     def embed_text(self) -> str:
@@ -108,6 +110,7 @@ class DocumentRecord:
     chunks: int
     chars: int
     ingested_at: float
+    title: str = ""  # "" in indexes written before titles: show the source
 
 
 def chunk_id(doc_hash: str, start: int, end: int) -> str:
@@ -208,7 +211,11 @@ class Index:
     # -- the registry ------------------------------------------------------------------------
     def documents(self) -> dict[str, DocumentRecord]:
         got = self._docs.get(include=["metadatas"])
-        return {meta["source"]: DocumentRecord(**meta) for meta in got["metadatas"] or []}
+        fields = DocumentRecord.__dataclass_fields__
+        return {
+            meta["source"]: DocumentRecord(**{k: v for k, v in meta.items() if k in fields})
+            for meta in got["metadatas"] or []
+        }
 
     def active_versions(self, max_age: float | None = None) -> dict[str, str]:
         """source → doc_hash of every registered document; re-read at most every `refresh_seconds`."""
