@@ -37,7 +37,7 @@ RUNNER_UP = 0.85  # a unit of the best document within this share of the best sc
 MAX_UNITS = 3
 LEXICAL_WEIGHT, LEXICAL_WEIGHT_ENGLISH = 0.5, 0.25  # the rest of a unit's score is its e5 similarity
 HEADINGS = False  # headings compete with sentences; a winning heading is answered by its section's text
-PARAGRAPH_CHARS = 0  # a lone best sentence brings the rest of its paragraph, up to this many characters
+PARAGRAPH_CHARS = 200  # a lone best sentence brings the rest of its paragraph, up to this many characters
 
 
 @dataclass
