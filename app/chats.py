@@ -171,19 +171,16 @@ def turn_of_message(chat: dict, index: int) -> dict | None:
 def chat_markdown(chat: dict) -> str:
     """The chat as Markdown: each question, its answer, and the sources that answer cites, numbered
     as in the answer, with the quoted sentences."""
-    lines = [
-        f"# {chat['title'] or 'wenda 问答'}",
-        "",
-        f"wenda 问答 · {chat['updated'] or ''}".rstrip(" ·"),
-        "",
-    ]
+    when = chat["updated"][:16].replace("T", " ") + " UTC" if chat["updated"] else ""
+    lines = [f"# {chat['title'] or 'wenda 问答'}", "", f"wenda 问答 · {when}".rstrip(" ·"), ""]
     number = 0
     for turn in chat["turns"]:
         if "answer" not in turn:
             continue
         number += 1
         answer = turn["answer"]
-        lines += [f"## {number}. {' '.join(turn['question'].split())}", "", answer["answer"].strip(), ""]
+        text = answer["answer"].strip().replace("\n", "  \n")  # its line breaks kept
+        lines += [f"## {number}. {' '.join(turn['question'].split())}", "", text, ""]
         if answer.get("refused"):
             lines += ["_（文档中没有找到答案 The documents do not answer this.）_", ""]
         if answer.get("citations"):
