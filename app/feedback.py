@@ -18,9 +18,10 @@
   `repeats_bad_answer`, the share of such questions still answered the rejected way (the same text,
   or refused again when the refusal was rejected). Every record also carries `kb` and `feedback`
   (rating, the given answer, its citations, when).
-- `FeedbackLog`: the records in `<data dir>/feedback/<kb>.jsonl`, one line per answer (rating it
-  again replaces its line); writes hold a thread lock and an exclusive file lock, and a rewrite goes
-  through a temporary file, so concurrent requests never interleave or lose a line.
+- `FeedbackLog`: the records in `<data dir>/feedback/<kb>.jsonl`, one line per answer: a first rating
+  is appended, rating it again replaces its line (only then is the file read and rewritten, through a
+  temporary file); writes hold a thread lock and an exclusive file lock, so concurrent requests
+  never interleave or lose a line.
 """
 
 from __future__ import annotations
@@ -161,14 +162,19 @@ class FeedbackLog:
             raise BadRequest(f"not a knowledge base name: {kb[:100]!r}")
         return self.folder / f"{kb}.jsonl"
 
-    def write(self, record: dict) -> bool:
-        """Append `record`, or replace the line of the same id; True when it replaced one."""
+    def write(self, record: dict, replace: bool = False) -> bool:
+        """Append `record`; with `replace`, put it in place of the line of the same id (the file is
+        read and rewritten only then). True when it replaced a line."""
         path = self.path(record["kb"])
         line = json.dumps(record, ensure_ascii=False) + "\n"
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._lock, open(path.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another process writing the same file waits too
-            lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+            lines = (
+                path.read_text(encoding="utf-8").splitlines(keepends=True)
+                if replace and path.exists()
+                else []
+            )
             same = [i for i, old in enumerate(lines) if _record_id(old) == record["id"]]
             if not same:
                 with open(path, "a", encoding="utf-8") as out:
@@ -194,6 +200,7 @@ class Feedback:
     def __init__(self, data_dir: Path, remembered: int = MAX_REMEMBERED) -> None:
         self.answers = AnswerMemory(remembered)
         self.log = FeedbackLog(data_dir)
+        self._lock = threading.Lock()
 
     def give(self, answer_id: str, rating: str, correction: str | None = None) -> dict:
         """Record a judgement; returns `{"record", "replaced", "file"}`. Raises BadRequest (a rating
@@ -208,5 +215,9 @@ class Feedback:
             )
         asked = self.answers.get(answer_id)
         record = feedback_record(answer_id, asked, rating, correction)
-        replaced = self.log.write(record)
-        return {"record": record, "replaced": replaced, "file": str(self.log.path(asked["kb"]))}
+        with self._lock:
+            # an answer's first rating appends, a later one replaces (its ids are this process's own)
+            replaced = self.log.write(record, replace=asked.get("rated", False))
+            asked["rated"] = True
+        path = self.log.path(asked["kb"])
+        return {"record": record, "replaced": replaced, "file": str(path.relative_to(self.log.folder.parent))}

@@ -177,9 +177,9 @@ def chat_tab(blocks, settings, get_chain, get_feedback) -> None:
         for messages, kept in ask_in_chat(get_chain, settings, question, store, max_bytes):
             if kept is None:
                 yield messages, "", gr.skip(), gr.skip(), gr.skip()
-            else:
-                chatbot_now, chats_now, export_now = shown(kept)
-                yield chatbot_now, "", kept, chats_now, export_now
+            else:  # the plain messages: the thumbs already lit stay as they are
+                _, chats_now, export_now = shown(kept)
+                yield messages, "", kept, chats_now, export_now
 
     def restore(store):
         store = checked_store(store)

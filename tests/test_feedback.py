@@ -42,6 +42,7 @@ def test_a_thumbs_up_writes_a_gold_item_with_the_cited_passages(api):
     assert len(answer["id"]) == 32 and not answer["refused"]
     r = client.post("/api/feedback", json={"answer_id": answer["id"], "rating": "up"})
     assert r.status_code == 200, r.text
+    assert r.json()["file"] == "feedback/default.jsonl" and r.json()["replaced"] is False
     (record,) = feedback_lines(settings)
     assert record == r.json()["record"]
     assert record["type"] == "confirmed" and record["question"] == LIST_QUESTION and record["kb"] == "default"
