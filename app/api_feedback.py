@@ -4,8 +4,9 @@ with an optional corrected answer, written as a gold-set item (`app/feedback.py`
     curl -X POST localhost:8000/api/feedback -H 'Content-Type: application/json' \\
          -d '{"answer_id": "<id of an answer object>", "rating": "down", "correction": "…"}'
 
-Bad input is a 4xx `{"error": …}`: malformed JSON or a missing field 422, a rating other than
-up/down 400, an answer id the server does not remember 404, a correction over the limit 413.
+`"rating": "none"` withdraws an earlier rating (its line is removed). Bad input is a 4xx
+`{"error": …}`: malformed JSON or a missing field 422, a rating other than up/down/none 400, an
+answer id the server does not remember 404, a correction over the limit 413.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pydantic import BaseModel, Field
 
 class FeedbackRequest(BaseModel):
     answer_id: str = Field(description="the `id` of an answer object this server returned")
-    rating: str = Field(description='"up" (👍) or "down" (👎)')
+    rating: str = Field(description='"up" (👍), "down" (👎) or "none" (withdraw an earlier rating)')
     correction: str | None = Field(
         default=None, description="the right answer, when the given one was wrong (optional)"
     )

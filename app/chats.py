@@ -104,11 +104,16 @@ def with_turn(store: dict, chat_id: str, turn: dict, max_bytes: int = MAX_STORED
     return bounded({"current": chat_id, "chats": [chat, *others]}, max_bytes)
 
 
-def with_rating(store: dict, chat_id: str, answer_id: str, rating: str) -> dict:
-    chats = [
-        {**c, "ratings": {**c["ratings"], answer_id: rating}} if c["id"] == chat_id else c
-        for c in store["chats"]
-    ]
+def with_rating(store: dict, chat_id: str, answer_id: str, rating: str | None) -> dict:
+    """The store with the rating of an answer in chat `chat_id` set (None: withdrawn)."""
+
+    def rated(ratings: dict) -> dict:
+        return {
+            **{k: v for k, v in ratings.items() if k != answer_id},
+            **({answer_id: rating} if rating else {}),
+        }
+
+    chats = [{**c, "ratings": rated(c["ratings"])} if c["id"] == chat_id else c for c in store["chats"]]
     return {**store, "chats": chats}
 
 

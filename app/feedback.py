@@ -18,10 +18,10 @@
   `repeats_bad_answer`, the share of such questions still answered the rejected way (the same text,
   or refused again when the refusal was rejected). Every record also carries `kb` and `feedback`
   (rating, the given answer, its citations, when).
-- `FeedbackLog`: the records in `<data dir>/feedback/<kb>.jsonl`, one line per answer: a first rating
-  is appended, rating it again replaces its line (only then is the file read and rewritten, through a
-  temporary file); writes hold a thread lock and an exclusive file lock, so concurrent requests
-  never interleave or lose a line.
+- `FeedbackLog`: the records in `<data dir>/feedback/<kb>.jsonl`, one line per answer: a first
+  rating is appended; rating it again replaces its line and withdrawing it removes the line (only
+  then is the file read, and rewritten through a temporary file). Writes hold a thread lock and an
+  exclusive file lock, so concurrent requests never interleave or lose a line.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from app.models import Answer
 
 MAX_REMEMBERED = 1000  # answers that can still be rated
 MAX_CORRECTION_CHARS = 8000
-RATINGS = ("up", "down")
+RATINGS = ("up", "down", "none")  # none: withdraw an earlier rating
 DEFAULT_KB = "default"
 
 
@@ -165,8 +165,16 @@ class FeedbackLog:
     def write(self, record: dict, replace: bool = False) -> bool:
         """Append `record`; with `replace`, put it in place of the line of the same id (the file is
         read and rewritten only then). True when it replaced a line."""
-        path = self.path(record["kb"])
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        return self._change(
+            record["kb"], record["id"], json.dumps(record, ensure_ascii=False) + "\n", replace
+        )
+
+    def remove(self, kb: str, record_id: str) -> bool:
+        """Remove the line of `record_id`; True when there was one."""
+        return self._change(kb, record_id, "", replace=True)
+
+    def _change(self, kb: str, record_id: str, line: str, replace: bool) -> bool:
+        path = self.path(kb)
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._lock, open(path.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another process writing the same file waits too
@@ -175,10 +183,11 @@ class FeedbackLog:
                 if replace and path.exists()
                 else []
             )
-            same = [i for i, old in enumerate(lines) if _record_id(old) == record["id"]]
+            same = [i for i, old in enumerate(lines) if _record_id(old) == record_id]
             if not same:
-                with open(path, "a", encoding="utf-8") as out:
-                    out.write(line)
+                if line:
+                    with open(path, "a", encoding="utf-8") as out:
+                        out.write(line)
                 return False
             lines = [line if i == same[0] else old for i, old in enumerate(lines) if i not in same[1:]]
             temporary = path.with_suffix(".jsonl.tmp")
@@ -203,21 +212,24 @@ class Feedback:
         self._lock = threading.Lock()
 
     def give(self, answer_id: str, rating: str, correction: str | None = None) -> dict:
-        """Record a judgement; returns `{"record", "replaced", "file"}`. Raises BadRequest (a rating
-        other than up/down), TooLarge (a correction over MAX_CORRECTION_CHARS), NotFound (an answer
-        id this server does not remember)."""
+        """Record a judgement (`none` withdraws one: its line is removed); returns `{"record",
+        "replaced", "file"}`. Raises BadRequest (a rating other than up/down/none), TooLarge (a
+        correction over MAX_CORRECTION_CHARS), NotFound (an answer id this server does not remember)."""
         if rating not in RATINGS:
-            raise BadRequest(f"rating must be 'up' or 'down', not {str(rating)[:20]!r}")
+            raise BadRequest(f"rating must be 'up', 'down' or 'none' (withdraw), not {str(rating)[:20]!r}")
         correction = (correction or "").strip() or None
         if correction and len(correction) > MAX_CORRECTION_CHARS:
             raise TooLarge(
                 f"the correction is {len(correction):,} characters; the limit is {MAX_CORRECTION_CHARS:,}"
             )
         asked = self.answers.get(answer_id)
-        record = feedback_record(answer_id, asked, rating, correction)
+        record = feedback_record(answer_id, asked, rating, correction) if rating != "none" else None
         with self._lock:
             # an answer's first rating appends, a later one replaces (its ids are this process's own)
-            replaced = self.log.write(record, replace=asked.get("rated", False))
-            asked["rated"] = True
+            if record is None:
+                replaced = asked.get("rated", False) and self.log.remove(asked["kb"], f"fb-{answer_id}")
+            else:
+                replaced = self.log.write(record, replace=asked.get("rated", False))
+            asked["rated"] = record is not None
         path = self.log.path(asked["kb"])
         return {"record": record, "replaced": replaced, "file": str(path.relative_to(self.log.folder.parent))}

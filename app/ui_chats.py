@@ -195,22 +195,24 @@ def chat_tab(blocks, settings, get_chain, get_feedback) -> None:
         return store, *shown(store), gr.Row(visible=False), ""
 
     def rate(store, like: gr.LikeData):
+        """👍 or 👎 on an answer; clicking a lit thumb again withdraws the rating."""
         store = checked_store(store)
         chat = chat_of(store, store["current"])
-        index = like.index if isinstance(like.index, int) else like.index[0]
-        turn = turn_of_message(chat, index)
-        if not turn or "answer" not in turn or like.liked not in (True, False):
+        turn = turn_of_message(chat, like.index if isinstance(like.index, int) else like.index[0])
+        if not turn or "answer" not in turn:
             return gr.skip(), "", gr.Row(visible=False), None
-        rating, answer_id = ("up" if like.liked else "down"), str(turn["answer"].get("id", ""))
+        answer_id = str(turn["answer"].get("id", ""))
+        rating = {True: "up", False: "down"}.get(like.liked, "none")
         try:
             get_feedback().give(answer_id, rating)
         except WendaError as exc:
             return gr.skip(), f"❌ {md_escape(exc.message)}", gr.Row(visible=False), None
-        store = with_rating(store, chat["id"], answer_id, rating)
-        if rating == "up":
-            return store, "👍 已记录，谢谢 Recorded, thank you.", gr.Row(visible=False), None
-        note = "👎 已记录。知道正确答案吗？写在下面 Recorded. Know the right answer? Write it below."
-        return store, note, gr.Row(visible=True), answer_id
+        store = with_rating(store, chat["id"], answer_id, None if rating == "none" else rating)
+        if rating == "down":
+            note = "👎 已记录。知道正确答案吗？写在下面 Recorded. Know the right answer? Write it below."
+            return store, note, gr.Row(visible=True), answer_id
+        note = "👍 已记录，谢谢 Recorded, thank you." if rating == "up" else "已撤回 Rating withdrawn."
+        return store, note, gr.Row(visible=False), None
 
     def correct(answer_id: str | None, text: str):
         if not answer_id or not (text or "").strip():

@@ -79,6 +79,18 @@ def test_thumbs_down_then_a_correction_replaces_the_line_and_a_refusal_confirmed
     ]
 
 
+def test_a_rating_withdrawn_leaves_no_line(api):
+    client, settings = api
+    kept, withdrawn = ask(client), ask(client)
+    for answer in (kept, withdrawn):
+        client.post("/api/feedback", json={"answer_id": answer["id"], "rating": "up"})
+    r = client.post("/api/feedback", json={"answer_id": withdrawn["id"], "rating": "none"})
+    assert r.status_code == 200 and r.json()["record"] is None and r.json()["replaced"] is True
+    assert [line["feedback"]["answer_id"] for line in feedback_lines(settings)] == [kept["id"]]
+    again = client.post("/api/feedback", json={"answer_id": withdrawn["id"], "rating": "none"}).json()
+    assert again["replaced"] is False and len(feedback_lines(settings)) == 1
+
+
 def test_the_history_of_a_follow_up_is_kept(api):
     client, settings = api
     history = [{"role": "user", "content": "宁波的行动计划"}, {"role": "assistant", "content": "500亿元"}]
@@ -91,7 +103,7 @@ def test_the_history_of_a_follow_up_is_kept(api):
     "body, status, words",
     [
         ({"answer_id": "0" * 32, "rating": "up"}, 404, "unknown answer id"),
-        ({"answer_id": "ID", "rating": "meh"}, 400, "rating must be 'up' or 'down'"),
+        ({"answer_id": "ID", "rating": "meh"}, 400, "rating must be 'up', 'down' or 'none'"),
         ({"answer_id": "ID", "rating": 1}, 422, "rating"),
         ({"answer_id": "ID"}, 422, "rating"),
         ({"rating": "up"}, 422, "answer_id"),

@@ -104,6 +104,12 @@ def test_a_chat_is_kept_across_reloads_switched_rated_and_exported(browser, data
         assert record["type"] == "confirmed" and record["question"] == LIST_QUESTION
         assert "二是细胞治疗中试平台;" in record["evidence"]
 
+        page.reload()  # the lit thumb comes back with the chat; clicking it again withdraws the rating
+        page.wait_for_selector("#wenda-chat button[aria-label='Liked']")
+        page.locator("#wenda-chat button[aria-label='Liked']").click()
+        wait_for_status(page, "已撤回")
+        assert feedback_records(data_dir) == []
+
         with page.expect_download() as download:
             page.locator("#wenda-export").click()
         markdown = Path(download.value.path()).read_text(encoding="utf-8")
