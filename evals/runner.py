@@ -59,7 +59,7 @@ def run_items(
                 row["known_bad"] = item["known_bad"]
             try:
                 answer = chain.ask(item["question"], item.get("history") or []).to_dict()
-                answer.pop("id")  # the row's id is the gold item's
+                answer.pop("id", None)  # the row's id is the gold item's
                 row.update(answer)
             except WendaError as exc:
                 row["error"] = exc.message
