@@ -190,3 +190,5 @@ def test_the_feedback_file_replays_through_wenda_eval(tmp_path, monkeypatch):
     assert by_type["known_bad"]["repeats_bad_answer"] == 1.0  # same index, same answer: still the bad one
     assert by_type["unanswerable"]["refusal_correct"] == 1.0
     assert "repeats_bad_answer" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    results = (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in results] == [f"fb-{a['id']}" for a in (good, wrong, refused)]
