@@ -26,9 +26,11 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api_documents import add_document_routes
+from app.api_feedback import add_feedback_routes
 from app.auth import KeyGate
 from app.config import Settings
 from app.errors import BadRequest, WendaError
+from app.feedback import Feedback, Remembering
 from app.jobs import JobQueue
 from app.limits import BodyLimit
 from app.models import Answer
@@ -72,11 +74,13 @@ class ErrorBody(BaseModel):
 
 
 class Wenda:
-    """What the routes share: settings and the chain, built on first use."""
+    """What the routes share: settings and the chain, built on first use; the chain remembers its
+    answers for feedback."""
 
     def __init__(self, settings: Settings, chain=None) -> None:
         self.settings = settings
-        self._chain = chain
+        self.feedback = Feedback(settings.data_path)
+        self._chain = chain if chain is None else Remembering(chain, self.feedback.answers)
         self._lock = threading.Lock()
         self.jobs = JobQueue(settings.max_queued_uploads)
 
@@ -86,7 +90,7 @@ class Wenda:
             if self._chain is None:
                 from app.chain import build_chain
 
-                self._chain = build_chain(self.settings)
+                self._chain = Remembering(build_chain(self.settings), self.feedback.answers)
             return self._chain
 
 
@@ -229,6 +233,7 @@ def create_app(settings: Settings, chain=None) -> FastAPI:
         )
 
     add_document_routes(api, state)
+    add_feedback_routes(api, state)
     return api
 
 

@@ -3,7 +3,8 @@ eval results)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import uuid
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass
@@ -77,9 +78,11 @@ class Answer:
     error: str | None = None
     confidence: float | None = None  # calibrated P(the documents answer it); refused below the threshold
     signals: dict[str, float] = field(default_factory=dict)  # what the confidence was computed from
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)  # what feedback refers to (app/feedback.py)
 
     def to_dict(self) -> dict:
         return {
+            "id": self.id,
             "answer": self.answer,
             "refused": self.refused,
             "mode": self.mode,
@@ -92,3 +95,19 @@ class Answer:
             "confidence": self.confidence,
             "signals": {k: round(v, 4) for k, v in self.signals.items()},
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Answer:
+        """The answer back from `to_dict()` output (as the UI keeps it); keys it does not know are
+        ignored, so an answer stored by another version still loads."""
+
+        def known(kind, item: dict) -> dict:
+            names = {f.name for f in fields(kind)}
+            return {k: v for k, v in item.items() if k in names}
+
+        values = known(cls, data)
+        values["citations"] = [Citation(**known(Citation, c)) for c in data.get("citations") or []]
+        values["retrieved"] = [Passage(**known(Passage, p)) for p in data.get("retrieved") or []]
+        values["dropped"] = [Dropped(**known(Dropped, d)) for d in data.get("dropped") or []]
+        values.setdefault("timings_ms", {})
+        return cls(**values)

@@ -24,7 +24,8 @@ def build_app(settings: Settings, chain=None):
     from app.ui import CSS, build_ui
 
     api = create_app(settings, chain)
-    blocks = build_ui(settings, lambda: api.state.wenda.chain, lambda: api.state.wenda.jobs)
+    wenda = api.state.wenda
+    blocks = build_ui(settings, lambda: wenda.chain, lambda: wenda.jobs, lambda: wenda.feedback)
     return gr.mount_gradio_app(
         api,
         blocks,

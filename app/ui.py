@@ -1,65 +1,25 @@
-"""The web UI (Gradio 6): a thin adapter handed the chain. Chat with streaming answers and memory,
-numbered sources that open to the passage with the cited sentence highlighted, and a documents tab
-whose uploads run as jobs (`app/jobs.py`) with their progress shown.
+"""The web UI (Gradio 6): a thin adapter handed the chain. A chat tab (`app/ui_chats.py`: streaming
+answers with memory, chats kept in the browser across reloads, export, 👍/👎 feedback) whose numbered
+sources open to the passage with the cited sentence highlighted, and a documents tab whose uploads
+run as jobs (`app/jobs.py`) with their progress shown.
 
-What a message shows is decided by the pure functions in `app/ui_render.py`; `chat_events` is the
-chat turn as a generator (testable without Gradio); `build_ui` wires them.
+What a message shows is decided by the pure functions in `app/ui_render.py`; `build_ui` wires them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from app.ui_render import (
-    CSS,
-    EXAMPLES,
-    answer_message,
-    documents_table,
-    error_message,
-    history_for_chain,
-    job_status,
-    md_escape,
-    text_message,
-    upload_report,
-)
+from app.ui_chats import chat_tab
+from app.ui_render import CSS, documents_table, job_status, md_escape, upload_report
 from ingest.loaders import SUPPORTED_SUFFIXES
 
-__all__ = ["CSS", "build_ui", "chat_events"]
+__all__ = ["CSS", "build_ui"]
 
 
-def chat_events(get_chain, settings, question: str, messages: list[dict]):
-    """One chat turn: yields the message list as it grows. A question the chain refuses to take
-    (too long, …) is not kept: the conversation gets the error alone, so later turns go on without it."""
-    from app.errors import WendaError
-    from ingest.store import IndexUnavailable
-
-    messages = list(messages or [])
-    if not question or not question.strip():
-        yield messages
-        return
-    history = history_for_chain(messages, settings)
-    asked = messages + [
-        {"role": "user", "content": text_message(question)},
-        {"role": "assistant", "content": "…"},
-    ]
-    yield asked
-    try:
-        text = ""
-        for event in get_chain().stream(question, history):
-            if event["type"] == "delta":
-                text += event["text"]
-                asked[-1] = {"role": "assistant", "content": text_message(text)}
-            else:
-                asked[-1] = {"role": "assistant", "content": answer_message(event["answer"])}
-            yield asked
-    except (WendaError, IndexUnavailable) as exc:
-        problem = getattr(exc, "message", None) or f"{exc}; try again when it is back"
-        yield messages + [{"role": "assistant", "content": error_message(problem, question)}]
-
-
-def build_ui(settings, get_chain, get_jobs):
+def build_ui(settings, get_chain, get_jobs, get_feedback):
     """The Blocks app. `get_chain()` returns the shared chain (built on first use), `get_jobs()` the
-    job queue the HTTP API uses too."""
+    job queue and `get_feedback()` the feedback log the HTTP API uses too."""
     import shutil
 
     import gradio as gr
@@ -70,10 +30,6 @@ def build_ui(settings, get_chain, get_jobs):
 
     def problem(exc: Exception) -> str:
         return getattr(exc, "message", None) or f"{exc}; try again when it is back"
-
-    def respond(question: str, messages: list[dict]):
-        for shown in chat_events(get_chain, settings, question, messages):
-            yield shown, ""
 
     def refresh():
         try:
@@ -138,28 +94,7 @@ def build_ui(settings, get_chain, get_jobs):
             "## 问答 wenda — 基于文档的问答，每个回答都附出处 · answers from your documents, with sources"
         )
         with gr.Tab("对话 Chat"):
-            chatbot = gr.Chatbot(
-                label="对话 Conversation",
-                height=470,
-                elem_id="wenda-chat",
-                render_markdown=False,
-                latex_delimiters=[],
-                buttons=["copy"],
-                feedback_options=None,
-            )
-            with gr.Row():
-                box = gr.Textbox(
-                    placeholder="输入问题，按回车提问 · Type a question and press Enter",
-                    show_label=False,
-                    scale=8,
-                    elem_id="wenda-question",
-                )
-                ask = gr.Button("提问 Ask", variant="primary", scale=1, elem_id="wenda-ask")
-                clear = gr.Button("清空 Clear", scale=1)
-            gr.Examples(EXAMPLES, inputs=box, label="示例问题 Example questions")
-            box.submit(respond, [box, chatbot], [chatbot, box])
-            ask.click(respond, [box, chatbot], [chatbot, box])
-            clear.click(lambda: ([], ""), None, [chatbot, box])
+            chat_tab(blocks, settings, get_chain, get_feedback)
         with gr.Tab("文档 Documents", elem_id="wenda-docs-tab"):
             table = gr.Dataframe(
                 headers=["标题 title", "文档 source", "类型 kind", "片段 chunks", "字符 chars"],

@@ -1,5 +1,5 @@
 """What the web UI shows, as pure functions: an `Answer`, a question, an error or an upload job →
-the HTML of a chat message or a status line; chat messages → the history the chain gets.
+the HTML of a chat message or a status line.
 
 Every piece of user or document text is HTML-escaped, and the chat renders no Markdown (see
 `build_ui`), so a passage's `[x](javascript:…)` or `![](http://…)` stays text; the cited-span
@@ -100,37 +100,13 @@ def text_message(text: str) -> str:
 
 
 def error_message(problem: str, question: str) -> str:
-    """An error in place of an answer; its question is not kept in the conversation (see
-    history_for_chain)."""
+    """An error in place of an answer; its question is not history (`chain_history` in
+    `app/chats.py`)."""
     preview = question if len(question) <= 60 else question[:60] + "…"
     return (
         f'<div class="wenda-refusal wenda-error">❌ {html.escape(problem)}'
         f'<div class="wenda-note">问题未保留 not kept: {html.escape(preview)}</div></div>'
     )
-
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def history_for_chain(messages: list[dict], settings=None) -> list[dict]:
-    """Chat messages → chain history: the plain text of each turn (an answer without its sources),
-    error messages left out; with `settings`, within the history limits (recent turns first)."""
-    turns = []
-    for m in messages:
-        content = m.get("content")
-        if isinstance(content, list):
-            content = " ".join(part.get("text", "") for part in content if isinstance(part, dict))
-        if not isinstance(content, str) or "wenda-error" in content:
-            continue
-        text = html.unescape(_TAG.sub("", content.split('<div class="wenda-sources">')[0])).strip()
-        turns.append({"role": m.get("role", "user"), "content": text})
-    if settings is None:
-        return turns
-    turns = [{**t, "content": t["content"][: settings.max_question_chars]} for t in turns]
-    turns = turns[-settings.max_history_turns :] if settings.max_history_turns > 0 else []
-    while turns and sum(len(t["content"]) for t in turns) > settings.max_history_chars:
-        turns.pop(0)
-    return turns
 
 
 def job_status(job: dict) -> str:

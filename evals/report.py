@@ -20,9 +20,11 @@ HEADLINE = [
     "refusal_correct",
     "false_refusal",
     "token_f1",
+    "repeats_bad_answer",
     "latency_p50_ms",
     "latency_p95_ms",
 ]
+ONLY_WHEN_SCORED = {"repeats_bad_answer"}  # only a set of users' feedback has it
 PER_TYPE = [
     "evidence@1500",
     "hit@5",
@@ -53,6 +55,8 @@ def markdown(report: dict) -> str:
         "|---|" + "---|" * len(names),
     ]
     for metric in HEADLINE:
+        if metric in ONLY_WHEN_SCORED and all(metric not in systems[n]["overall"] for n in names):
+            continue
         lines.append(
             f"| {metric} | " + " | ".join(_fmt(systems[n]["overall"].get(metric)) for n in names) + " |"
         )

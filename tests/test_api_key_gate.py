@@ -37,6 +37,7 @@ GUARDED = [
     ("POST", "/api/ask"),
     ("POST", "/api/chat"),
     ("POST", "/v1/chat/completions"),
+    ("POST", "/api/feedback"),
     ("DELETE", "/api/documents/000_841085c0cc8188e6.txt"),
     ("POST", "/gradio_api/call/respond"),
     ("POST", "/gradio_api/call/do_delete"),
@@ -93,7 +94,7 @@ def test_the_bearer_key_opens_api_docs_and_gradio(server):
     )
     assert "11340亿元" in r.json()["answer"]
     client = Client(server + "/", headers=auth, verbose=False, download_files=False)
-    messages, _ = client.predict("2008年全国生物产业总产值是多少?", [], api_name="/respond")
+    messages, *_ = client.predict("2008年全国生物产业总产值是多少?", None, api_name="/respond")
     assert "11340亿元" in str(messages[-1]["content"])
 
 

@@ -88,7 +88,7 @@ def test_ask_see_cited_answer_and_open_its_source(page):
 
 
 def test_refusal_looks_different(page):
-    page.get_by_role("button", name="清空 Clear").click()  # a new conversation: not a follow-up
+    page.get_by_role("button", name="新对话 New chat").click()  # a new conversation: not a follow-up
     page.wait_for_function("!document.querySelector('#wenda-chat details.wenda-source')")
     ask(page, "是的吗？")  # no word to match the documents with: refused whatever the threshold
     page.wait_for_selector("#wenda-chat .wenda-refusal")
