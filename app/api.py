@@ -3,7 +3,8 @@
 Routes (docs/design.md): `POST /api/ask`, `POST /api/chat` (SSE when `"stream": true`), both with
 an optional `kb`; `POST /v1/chat/completions` (OpenAI-compatible, `model` names the knowledge base)
 and `GET /v1/models` (the knowledge bases), `GET /healthz`, `/openapi.json`; the knowledge base,
-document and job routes are in `app/api_documents.py`. Request bodies are bounded (`app/limits.py`).
+document and job routes are in `app/api_documents.py`, `POST /api/feedback` in `app/api_feedback.py`.
+Request bodies are bounded (`app/limits.py`).
 
 Errors are JSON `{"error": "…"}` with the status the core error carries (`WendaError.status`),
 translated once here. Nothing is built at import; a chain is built on first use.
@@ -26,6 +27,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api_documents import add_document_routes
+from app.api_feedback import add_feedback_routes
 from app.auth import KeyGate
 from app.config import Settings
 from app.errors import BadRequest, NotFound, WendaError
@@ -78,7 +80,7 @@ def answer_footer(answer: Answer) -> str:
     if not answer.citations:
         return ""
     lines = [
-        f"[{c.n}] {c.source}: {_one_line(' … '.join(q['text'] for q in c.quotes) or c.text)}"
+        f"[{c.n}] {c.label}: {_one_line(' … '.join(q['text'] for q in c.quotes) or c.text)}"
         for c in answer.citations
     ]
     return "\n\n来源 Sources:\n" + "\n".join(lines)
@@ -223,6 +225,7 @@ def create_app(settings: Settings, chain=None, service: Wenda | None = None) -> 
         )
 
     add_document_routes(api, state)
+    add_feedback_routes(api, state)
     return api
 
 

@@ -28,7 +28,8 @@ MAX_FORM_BYTES = 8192
 UNAUTHORIZED = "missing or wrong API key: send the header 'Authorization: Bearer <WENDA_API_KEY>'"
 
 LOGIN_PAGE = """<!doctype html>
-<html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="zh"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>wenda 问答 — 登录 Sign in</title>
 <style>
 body {{font-family: system-ui, sans-serif; background: #f9fafb; display: flex; justify-content: center;

@@ -12,6 +12,7 @@ splitter, Chroma dense top-4) is measured on the same text at each size.
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import shutil
@@ -62,6 +63,14 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so
+    a subprocess started by a large parent would report the parent's peak as its own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
@@ -292,7 +301,7 @@ def load_run(seed_dir: Path, work: Path, clients: int, seconds: float) -> dict:
 
     import httpx
 
-    from app.server import spawned
+    from app.serve_process import spawned
 
     data = work / "serve_data"
     shutil.rmtree(data, ignore_errors=True)
@@ -368,15 +377,16 @@ def markdown(report: dict) -> str:
         "## Ingest (seeds, real e5)",
         "",
         f"- {ing['chunks']} chunks, {ing['chars_embedded']:,} characters embedded in {ing['ingest_s']} s: "
-        f"**{ing['ingest_chars_per_s']} chars/s** vs the bare embedder's {ing['bare_chars_per_s']} chars/s on the same texts "
-        f"(ratio **{ing['throughput_ratio']}**)",
+        f"**{ing['ingest_chars_per_s']} chars/s** vs the bare embedder's {ing['bare_chars_per_s']} chars/s "
+        f"on the same texts (ratio **{ing['throughput_ratio']}**)",
         f"- unchanged re-ingest: {ing['unchanged_reingest_s']} s, no embedding",
         "",
         "## Queries by corpus size",
         "",
         (
-            "| size | chunks | retrieve p50 / p95 ms | answer p50 / p95 ms | e5 query ms | serving peak RSS MB | build peak RSS MB | disk MB | "
-            "build / lexical build / lexical reload s | recipe retrieve p50 ms | recipe peak RSS MB | recipe disk MB |"
+            "| size | chunks | retrieve p50 / p95 ms | answer p50 / p95 ms | e5 query ms "
+            "| serving peak RSS MB | build peak RSS MB | disk MB | build / lexical build / lexical reload s "
+            "| recipe retrieve p50 ms | recipe peak RSS MB | recipe disk MB |"
         ),
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -385,7 +395,8 @@ def markdown(report: dict) -> str:
             lines.append(f"| {label} | error: {r['error']} |")
             continue
         lines.append(
-            f"| {label} | {r['chunks']:,} | {r['retrieve_p50_ms']} / {r['retrieve_p95_ms']} | {r['answer_p50_ms']} / {r['answer_p95_ms']} | "
+            f"| {label} | {r['chunks']:,} | {r['retrieve_p50_ms']} / {r['retrieve_p95_ms']} "
+            f"| {r['answer_p50_ms']} / {r['answer_p95_ms']} | "
             f"{r['embed_query_p50_ms']} | {r['peak_rss_mb']} | {r['build_peak_rss_mb']} | {r['disk_mb']} | "
             f"{r['build_s']} / {r['lexical_build_s']} / {r['lexical_reload_s']} | "
             f"{r['recipe_retrieve_p50_ms']} | {r['recipe_peak_rss_mb']} | {r['recipe_disk_mb']} |"
@@ -414,7 +425,7 @@ def main(args) -> int:
     try:
         print("ingest: seeds with the real embedder …", file=sys.stderr)
         report = {
-            "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "ingest": measure_ingest(work),
             "sizes": {},
         }

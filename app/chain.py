@@ -63,7 +63,7 @@ class WendaChain:
         # thread pool made per call: ~1 ms of thread start-up per step, for nothing to run in parallel)
         self.runnable = (
             RunnableLambda(lambda inputs: {**inputs, "query": self._condense(inputs)}, name="condense")
-            | RunnableLambda(lambda inputs: {**inputs, "passages": self._retrieve(inputs)}, name="retrieve")
+            | RunnableLambda(self._with_passages, name="retrieve")
             | RunnableLambda(self._answer, name="answer")
         )
 
@@ -78,7 +78,8 @@ class WendaChain:
     def stream(
         self, question: str, history: list[dict] | None = None, top_k: int | None = None
     ) -> Iterator[dict]:
-        """Events: {"type": "delta", "text": …} as the answer is written, then {"type": "final", "answer": Answer}."""
+        """Events: {"type": "delta", "text": …} as the answer is written, then
+        {"type": "final", "answer": Answer}."""
         inputs = self._inputs(question, history, top_k)
         inputs["query"] = self._condense(inputs)
         inputs["passages"] = self._retrieve(inputs)
@@ -106,7 +107,8 @@ class WendaChain:
             raise BadRequest("the question is empty: ask something about the documents")
         if len(question) > self.settings.max_question_chars:
             raise TooLarge(
-                f"the question is {len(question):,} characters; the limit is {self.settings.max_question_chars:,} (WENDA_MAX_QUESTION_CHARS)"
+                f"the question is {len(question):,} characters; the limit is "
+                f"{self.settings.max_question_chars:,} (WENDA_MAX_QUESTION_CHARS)"
             )
         history = checked_history(history, self.settings)  # the last turns, each and all within limits
         if top_k is not None and not (1 <= int(top_k) <= 50):
@@ -130,12 +132,20 @@ class WendaChain:
                 pass
         return history_aware_query(question, history)
 
+    def _with_passages(self, inputs: dict) -> dict:
+        passages = self._retrieve(inputs)  # first: it adds the question's vector to `inputs`
+        return {**inputs, "passages": passages}
+
     def _retrieve(self, inputs: dict) -> list[Passage]:
         started = time.perf_counter()
         try:
             if self.index.active_chunks() == 0:
                 raise IndexEmpty()
-            passages = self.retriever.search(inputs["query"], inputs["top_k"])
+            if isinstance(self.retriever, HybridRetriever):  # its question vector serves the answerer too
+                inputs["query_vector"] = self.retriever.query_vector(inputs["query"])
+                passages = self.retriever.search(inputs["query"], inputs["top_k"], inputs["query_vector"])
+            else:
+                passages = self.retriever.search(inputs["query"], inputs["top_k"])
         except IndexUnavailable as exc:  # not reachable at open, or the Chroma server went away mid-request
             raise ServiceUnavailable(str(exc)) from exc
         inputs["timings"]["retrieve"] = (time.perf_counter() - started) * 1000
@@ -171,14 +181,15 @@ class WendaChain:
         those the calibrated confidence says the documents answer are quoted, the others refused."""
         question, passages = inputs["question"], inputs["passages"]
         context = inputs["query"][: -len(question)] if inputs["query"].endswith(question) else ""
-        if not query_tokens(question + " " + gloss(question)) and not context:
-            return self._refusal(question, passages, "extractive", 0.0)  # no word to match the documents with
+        own = query_tokens(question + " " + gloss(question))
+        if not context and not any(self.index.lexical.document_frequency(own).values()):
+            return self._refusal(question, passages, "extractive", 0.0)  # no word the documents use
         drafts = []
         parts = self._parts(question, inputs["query"], passages)
         for i, (part, home) in enumerate(parts):  # a later question of a message may leave its subject out
-            draft = self._draft(
-                part, context + (parts[0][0] + " " if i and home is None else ""), passages, home
-            )
+            before = context + (parts[0][0] + " " if i and home is None else "")
+            vector = inputs.get("query_vector") if part == inputs["query"] and not before else None
+            draft = self._draft(part, before, passages, home, vector)
             drafts.append((draft, self.calibration.probability(draft.signals)))
         surest, confidence = max(drafts, key=lambda d: d[1])
         signals = surest.signals
@@ -221,16 +232,18 @@ class WendaChain:
             parts += [(p, homes[i] if per_subject else None) for i, p in enumerate(compound.parts)]
         return parts
 
-    def _draft(self, question: str, context: str, passages: list[Passage], home: str | None) -> Draft:
+    def _draft(
+        self, question: str, context: str, passages: list[Passage], home: str | None, vector=None
+    ) -> Draft:
         """The extractive answer to one question, reading on past a passage's end while what it quotes
-        continues there (`passages` grows)."""
+        continues there (`passages` grows). `vector`: the question's embedding, if retrieval made it."""
         if context and len(query_tokens(question)) < 2:  # "那呢?": the question is the earlier subject's
             question, context = context + question, ""
         wording = question + " " + gloss(question) if is_english(question) else question
         tokens = query_tokens(wording + " " + context)
         idf = self.index.lexical.idf(tokens)
         continues: dict[int, int] = {}
-        draft = self.extractive.answer(question, wording, passages, idf, context, home)
+        draft = self.extractive.answer(question, wording, passages, idf, context, home, None, vector)
         for _ in range(_READ_ON):
             if not draft.quotes or not draft.quotes[0].text.rstrip().endswith((":", "：")):
                 break
@@ -253,7 +266,7 @@ class WendaChain:
                 if same is None:
                     passages.append(following)
                 continues[last.n] = same or len(passages)
-            draft = self.extractive.answer(question, wording, passages, idf, context, home, continues)
+            draft = self.extractive.answer(question, wording, passages, idf, context, home, continues, vector)
         own = set(query_tokens(wording))
         frequency = self.index.lexical.document_frequency(sorted(own))
         unseen = sum(idf.get(t, 1.0) for t, d in frequency.items() if d == 0)
@@ -319,6 +332,8 @@ class WendaChain:
                     quotes=[
                         {"text": p.text[s - p.start : e - p.start], "start": s, "end": e} for s, e in spans
                     ],
+                    title=p.title,
+                    location=p.location,
                 )
             )
         return out

@@ -19,14 +19,13 @@ from dataclasses import dataclass
 
 from app.extractive import bigrams
 from app.models import Dropped, Passage
-from ingest.clean import search_text
+from ingest.clean import CJK_CHAR, search_text
 from ingest.lexical import tokenize
 
 MARKER = re.compile(r"\s*[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
 _MARKER_RUN = re.compile(r"(?:\s*[\[【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]】])+")
 _SENTENCE_END = re.compile(r"[。！？!?；;]+|(?<!\d)\.(?=\s|$)")
 _TAIL = re.compile(r"[。！？!?；;.]*")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 LEXICAL_THRESHOLD = 0.5
 SEMANTIC_THRESHOLD = 0.82
 
@@ -98,7 +97,7 @@ class CitationChecker:
 
     def support(self, sentence: str, passage: Passage) -> tuple[float, float]:
         """(score, threshold) for `sentence` against `passage`."""
-        if _CJK.search(sentence) or self.similarity is None:
+        if CJK_CHAR.search(sentence) or self.similarity is None:
             return lexical_support(
                 sentence, passage.search_text or search_text(passage.text)
             ), self.lexical_threshold
@@ -146,7 +145,7 @@ class CitationChecker:
 def _join(sentences: list[str]) -> str:
     out = ""
     for s in sentences:
-        if out and not _CJK.search(out[-8:]) and not _CJK.search(s[:1]):
+        if out and not CJK_CHAR.search(out[-8:]) and not CJK_CHAR.search(s[:1]):
             out += " "
         out += s
     return out

@@ -85,6 +85,13 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="keep the built corpora here and reuse them on the next run (default: a temporary dir)",
     )
+    p.add_argument(
+        "--formats",
+        action="store_true",
+        help="instead: OCR pages/s against bare RapidOCR, and a large .xlsx ingest (formats.md in --out)",
+    )
+    p.add_argument("--ocr-pages", type=int, default=4, help="with --formats: scanned A4 pages to OCR")
+    p.add_argument("--xlsx-rows", type=int, default=10_000, help="with --formats: rows of the workbook")
 
     args = parser.parse_args(argv)
     try:
@@ -103,9 +110,7 @@ def _kb_option(parser, help: str) -> None:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from app.core import chunk_settings
     from app.service import Wenda
-    from ingest.pipeline import ingest_paths
     from ingest.store import IndexUnavailable
 
     paths = args.paths or [SEEDS_DIR]
@@ -114,13 +119,7 @@ def cmd_ingest(args, settings: Settings) -> int:
         if args.kb not in service.kb_names():
             service.create_kb(args.kb)
             print(f"created knowledge base {args.kb}")
-        report = ingest_paths(
-            service.store(args.kb).index,
-            paths,
-            reset=args.reset,
-            settings=chunk_settings(settings),
-            progress=not args.quiet,
-        )
+        report = service.ingest(paths, args.kb, reset=args.reset, progress=not args.quiet)
     except IndexUnavailable as exc:
         print(f"wenda: {exc}", file=sys.stderr)
         return 2
@@ -143,7 +142,7 @@ def cmd_ask(args, settings: Settings) -> int:
         print("\n来源 Sources:")
         for c in answer.citations:
             quote = " … ".join(q["text"].replace("\n", " ") for q in c.quotes)[:160]
-            print(f"  [{c.n}] {c.source} (chars {c.start}–{c.end}): {quote}")
+            print(f"  [{c.n}] {c.label} (chars {c.start}–{c.end}): {quote}")
     if answer.error:
         print(f"\n(note: {answer.error}; answered extractively)", file=sys.stderr)
     return 0
@@ -195,6 +194,10 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
+    if args.formats:
+        from app.bench_formats import main as run_formats_bench
+
+        return run_formats_bench(args)
     from app.bench import main as run_bench
 
     return run_bench(args)

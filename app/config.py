@@ -74,7 +74,8 @@ class Settings:
     def load(
         cls, env: dict[str, str] | None = None, dotenv: str | Path | None = ".env", **overrides
     ) -> Settings:
-        """Settings from `overrides`, then `env` (default: os.environ), then the `.env` file, then defaults."""
+        """Settings from `overrides`, then `env` (default: os.environ), then the `.env` file, then
+        defaults."""
         values: dict[str, str] = {}
         if dotenv and Path(dotenv).is_file():
             from dotenv import dotenv_values

@@ -35,10 +35,14 @@ MAX_NAME_BYTES = 200  # backup's ".<name>.<token>.bak"
 def safe_filename(name: str) -> str:
     """A file name that cannot leave the uploads folder; shortening keeps the suffix.
 
-    >>> safe_filename("../../etc/passwd.txt"), safe_filename("/abs/报告 2024.md"), safe_filename("a\\u202eb.txt")
-    ('passwd.txt', '报告_2024.md', 'ab.txt')
-    >>> safe_filename("C:\\\\Users\\\\a\\\\报告.txt"), safe_filename("..\\\\x.txt"), safe_filename("长" * 300 + ".pdf")[-6:]
-    ('报告.txt', 'x.txt', '长长.pdf')
+    >>> safe_filename("../../etc/passwd.txt"), safe_filename("/abs/报告 2024.md")
+    ('passwd.txt', '报告_2024.md')
+    >>> safe_filename("a\\u202eb.txt")
+    'ab.txt'
+    >>> safe_filename("C:\\\\Users\\\\a\\\\报告.txt"), safe_filename("..\\\\x.txt")
+    ('报告.txt', 'x.txt')
+    >>> safe_filename("长" * 300 + ".pdf")[-6:]
+    '长长.pdf'
     """
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
@@ -52,7 +56,11 @@ def safe_filename(name: str) -> str:
 
 def list_documents(index: Index) -> list[dict]:
     return [
-        {k: v for k, v in asdict(r).items() if k in ("source", "chunks", "chars", "kind", "ingested_at")}
+        {
+            k: v
+            for k, v in asdict(r).items()
+            if k in ("source", "title", "chunks", "chars", "kind", "ingested_at")
+        }
         for r in sorted(index.documents().values(), key=lambda r: r.source)
     ]
 
@@ -128,6 +136,7 @@ def upload_work(settings: Settings, kb: KBStore, staged: Path, names: list[str],
                         settings=chunk_settings(settings),
                         progress=False,
                         on_progress=job.progress,
+                        on_ocr_page=job.ocr_progress,
                         cancelled=job.cancel.is_set,
                         max_chars=settings.max_upload_chars,
                     )

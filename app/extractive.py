@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.models import Passage
-from ingest.clean import display_text, normalize_query, search_text
+from ingest.clean import CJK_CHAR, display_text, normalize_query, search_text
 from ingest.lexical import tokenize
 from ingest.split import ITEM_MARKER, heading_level, sentence_spans
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
 _FENCE = "```"
 _TITLE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9 ]{1,24}")  # no punctuation at all: a title or a label
@@ -36,6 +35,9 @@ SEMANTIC_FLOOR, SEMANTIC_SPAN = 0.75, 0.2  # e5 similarity mapped to 0–1 over 
 MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
 RUNNER_UP = 0.85  # a unit of the best document within this share of the best score joins the answer
 MAX_UNITS = 3
+LEXICAL_WEIGHT, LEXICAL_WEIGHT_ENGLISH = 0.5, 0.25  # the rest of a unit's score is its e5 similarity
+HEADINGS = False  # headings compete with sentences; a winning heading is answered by its section's text
+PARAGRAPH_CHARS = 200  # a lone best sentence brings the rest of its paragraph, up to this many characters
 
 
 @dataclass
@@ -48,6 +50,8 @@ class Unit:
     order: int  # position among all units
     lexical: float = 0.0
     semantic: float = 0.0
+    similarity: float = 0.0  # raw e5 cosine with the question (0: not compared)
+    title: bool = False  # a heading: scored like a sentence, never quoted; when it wins, its section answers
     score: float = 0.0
 
 
@@ -77,7 +81,7 @@ def bigrams(text: str) -> set[str]:
 
 
 def is_english(text: str) -> bool:
-    return not _CJK.search(text)
+    return not CJK_CHAR.search(text)
 
 
 def split_questions(message: str) -> list[str]:
@@ -109,10 +113,12 @@ class ExtractiveAnswerer:
         context: str = "",
         source: str | None = None,
         continues: dict[int, int] | None = None,
+        question_vector=None,
     ) -> Draft:
         """`wording`: what is matched lexically (the question, or its glossed Chinese terms);
         `context`: the subject of earlier turns (counts for less); `source`: quote only that document;
-        `continues`: passage n → the passage holding the text right after it (an answer window runs on)."""
+        `continues`: passage n → the passage holding the text right after it (an answer window runs on);
+        `question_vector`: the e5 query embedding of the normalised question, when retrieval made it."""
         units = self.units(passages, source)
         if not units:
             return Draft(
@@ -131,18 +137,27 @@ class ExtractiveAnswerer:
             overlap = len(q_bigrams & bigrams(norm)) / max(1, len(q_bigrams))
             u.lexical = 0.65 * (in_unit + 0.6 * in_heading) / total + 0.35 * overlap
         english = is_english(question)
-        lexical_weight = 0.25 if english else 0.5
+        lexical_weight = LEXICAL_WEIGHT_ENGLISH if english else LEXICAL_WEIGHT
         ranked = sorted(units, key=lambda u: u.lexical + 0.1 / u.n, reverse=True)
         leading = ranked[:SEMANTIC_CANDIDATES]
         if self.vectors is not None:
             sims = self.vectors.similarities(
-                normalize_query(question + " " + context), [u.text for u in leading]
+                normalize_query(f"{question} {context}".strip()),
+                [u.text for u in leading],
+                None if context else question_vector,
             )
             for u, sim in zip(leading, sims):
+                u.similarity = float(sim)
                 u.semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0, 1))
         for u in units:
             u.score = lexical_weight * u.lexical + (1 - lexical_weight) * u.semantic + 0.05 / u.n
+        titles = [u for u in units if u.title]
+        units = [u for u in units if not u.title]
+        if not units:
+            return Draft([], {"semantic": 0.0, "lexical": 0.0, "coverage": 0.0, "english": float(english)})
         best = max(units, key=lambda u: u.score)
+        section = _section(max(titles, key=lambda u: u.score), units) if titles else []
+        led = bool(section) and max(u.score for u in titles) > best.score
         normalised = [p.search_text or search_text(p.text) for p in passages]  # retrieval's passages carry it
         coverage = sum(w for t, w in weight.items() if any(t in text for text in normalised)) / total
         home = normalised[best.n - 1]
@@ -159,7 +174,11 @@ class ExtractiveAnswerer:
             "specific": specific,
             "numbers": stated,
             "english": float(english),
+            "similarity": best.similarity,
+            "margin": _margin(best, leading),
         }
+        if led:
+            return Draft([self._quote(u, passages[u.n - 1]) for u in section], signals)
         return Draft(self._quotes(best, units, passages, continues or {}), signals)
 
     @staticmethod
@@ -186,13 +205,12 @@ class ExtractiveAnswerer:
                     s, fence_start = fence_start, None
                 elif fence_start is not None:
                     continue
-                elif heading_level(raw) is not None:
-                    heading = set(tokenize(search_text(raw)))
+                elif heading_level(raw) is not None or _TITLE.fullmatch(raw.strip()):
+                    heading = set(tokenize(search_text(raw)))  # a line of bare words labels what follows too
+                    if HEADINGS:
+                        units.append(Unit(n, s, e, raw, heading, len(units), title=True))
                     continue
                 text = passage.text[s:e]
-                if _TITLE.fullmatch(text.strip()):  # a line of bare words labels what follows it
-                    heading = set(tokenize(search_text(text)))
-                    continue
                 if len(re.sub(r"\W", "", text)) < 2 or text.rstrip()[-1:] in "?？":
                     continue  # punctuation, or a question (an FAQ's): not an answer
                 units.append(Unit(n, s, e, text, heading, len(units)))
@@ -203,6 +221,9 @@ class ExtractiveAnswerer:
     ) -> list[Quote]:
         """The window around the best unit, then close runners-up of the same document, best first."""
         window = self._window(best, units, passages, continues)
+        structured = len(window) > 1
+        if not structured and PARAGRAPH_CHARS:
+            window = _paragraph(best, [u for u in units if u.n == best.n], passages[best.n - 1].text)
         taken = {u.order for u in window}
         source = passages[best.n - 1].source
         extra = [
@@ -213,7 +234,7 @@ class ExtractiveAnswerer:
             and passages[u.n - 1].source == source
             and u.text.strip() not in {w.text.strip() for w in window}
         ]
-        chosen = window + (extra[: MAX_UNITS - 1] if len(window) == 1 else [])  # a structured window is whole
+        chosen = window + ([] if structured else extra[: MAX_UNITS - 1])  # a structured window is whole
         return [self._quote(u, passages[u.n - 1]) for u in chosen]
 
     @staticmethod
@@ -271,11 +292,55 @@ class ExtractiveAnswerer:
             piece = f"{q.text}[{q.n}]" if not q.text.endswith(_FENCE) else f"{q.text}\n[{q.n}]"
             if q.block or (out and out.rstrip().endswith(("：", ":"))):
                 out = out.rstrip() + "\n" + piece + "\n"
-            elif out and not _CJK.search(out.rstrip()[-2:-1] or "") and not out.endswith("\n"):
+            elif out and not CJK_CHAR.search(out.rstrip()[-2:-1] or "") and not out.endswith("\n"):
                 out += " " + piece
             else:
                 out += piece
         return out.strip()
+
+
+def _section(title: Unit, units: list[Unit]) -> list[Unit]:
+    """The sentences under `title` up to the next heading, in reading order, within the window limits."""
+    out, chars = [], 0
+    for u in units:
+        if u.n != title.n or u.order < title.order:
+            continue
+        if u.order != title.order + 1 + len(out) or len(out) >= MAX_WINDOW_UNITS:
+            break  # a heading (not in `units`) came between: the section ended
+        if chars + len(u.text) > MAX_WINDOW_CHARS:
+            break
+        out.append(u)
+        chars += len(u.text)
+    return out
+
+
+def _margin(best: Unit, leading: list[Unit], others: int = 5) -> float:
+    """How far the best unit's e5 similarity stands above the next `others` compared units': an answer
+    stands out from its neighbours; a question the text only touches on finds many about as close."""
+    rest = sorted((u.similarity for u in leading if u is not best and u.similarity), reverse=True)[:others]
+    return round(best.similarity - sum(rest) / len(rest), 4) if rest and best.similarity else 0.0
+
+
+def _paragraph(best: Unit, same: list[Unit], text: str) -> list[Unit]:
+    """`best` and the sentences around it in its paragraph (no line break between), in reading order,
+    at most `PARAGRAPH_CHARS` characters: the sentence after the best one often holds the answer's fact."""
+    i = same.index(best)
+    window, chars = [best], len(best.text)
+    for nxt in same[i + 1 :]:
+        if "\n" in text[window[-1].end : nxt.start] or _ITEM.match(nxt.text):
+            break
+        if chars + len(nxt.text) > PARAGRAPH_CHARS:
+            break
+        window.append(nxt)
+        chars += len(nxt.text)
+    for prev in reversed(same[:i]):
+        if "\n" in text[prev.end : window[0].start] or _ITEM.match(prev.text):
+            break
+        if chars + len(prev.text) > PARAGRAPH_CHARS:
+            break
+        window.insert(0, prev)
+        chars += len(prev.text)
+    return window
 
 
 def _indent(text: str, pos: int) -> int:

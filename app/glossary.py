@@ -43,10 +43,12 @@ def unglossed_names(question: str) -> list[str]:
     pinyin (a Chinese name wenda cannot map), nor months, weekdays or a sentence's first word: names of
     things like "BGI".
 
-    >>> unglossed_names("When did BGI join the CAS alliance in January?"), unglossed_names("Who runs Changfazhan?")
-    (['BGI'], [])
-    >>> unglossed_names("It names three industries. Which are they?"), unglossed_names("How Many Firms Joined?")
+    >>> unglossed_names("When did BGI join the CAS alliance in January?")
+    ['BGI']
+    >>> unglossed_names("Who runs Changfazhan?"), unglossed_names("How Many Firms Joined?")
     ([], [])
+    >>> unglossed_names("It names three industries. Which are they?")
+    []
     """
     _, rest = _translate(question)
     # capitalised, but not because a sentence starts there

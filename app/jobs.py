@@ -46,9 +46,13 @@ class Job:
     cancel: threading.Event = field(default_factory=threading.Event)
     cleanup: Callable[[], None] | None = None  # what to undo when it never runs (its staged files)
     finished: threading.Event = field(default_factory=threading.Event)
+    ocr: dict | None = None  # {"file", "pages_done", "pages_total"} while a file is read by OCR
 
     def progress(self, files_done: int, chunks_done: int, chunks_total: int) -> None:
         self.files_done, self.chunks_done, self.chunks_total = files_done, chunks_done, chunks_total
+
+    def ocr_progress(self, source: str, pages_done: int, pages_total: int) -> None:
+        self.ocr = {"file": source, "pages_done": pages_done, "pages_total": pages_total}
 
     def to_dict(self) -> dict:
         return {
@@ -61,6 +65,7 @@ class Job:
                 "files_total": self.files_total,
                 "chunks_done": self.chunks_done,
                 "chunks_total": self.chunks_total,
+                "ocr": self.ocr,
             },
             "result": self.result,
             "error": self.error,
@@ -130,9 +135,6 @@ class JobQueue:
         for job in list(self._jobs.values()):
             if job.kb == kb and job.status not in FINISHED:
                 job.cancel.set()
-
-    def busy(self) -> bool:
-        return any(job.status in ("queued", "running") for job in list(self._jobs.values()))
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel every job and wait up to `timeout` seconds for the running one to stop."""

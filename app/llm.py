@@ -37,8 +37,6 @@ def answer_messages(question: str, passages: list[Passage]) -> list[tuple[str, s
 class OpenAIChat:
     """`generate(messages)` and `stream(messages)` over a langchain-openai ChatOpenAI; built lazily."""
 
-    supports_streaming = True
-
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._model = None

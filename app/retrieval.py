@@ -8,24 +8,19 @@ what goes to the answerer stops at `top_k` passages or `context_tokens` tokens, 
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
 from app.glossary import gloss
 from app.models import Passage
-from app.shapes import answer_shapes
-from ingest.clean import normalize_query
+from ingest.clean import CJK_CHAR, normalize_query
 from ingest.lexical import query_tokens
 from ingest.store import Chunk, Index
 from ingest.tokens import count_tokens
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_DATA = Path(__file__).with_name("data")
 _FOLLOWUP = re.compile(
     r"^(那|那么|其中|它|它们|这些|这个|该|此|上述|他们|其|还有|另外|and |what about|how about)|"
     r"(呢[?？]?$|其中|它们?|这些|这个|该计划|该规划|上述|what about|\bit\b|\bthey\b|\bthose\b|\bthat\b)",
@@ -69,8 +64,8 @@ def split_compound(question: str) -> CompoundQuestion | None:
 
     >>> split_compound("中科院联盟企业数量和大连双D港规模以上企业数量各是多少?").parts
     ['中科院联盟企业数量是多少?', '大连双D港规模以上企业数量是多少?']
-    >>> split_compound("深圳的创新中心和重庆的行动计划,分别计划建设哪些平台?")
-    CompoundQuestion(parts=['深圳的创新中心计划建设哪些平台?', '重庆的行动计划计划建设哪些平台?'], predicate='计划建设哪些平台?')
+    >>> split_compound("深圳的创新中心和重庆的行动计划,分别计划建设哪些平台?").parts
+    ['深圳的创新中心计划建设哪些平台?', '重庆的行动计划计划建设哪些平台?']
     >>> split_compound("辽宁生物医药产业的规模多大?") is None
     True
     """
@@ -81,38 +76,15 @@ def split_compound(question: str) -> CompoundQuestion | None:
     return CompoundQuestion([m["a"].strip() + rest, m["b"].strip() + rest], rest)
 
 
-def lexical_tokens(query: str, expand: bool = False) -> list[str]:
+def lexical_tokens(query: str, glossary: bool = True) -> list[str]:
     """Search tokens for BM25. A question with no Chinese is searched by its glossary translation and
-    numbers (app/glossary.py): its English words would match only the few English lines of Chinese documents.
-    `expand`: also the tokens of the other form of an abbreviated name (发改委 ↔ 发展和改革委员会).
+    numbers (app/glossary.py): its English words would match only the few English lines of Chinese
+    documents.
 
     >>> lexical_tokens("What was the bioindustry output in 2008?")
     ['生物', '产业', '产值', '2008']
-    >>> lexical_tokens("国家发改委哪一年批复?", expand=True)
-    ['国家', '发改委', '一年', '批复', '发展', '改革', '委员', '委员会']
     """
-    tokens = query_tokens(query if _CJK.search(query) else gloss(query))
-    if expand:
-        for other in other_forms(normalize_query(query)):
-            tokens += [t for t in query_tokens(other) if t not in tokens]
-    return tokens
-
-
-@functools.cache
-def _abbreviations() -> list[tuple[str, str]]:
-    lines = (_DATA / "abbreviations_zh.tsv").read_text(encoding="utf-8").splitlines()
-    return [tuple(line.split("\t", 1)) for line in lines if line.strip() and not line.startswith("#")]
-
-
-def other_forms(text: str) -> list[str]:
-    """The full names of the abbreviations in `text`, and the abbreviations of the full names in it."""
-    out = []
-    for short, full in _abbreviations():
-        if short in text and full not in text:
-            out.append(full)
-        elif full in text and short not in text:
-            out.append(short)
-    return list(dict.fromkeys(out))
+    return query_tokens(query if CJK_CHAR.search(query) or not glossary else gloss(query))
 
 
 @dataclass
@@ -126,8 +98,7 @@ class RetrievalSettings:
     rerank_depth: int = 20
     coverage_weight: float = 2.0
     phrase_weight: float = 3.0
-    shape_weight: float = 0.5  # a chunk holding what the question asks for (a quantity, an e-mail address…)
-    source_penalty: float = 0.1
+    glossary: bool = True  # an English question is searched lexically by its glossary translation
     encoding: str = (
         "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
     )
@@ -154,17 +125,18 @@ class HybridRetriever(Retriever):
         self.index = index
         self.settings = settings or RetrievalSettings()
 
-    def search(self, query: str, top_k: int | None = None) -> list[Passage]:
+    def search(self, query: str, top_k: int | None = None, vector=None) -> list[Passage]:
         """Passages for `query`. A two-subject question ("A和B分别…") is searched per subject: each
         subject finds its document, the shared predicate ("…建设哪些平台") is searched within that
-        document, and the two subjects' rankings are interleaved so neither crowds out the other."""
+        document, and the two subjects' rankings are interleaved so neither crowds out the other.
+        `vector`: `query_vector(query)`, when the caller has it already (the answerer uses it too)."""
         compound = split_compound(query)
         if compound is None:
-            return self._merge_and_budget(self._ranked(query), top_k or self.settings.top_k)
-        predicate = self._query_vector(compound.predicate)
+            return self._merge_and_budget(self._ranked(query, vector=vector), top_k or self.settings.top_k)
+        predicate = self.query_vector(compound.predicate)
         rankings = []
         for part in compound.parts:
-            vector = self._query_vector(part)
+            vector = self.query_vector(part)
             ranked = self._ranked(part, vector=vector)
             if ranked:  # the subject's document, searched on its own for the predicate and for the whole part
                 home = ranked[0][0].source
@@ -187,16 +159,17 @@ class HybridRetriever(Retriever):
             return passage
         return _passage(chunk, passage.score)
 
-    def _query_vector(self, query: str):
+    def query_vector(self, query: str):
+        """The e5 query embedding `search` ranks `query` by."""
         return self.index.embedder.embed_query(normalize_query(query))
 
     def _ranked(self, query: str, source: str | None = None, vector=None) -> list[list]:
         """Dense and lexical candidates (of one `source` when given) fused by reciprocal rank, then
         re-ranked: [chunk, score, dense, bm25]. `vector`: the query's embedding, when already made."""
         s = self.settings
-        vector = self._query_vector(query) if vector is None else vector
+        vector = self.query_vector(query) if vector is None else vector
         dense = self.index.dense_search(vector, s.candidates, source)
-        lexical = self.index.lexical_search(lexical_tokens(query, expand=True), s.candidates, source)
+        lexical = self.index.lexical_search(lexical_tokens(query, s.glossary), s.candidates, source)
         fused: dict[str, list] = {}  # id -> [chunk, rrf, dense_sim, bm25]
         for rank, (chunk, sim) in enumerate(dense):
             entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])
@@ -211,43 +184,25 @@ class HybridRetriever(Retriever):
 
     def _rerank(self, query: str, ranked: list[list]) -> list[list]:
         """Re-order the leading candidates by fused rank plus how much of the question's (IDF-weighted)
-        wording each chunk holds, and spread them over documents: the n-th chunk of one source pays
-        `source_penalty` × n. Uses the tokens the lexical index already holds; no model call."""
+        wording, and of its verbatim phrases, each chunk holds. Uses the tokens the lexical index already
+        holds; no model call."""
         s = self.settings
         head, tail = ranked[: s.rerank_depth], ranked[s.rerank_depth :]
-        if not head or s.coverage_weight <= 0 and s.source_penalty <= 0:
+        if not head or s.coverage_weight <= 0 and s.phrase_weight <= 0:
             return ranked
-        tokens = set(lexical_tokens(query))
+        tokens = set(lexical_tokens(query, glossary=s.glossary))
         idf = self.index.lexical.idf(list(tokens))
         total = sum(idf.values()) or 1.0
         best = head[0][1] or 1.0
         wording = _PHRASE_STOP.sub(" ", normalize_query(query))
-        shapes = answer_shapes(query)
         scored = []
         for entry in head:
             chunk_tokens = set(self.index.lexical.tokens_of(entry[0].id))
             coverage = sum(w for t, w in idf.items() if t in chunk_tokens) / total
             phrase = phrase_coverage(wording, entry[0].search_text) if s.phrase_weight else 0.0
-            shaped = any(shape.search(entry[0].text) for shape in shapes)
-            scored.append(
-                (
-                    entry[1] / best
-                    + s.coverage_weight * coverage
-                    + s.phrase_weight * phrase
-                    + s.shape_weight * shaped,
-                    entry,
-                )
-            )
-        out, per_source = [], {}
-        while scored:
-            i = max(
-                range(len(scored)),
-                key=lambda k: scored[k][0] - s.source_penalty * per_source.get(scored[k][1][0].source, 0),
-            )
-            _, entry = scored.pop(i)
-            per_source[entry[0].source] = per_source.get(entry[0].source, 0) + 1
-            out.append(entry)
-        return out + tail
+            scored.append((entry[1] / best + s.coverage_weight * coverage + s.phrase_weight * phrase, entry))
+        scored.sort(key=lambda pair: pair[0], reverse=True)  # stable: ties keep the fused order
+        return [entry for _, entry in scored] + tail
 
     def _merge_and_budget(self, ranked: list[list], top_k: int) -> list[Passage]:
         passages: list[Passage] = []
@@ -321,6 +276,8 @@ def _passage(chunk: Chunk, score: float) -> Passage:
         score=round(score, 6),
         heading=chunk.heading,
         search_text=chunk.search_text,
+        title=chunk.title,
+        location=chunk.location,
     )
 
 
@@ -331,11 +288,14 @@ def _overlaps(passage: Passage, chunk: Chunk) -> bool:
 def _merge_into(passage: Passage, chunk: Chunk) -> None:
     """Union of two overlapping or touching spans of one document; the text stays `document[start:end]`."""
     from ingest.clean import search_text
+    from ingest.units import join_locations
 
     if chunk.start < passage.start:
         passage.text = chunk.text[: passage.start - chunk.start] + passage.text
         passage.start = chunk.start
+        passage.location = join_locations(chunk.location, passage.location)
     if chunk.end > passage.end:
         passage.text = passage.text + chunk.text[passage.end - chunk.start :]
         passage.end = chunk.end
+        passage.location = join_locations(passage.location, chunk.location)
     passage.search_text = search_text(passage.text)

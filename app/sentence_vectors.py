@@ -69,8 +69,11 @@ class SentenceVectors:
                     mine.append(text)
         return found, mine, theirs
 
-    def similarities(self, query: str, texts: list[str]) -> np.ndarray:
-        """Cosine similarity (e5 vectors are unit length) of the query to each text."""
+    def similarities(self, query: str, texts: list[str], query_vector=None) -> np.ndarray:
+        """Cosine similarity (e5 vectors are unit length) of the query to each text. `query_vector`:
+        the query's embedding, when the caller has it (retrieval made it): not embedded again."""
         if not texts:
             return np.zeros(0)
-        return self.passages(texts) @ self.embedder.embed_query(query)
+        if query_vector is None:
+            query_vector = self.embedder.embed_query(query)
+        return self.passages(texts) @ np.asarray(query_vector, dtype=np.float32)

@@ -8,12 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
-import subprocess
-import sys
-import time
-from contextlib import contextmanager
-from pathlib import Path
 
 from app.config import SEEDS_DIR, Settings
 
@@ -44,14 +38,10 @@ def build_app(settings: Settings, chain=None):
 
 def ensure_seeded(service) -> None:
     """Ingest the bundled seeds into the default knowledge base when it holds no document."""
-    from app.core import chunk_settings
-    from ingest.pipeline import ingest_paths
-
-    index = service.store().index
-    if index.documents():
+    if service.documents():
         return
     log.info("the index is empty: ingesting %s …", SEEDS_DIR)
-    report = ingest_paths(index, [SEEDS_DIR], settings=chunk_settings(service.settings), progress=True)
+    report = service.ingest([SEEDS_DIR], progress=True)
     log.info("ingested the seeds: %s", report.summary())
 
 
@@ -83,56 +73,3 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> int:
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
     )
     return 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_serving(data_dir: Path, port: int | None = None, **env_extra: str) -> tuple[subprocess.Popen, str]:
-    """Start `wenda serve` on `data_dir` in a subprocess (on `port`, or a free one) and wait until it
-    answers; returns the process and its base URL. Its log is `data_dir/../serve.log`."""
-    import httpx
-
-    port = port or free_port()
-    env = {**os.environ, "WENDA_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False", **env_extra}
-    log_path = Path(data_dir).parent / "serve.log"
-    with open(log_path, "a") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while True:
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError("wenda serve did not start:\n" + log_path.read_text())
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.3)
-
-
-def stop_serving(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-@contextmanager
-def spawned(data_dir: Path, **env_extra: str):
-    """`wenda serve` on `data_dir` in a subprocess on a free port, for tests and the benchmark; yields its base URL."""
-    proc, base = start_serving(data_dir, **env_extra)
-    try:
-        yield base
-    finally:
-        stop_serving(proc)

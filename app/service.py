@@ -1,17 +1,22 @@
-"""The one object the CLI, the HTTP API and the UI talk to: ask, stream, documents and knowledge bases.
+"""The one object the CLI, the HTTP API and the UI talk to: ask, stream, documents, knowledge bases
+and feedback.
 
 `Wenda(settings)` owns the settings, one embedder shared by every knowledge base (KB), a chain per KB
-(built on first use, under a lock, so concurrent first requests build it once) and the job queue
-that runs every write one at a time. Each operation takes a `kb` name (default `default`); an unknown
-KB is a NotFound naming the command or route that lists them. Adapters map their input to these calls
-and the answers or errors back; they never reach into a chain or an index.
+(built on first use, under a lock, so concurrent first requests build it once), the job queue that
+runs every write one at a time, and the feedback store (`app/feedback.py`): every answer `ask` and
+`stream` give is remembered with its question and KB, so a 👍/👎 on it becomes a gold item of that KB.
+Each operation takes a `kb` name (default `default`); an unknown KB is a NotFound naming the command
+or route that lists them. Adapters map their input to these calls and the answers or errors back;
+they never reach into a chain or an index.
 
 It leaves out the answering itself (`app/chain.py`), what a document operation does
-(`app/documents.py`) and where a KB keeps its state (`app/kbs.py`).
+(`app/documents.py`), where a KB keeps its state (`app/kbs.py`) and how a rating becomes a gold item
+(`app/feedback.py`).
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +25,7 @@ from pathlib import Path
 from app import documents
 from app.config import Settings
 from app.errors import BadRequest, Conflict, NotFound, WendaError
+from app.feedback import Feedback
 from app.jobs import Job, JobQueue
 from app.kbs import (
     DEFAULT_KB,
@@ -70,6 +76,7 @@ class Wenda:
         """`chain` (tests): the default KB's chain, whose embedder the other KBs share."""
         self.settings = settings
         self.jobs = JobQueue(settings.max_queued_uploads)
+        self.feedback = Feedback(settings.data_path)
         self._chains: dict[str, object] = {}
         self._stores: dict[str, KBStore] = {}
         self._deleting: set[str] = set()  # KBs whose removal is queued: not to be opened again
@@ -176,19 +183,25 @@ class Wenda:
 
     # -- asking ----------------------------------------------------------------------------
     def ask(self, question: str, history=None, top_k: int | None = None, kb: str = DEFAULT_KB) -> Answer:
-        return self.chain(kb).ask(question, history or [], top_k)
+        chain, kb = self.chain(kb), check_name(kb)
+        answer = chain.ask(question, history or [], top_k)
+        self.feedback.answers.remember(question, history, answer, kb)
+        return answer
 
     def stream(
         self, question: str, history=None, top_k: int | None = None, kb: str = DEFAULT_KB
     ) -> Iterator[dict]:
         """Events: deltas, then {"type": "final", "answer": Answer}. Errors in the question or the
         retrieval are raised before the first event is returned, so callers can answer with a status."""
-        events = self.chain(kb).stream(question, history or [], top_k)
+        chain, kb = self.chain(kb), check_name(kb)
+        events = chain.stream(question, history or [], top_k)
         first = next(events)
 
         def all_events():
-            yield first
-            yield from events
+            for event in itertools.chain([first], events):
+                if event["type"] == "final":
+                    self.feedback.answers.remember(question, history, event["answer"], kb)
+                yield event
 
         return all_events()
 
@@ -200,6 +213,17 @@ class Wenda:
     # -- documents -------------------------------------------------------------------------
     def documents(self, kb: str = DEFAULT_KB) -> list[dict]:
         return documents.list_documents(self.store(kb).index)
+
+    def ingest(self, paths: list[Path], kb: str = DEFAULT_KB, reset: bool = False, progress: bool = False):
+        """Ingest files or folders into a KB right away, not as a job (the CLI's `wenda ingest` and the
+        seeding of an empty `default` at `wenda serve`); returns the ingest report."""
+        from app.core import chunk_settings
+        from ingest.pipeline import ingest_paths
+
+        index = self.store(kb).index
+        return ingest_paths(
+            index, paths, reset=reset, settings=chunk_settings(self.settings), progress=progress
+        )
 
     def stage_upload(self, kb: str, files: list[tuple[str, int]]) -> Upload:
         """Check `(name, size)` pairs for a KB and make a folder for the accepted files (raises

@@ -1,78 +1,33 @@
-"""The web UI (Gradio 6): a thin adapter handed the facade (`app/service.py`). Chat with streaming
-answers and memory, numbered sources that open to the passage with the cited sentence highlighted,
-a documents tab whose uploads run as jobs (`app/jobs.py`) with their progress shown, and a knowledge
+"""The web UI (Gradio 6): a thin adapter handed the facade (`app/service.py`). A chat tab
+(`app/ui_chats.py`: streaming answers with memory, chats kept in the browser across reloads, export,
+👍/👎 feedback) whose numbered sources open to the passage with the cited sentence highlighted, a
+documents tab whose uploads run as jobs (`app/jobs.py`) with their progress shown, and a knowledge
 base selector over both tabs (`app/ui_kbs.py`).
 
-What a message shows is decided by the pure functions in `app/ui_render.py`; `chat_events` is the
-chat turn as a generator (testable without Gradio); `build_ui` wires them.
+What a message shows is decided by the pure functions in `app/ui_render.py`; `build_ui` wires them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from app.ui_render import (
-    CSS,
-    EXAMPLES,
-    answer_message,
-    documents_table,
-    error_message,
-    history_for_chain,
-    job_status,
-    md_escape,
-    text_message,
-    upload_report,
-)
+from app.ui_render import CSS, documents_table, job_status, md_escape, upload_report
+from ingest.loaders import SUPPORTED_SUFFIXES
 
-__all__ = ["CSS", "build_ui", "chat_events"]
-
-
-def chat_events(service, question: str, messages: list[dict], kb: str = "default"):
-    """One chat turn, asked of knowledge base `kb`: yields the message list as it grows. A question the
-    chain refuses to take (too long, …) is not kept: the conversation gets the error alone, so later
-    turns go on without it."""
-    from app.errors import WendaError
-    from app.service import problem_text
-    from ingest.store import IndexUnavailable
-
-    messages = list(messages or [])
-    if not question or not question.strip():
-        yield messages
-        return
-    history = history_for_chain(messages, service.settings)
-    asked = messages + [
-        {"role": "user", "content": text_message(question)},
-        {"role": "assistant", "content": "…"},
-    ]
-    yield asked
-    try:
-        text = ""
-        for event in service.stream(question, history, kb=kb or "default"):
-            if event["type"] == "delta":
-                text += event["text"]
-                asked[-1] = {"role": "assistant", "content": text_message(text)}
-            else:
-                asked[-1] = {"role": "assistant", "content": answer_message(event["answer"])}
-            yield asked
-    except (WendaError, IndexUnavailable) as exc:
-        yield messages + [{"role": "assistant", "content": error_message(problem_text(exc), question)}]
+__all__ = ["CSS", "build_ui"]
 
 
 def build_ui(service):
-    """The Blocks app over the facade the HTTP API uses too (same chains, same job queue)."""
+    """The Blocks app over the facade the HTTP API uses too (same chains, job queue and feedback)."""
     import shutil
 
     import gradio as gr
 
-    from app import ui_kbs
+    from app import ui_chats, ui_kbs
     from app.documents import safe_filename
     from app.errors import WendaError
     from app.service import job_outcome, problem_text
     from ingest.store import IndexUnavailable
-
-    def respond(question: str, messages: list[dict], kb: str = "default"):
-        for shown in chat_events(service, question, messages, kb):
-            yield shown, ""
 
     def refresh(kb: str = "default"):
         try:
@@ -125,31 +80,10 @@ def build_ui(service):
         )
         kb = ui_kbs.kb_selector(service)
         with gr.Tab("对话 Chat"):
-            chatbot = gr.Chatbot(
-                label="对话 Conversation",
-                height=470,
-                elem_id="wenda-chat",
-                render_markdown=False,
-                latex_delimiters=[],
-                buttons=["copy"],
-                feedback_options=None,
-            )
-            with gr.Row():
-                box = gr.Textbox(
-                    placeholder="输入问题，按回车提问 · Type a question and press Enter",
-                    show_label=False,
-                    scale=8,
-                    elem_id="wenda-question",
-                )
-                ask = gr.Button("提问 Ask", variant="primary", scale=1, elem_id="wenda-ask")
-                clear = gr.Button("清空 Clear", scale=1)
-            gr.Examples(EXAMPLES, inputs=box, label="示例问题 Example questions")
-            box.submit(respond, [box, chatbot, kb], [chatbot, box])
-            ask.click(respond, [box, chatbot, kb], [chatbot, box])
-            clear.click(lambda: ([], ""), None, [chatbot, box])
+            ui_chats.chat_tab(blocks, service, kb)
         with gr.Tab("文档 Documents", elem_id="wenda-docs-tab"):
             table = gr.Dataframe(
-                headers=["文档 source", "类型 kind", "片段 chunks", "字符 chars"],
+                headers=["标题 title", "文档 source", "类型 kind", "片段 chunks", "字符 chars"],
                 interactive=False,
                 label="已索引文档 Indexed documents",
             )
@@ -157,7 +91,7 @@ def build_ui(service):
                 files = gr.File(
                     file_count="multiple",
                     label="上传文档 Upload (.txt .md .html .pdf .docx)",
-                    file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".docx"],
+                    file_types=list(SUPPORTED_SUFFIXES),
                     elem_id="wenda-upload",
                 )
                 with gr.Column():
@@ -172,5 +106,4 @@ def build_ui(service):
             ui_kbs.kb_manager(service, kb, status)
         kb.change(refresh, [kb], [table, choice])
         blocks.load(refresh, [kb], [table, choice])
-        blocks.load(ui_kbs.kb_choices_update(service), None, [kb])
     return blocks

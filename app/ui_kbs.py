@@ -1,7 +1,7 @@
 """The UI's knowledge base controls (Gradio): the selector over the chat and documents tabs, and the
 create / delete row of the documents tab. Each calls the facade (`app/service.py`); what a question
-or an upload is sent to is the selector's value. It leaves out the chat and the documents table
-(`app/ui.py`).
+or an upload is sent to is the selector's value; a past chat picked in the chat tab selects its KB
+(`app/ui_chats.py`). It leaves out the chat and the documents table (`app/ui.py`).
 """
 
 from __future__ import annotations
@@ -42,16 +42,6 @@ def kb_selector(service):
                 elem_classes="wenda-note",
             )
     return selector
-
-
-def kb_choices_update(service):
-    """For page load: the current KBs as the selector's choices, `default` selected."""
-    import gradio as gr
-
-    def update():
-        return gr.update(choices=kb_names(service), value=DEFAULT_KB)
-
-    return update
 
 
 def kb_manager(service, selector, status) -> None:

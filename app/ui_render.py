@@ -1,5 +1,5 @@
 """What the web UI shows, as pure functions: an `Answer`, a question, an error or an upload job →
-the HTML of a chat message or a status line; chat messages → the history the chain gets.
+the HTML of a chat message or a status line.
 
 Every piece of user or document text is HTML-escaped, and the chat renders no Markdown (see
 `build_ui`), so a passage's `[x](javascript:…)` or `![](http://…)` stays text; the cited-span
@@ -12,7 +12,6 @@ import html
 import re
 
 from app.models import Answer, Citation
-from app.service import message_text
 
 EXAMPLES = [
     "2008年全国生物产业总产值是多少?",
@@ -23,13 +22,17 @@ EXAMPLES = [
 ]
 
 CSS = """
-.wenda-refusal {border-left: 4px solid #d97706; background: #fffbeb; padding: 8px 12px; border-radius: 6px; color: #78350f;}
+.wenda-refusal {border-left: 4px solid #d97706; background: #fffbeb; padding: 8px 12px; border-radius: 6px;
+                color: #78350f;}
 .wenda-sources {margin-top: 10px; font-size: 0.92em;}
-.wenda-sources details {border: 1px solid #e5e7eb; border-radius: 6px; padding: 4px 10px; margin: 4px 0; background: #f9fafb;}
+.wenda-sources details {border: 1px solid #e5e7eb; border-radius: 6px; padding: 4px 10px; margin: 4px 0;
+                        background: #f9fafb;}
 .wenda-sources summary {cursor: pointer; font-weight: 600;}
 .wenda-passage {white-space: pre-wrap; line-height: 1.6; margin: 6px 0; color: #374151;}
 .wenda-passage mark {background: #fde68a; padding: 0 1px;}
 .wenda-where {color: #6b7280; font-size: 0.9em;}
+.wenda-file {color: #6b7280; font-weight: 400; font-size: 0.9em; margin-left: 6px;}
+.wenda-location {color: #1d4ed8; font-weight: 600;}
 .wenda-note {color: #6b7280; font-size: 0.85em;}
 .wenda-text {white-space: pre-wrap;}
 """
@@ -56,11 +59,16 @@ def sources_html(answer: Answer) -> str:
     items = []
     for c in answer.citations:
         where = f"字符 chars {c.start}–{c.end}"
+        if c.location:
+            where = f'<span class="wenda-location">{html.escape(c.location)}</span> · {where}'
         heading = next((p.heading for p in answer.retrieved if p.chunk_id == c.chunk_id and p.heading), "")
         if heading:
             where += f" · {html.escape(heading)}"
+        name = html.escape(c.title or c.source)
+        if c.title:  # the file name second
+            name += f' <span class="wenda-file">{html.escape(c.source)}</span>'
         items.append(
-            f'<details class="wenda-source" data-n="{c.n}"><summary>[{c.n}] {html.escape(c.source)}</summary>'
+            f'<details class="wenda-source" data-n="{c.n}"><summary>[{c.n}] {name}</summary>'
             f'<div class="wenda-where">{where}</div>'
             f'<div class="wenda-passage">{highlighted_passage(c)}</div></details>'
         )
@@ -75,7 +83,10 @@ def answer_message(answer: Answer) -> str:
         body = text_message(answer.answer)
     note = ""
     if answer.error:
-        note = f'<div class="wenda-note">({html.escape(answer.error)}; 已改用摘录回答 answered extractively)</div>'
+        note = (
+            f'<div class="wenda-note">({html.escape(answer.error)}; '
+            "已改用摘录回答 answered extractively)</div>"
+        )
     return body + note + sources_html(answer)
 
 
@@ -89,7 +100,8 @@ def text_message(text: str) -> str:
 
 
 def error_message(problem: str, question: str) -> str:
-    """An error in place of an answer; its question is not kept in the conversation (see history_for_chain)."""
+    """An error in place of an answer; its question is not history (`chain_history` in
+    `app/chats.py`)."""
     preview = question if len(question) <= 60 else question[:60] + "…"
     return (
         f'<div class="wenda-refusal wenda-error">❌ {html.escape(problem)}'
@@ -97,37 +109,22 @@ def error_message(problem: str, question: str) -> str:
     )
 
 
-_TAG = re.compile(r"<[^>]+>")
-
-
-def history_for_chain(messages: list[dict], settings=None) -> list[dict]:
-    """Chat messages → chain history: the plain text of each turn (an answer without its sources),
-    error messages left out; with `settings`, within the history limits (recent turns first)."""
-    turns = []
-    for m in messages:
-        content = message_text(m.get("content"))
-        if not content or "wenda-error" in content:
-            continue
-        text = html.unescape(_TAG.sub("", content.split('<div class="wenda-sources">')[0])).strip()
-        turns.append({"role": m.get("role", "user"), "content": text})
-    if settings is None:
-        return turns
-    turns = [{**t, "content": t["content"][: settings.max_question_chars]} for t in turns]
-    turns = turns[-settings.max_history_turns :] if settings.max_history_turns > 0 else []
-    while turns and sum(len(t["content"]) for t in turns) > settings.max_history_chars:
-        turns.pop(0)
-    return turns
-
-
 def job_status(job: dict) -> str:
     """A line about an upload job while it runs.
 
-    >>> job_status({"status": "running", "progress": {"files_done": 0, "files_total": 2, "chunks_done": 8, "chunks_total": 40}})
+    >>> progress = {"files_done": 0, "files_total": 2, "chunks_done": 8, "chunks_total": 40}
+    >>> job_status({"status": "running", "progress": progress})
     '⏳ 索引中 indexing: 0/2 files, 8/40 chunks (20%)'
+    >>> ocr = {"file": "scan.pdf", "pages_done": 3, "pages_total": 10}
+    >>> job_status({"status": "running", "progress": {"chunks_total": 0, "ocr": ocr}})
+    '⏳ 识别中 OCR scan\\\\.pdf: 3/10 pages'
     """
     p = job["progress"]
     if job["status"] == "queued":
         return "⏳ 排队中 queued behind another upload…"
+    ocr = p.get("ocr")
+    if ocr and not p["chunks_total"]:
+        return f"⏳ 识别中 OCR {md_escape(ocr['file'])}: {ocr['pages_done']}/{ocr['pages_total']} pages"
     share = f" ({100 * p['chunks_done'] // p['chunks_total']}%)" if p["chunks_total"] else ""
     return (
         f"⏳ 索引中 indexing: {p['files_done']}/{p['files_total']} files, "
@@ -151,11 +148,12 @@ def upload_report(report: dict) -> str:
         return ", ".join(md_escape(n) for n in report[key]) or "—"
 
     lines = [
-        f"✅ 新增 added: {names('added')}; 更新 updated: {names('updated')}; 未变 unchanged: {names('unchanged')}"
+        f"✅ 新增 added: {names('added')}; 更新 updated: {names('updated')}; "
+        f"未变 unchanged: {names('unchanged')}"
     ]
     lines += [f"❌ {md_escape(s['file'])}: {md_escape(s['reason'])}" for s in report["skipped"]]
     return "\n\n".join(lines)
 
 
 def documents_table(documents: list[dict]) -> list[list]:
-    return [[d["source"], d["kind"], d["chunks"], d["chars"]] for d in documents]
+    return [[d.get("title") or "", d["source"], d["kind"], d["chunks"], d["chars"]] for d in documents]

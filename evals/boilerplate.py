@@ -51,7 +51,7 @@ def measure(pages: dict[str, str], min_pages: int = 3, max_tokens: int = 256) ->
     line_pages = Counter(n for lines in page_lines.values() for n in lines)
     site_min = max(min_pages, len(pages) // 4)
     chunks, boiler, site, site_boiler, whole = [], 0, 0, 0, Counter()
-    for name, text in pages.items():
+    for text in pages.values():
         for span in chunk_spans(text, max_tokens=max_tokens, overlap_tokens=48):
             chunk = text[span.start : span.end]
             chunks.append(chunk)

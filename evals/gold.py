@@ -1,4 +1,5 @@
-"""Reading a gold set in the DESIGN.md format (one JSON object per line), with errors that name the line.
+"""Reading a gold set in the format of docs/design.md (one JSON object per line), with errors that name
+the line.
 
 `type` is any short label (`fact`, `howto`, `table`…): metrics and reports group by whatever a set
 holds. Only `unanswerable` (no answer expected) and `multi_doc` (every evidence quote needed) change

@@ -58,9 +58,12 @@ def item_scores(row: dict) -> dict:
     if not answerable:
         scores["refusal_correct"] = 1.0 if refused else 0.0
         return scores
-    rank = next((i + 1 for i, p in enumerate(retrieved) if any(e in p for e in evidence)), None)
-    scores.update({f"hit@{k}": float(rank is not None and rank <= k) for k in (1, 3, 5)})
-    scores["mrr"] = 1.0 / rank if rank else 0.0
+    if "known_bad" in row:  # users rejected this answer (app/feedback.py): is it still given?
+        scores["repeats_bad_answer"] = float(repeats(row, row["known_bad"]))
+    if evidence:  # an item without evidence (a user's correction) scores no retrieval
+        rank = next((i + 1 for i, p in enumerate(retrieved) if any(e in p for e in evidence)), None)
+        scores.update({f"hit@{k}": float(rank is not None and rank <= k) for k in (1, 3, 5)})
+        scores["mrr"] = 1.0 / rank if rank else 0.0
     window = norm("".join(p["text"] for p in row.get("retrieved", []))[:EVIDENCE_WINDOW])
     found = [e in window for e in evidence]
     scores["evidence@1500"] = float(all(found) if needs_all else any(found)) if evidence else None
@@ -73,9 +76,10 @@ def item_scores(row: dict) -> dict:
     scores["fact_recall"] = sum(facts) / len(facts) if facts else None
     scores["all_facts"] = float(all(facts)) if facts else None
     scores["false_refusal"] = 1.0 if refused else 0.0
-    scores["token_f1"] = token_f1(row.get("answer", ""), row.get("reference", "")) if not refused else 0.0
+    if row.get("reference"):
+        scores["token_f1"] = token_f1(row.get("answer", ""), row["reference"]) if not refused else 0.0
     citations = row.get("citations", [])
-    if citations:
+    if citations and (row.get("gold_source") or evidence):  # a user's correction names no source
         good = [
             c["source"] in row.get("gold_source", []) or any(e in norm(c["text"]) for e in evidence)
             for c in citations
@@ -104,7 +108,20 @@ METRICS = [
     "false_refusal",
     "refusal_correct",
     "token_f1",
+    "repeats_bad_answer",
 ]
+
+
+def repeats(row: dict, rejected: dict) -> bool:
+    """Whether the answer in `row` is the one users rejected: refused again when they rejected a
+    refusal, else the same text (after normalisation).
+
+    >>> repeats({"answer": "产值为 11340亿元"}, {"answer": "产值为11340亿元", "refused": False})
+    True
+    """
+    if rejected.get("refused"):
+        return bool(row.get("refused"))
+    return not row.get("refused") and norm(row.get("answer", "")) == norm(rejected.get("answer", ""))
 
 
 def _mean(values: list) -> float | None:

@@ -20,9 +20,11 @@ HEADLINE = [
     "refusal_correct",
     "false_refusal",
     "token_f1",
+    "repeats_bad_answer",
     "latency_p50_ms",
     "latency_p95_ms",
 ]
+ONLY_WHEN_SCORED = {"repeats_bad_answer"}  # only a set of users' feedback has it
 PER_TYPE = [
     "evidence@1500",
     "hit@5",
@@ -53,6 +55,8 @@ def markdown(report: dict) -> str:
         "|---|" + "---|" * len(names),
     ]
     for metric in HEADLINE:
+        if metric in ONLY_WHEN_SCORED and all(metric not in systems[n]["overall"] for n in names):
+            continue
         lines.append(
             f"| {metric} | " + " | ".join(_fmt(systems[n]["overall"].get(metric)) for n in names) + " |"
         )
@@ -64,7 +68,8 @@ def markdown(report: dict) -> str:
             "",
             "| | faithfulness | answer_correctness |",
             "|---|---|---|",
-            f"| overall | {_fmt(judge['overall']['faithfulness'])} | {_fmt(judge['overall']['answer_correctness'])} |",
+            f"| overall | {_fmt(judge['overall']['faithfulness'])} | "
+            f"{_fmt(judge['overall']['answer_correctness'])} |",
         ]
         lines += [
             f"| {t} | {_fmt(v['faithfulness'])} | {_fmt(v['answer_correctness'])} |"
@@ -124,13 +129,15 @@ def _bars(systems: dict, metric: str) -> str:
     group, bar, height, top = 24 + 14 * len(names), 12, 180, 20
     width = 60 + group * len(types)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 70}" font-family="sans-serif" font-size="11">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 70}" '
+        'font-family="sans-serif" font-size="11">',
         f'<text x="4" y="12" font-weight="bold">{html.escape(metric)} by question type</text>',
     ]
     for tick in (0, 0.5, 1.0):
         y = top + height * (1 - tick)
         parts.append(
-            f'<line x1="40" x2="{width}" y1="{y}" y2="{y}" stroke="#e5e7eb"/><text x="4" y="{y + 4}">{tick:.1f}</text>'
+            f'<line x1="40" x2="{width}" y1="{y}" y2="{y}" stroke="#e5e7eb"/><text x="4" y="{y + 4}">'
+            f"{tick:.1f}</text>"
         )
     for i, t in enumerate(types):
         x0 = 44 + i * group
@@ -138,15 +145,18 @@ def _bars(systems: dict, metric: str) -> str:
             value = systems[name]["by_type"].get(t, {}).get(metric) or 0.0
             h = height * value
             parts.append(
-                f'<rect x="{x0 + j * 14}" y="{top + height - h}" width="{bar}" height="{h}" fill="{COLORS[j % len(COLORS)]}">'
+                f'<rect x="{x0 + j * 14}" y="{top + height - h}" width="{bar}" height="{h}" '
+                f'fill="{COLORS[j % len(COLORS)]}">'
                 f"<title>{html.escape(name)} {t}: {value:.3f}</title></rect>"
             )
         parts.append(
-            f'<text x="{x0}" y="{top + height + 14}" transform="rotate(25 {x0} {top + height + 14})">{html.escape(t)}</text>'
+            f'<text x="{x0}" y="{top + height + 14}" transform="rotate(25 {x0} {top + height + 14})">'
+            f"{html.escape(t)}</text>"
         )
     for j, name in enumerate(names):
         parts.append(
-            f'<rect x="{44 + j * 130}" y="{height + 55}" width="10" height="10" fill="{COLORS[j % len(COLORS)]}"/>'
+            f'<rect x="{44 + j * 130}" y="{height + 55}" width="10" height="10" '
+            f'fill="{COLORS[j % len(COLORS)]}"/>'
             f'<text x="{58 + j * 130}" y="{height + 64}">{html.escape(name)}</text>'
         )
     return "".join(parts) + "</svg>"
@@ -161,16 +171,19 @@ def _histogram(latencies: list[float], bins: int = 20) -> str:
         counts[min(bins - 1, int(v / hi * bins))] += 1
     peak, width, height = max(counts), 24, 140
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{bins * width + 60}" height="{height + 50}" font-family="sans-serif" font-size="11">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{bins * width + 60}" height="{height + 50}" '
+        'font-family="sans-serif" font-size="11">',
         '<text x="4" y="12" font-weight="bold">wenda latency per question (ms)</text>',
     ]
     for i, c in enumerate(counts):
         h = height * c / peak
         parts.append(
-            f'<rect x="{40 + i * width}" y="{20 + height - h}" width="{width - 2}" height="{h}" fill="#2563eb"><title>{c}</title></rect>'
+            f'<rect x="{40 + i * width}" y="{20 + height - h}" width="{width - 2}" height="{h}" '
+            f'fill="#2563eb"><title>{c}</title></rect>'
         )
     parts.append(
-        f'<text x="40" y="{height + 36}">0</text><text x="{bins * width}" y="{height + 36}">{hi:.0f} ms</text>'
+        f'<text x="40" y="{height + 36}">0</text><text x="{bins * width}" y="{height + 36}">{hi:.0f} '
+        "ms</text>"
     )
     return "".join(parts) + "</svg>"
 
@@ -191,8 +204,10 @@ def write_reports(report: dict, out: Path) -> None:
     table_html = _md_tables_to_html(md)
     page = [
         "<!doctype html><html><head><meta charset='utf-8'><title>wenda eval</title><style>",
-        "body{font-family:sans-serif;max-width:1100px;margin:24px auto;color:#111}table{border-collapse:collapse;margin:8px 0}"
-        "td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}</style></head><body>",
+        "body{font-family:sans-serif;max-width:1100px;margin:24px auto;color:#111}"
+        "table{border-collapse:collapse;margin:8px 0}"
+        "td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}"
+        "td:first-child,th:first-child{text-align:left}</style></head><body>",
         _bars(report["systems"], "evidence@1500"),
         _bars(report["systems"], "all_facts"),
         _histogram(latencies),

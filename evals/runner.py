@@ -55,8 +55,12 @@ def run_items(
                 "gold_source": item["source"],
                 "evidence": item["evidence"],
             }
+            if "known_bad" in item:  # a 👎 from users' feedback: the answer they rejected (app/feedback.py)
+                row["known_bad"] = item["known_bad"]
             try:
-                row.update(chain.ask(item["question"], item.get("history") or []).to_dict())
+                answer = chain.ask(item["question"], item.get("history") or []).to_dict()
+                answer.pop("id", None)  # the row's id is the gold item's
+                row.update(answer)
             except WendaError as exc:
                 row["error"] = exc.message
             except Exception as exc:  # one broken item must not stop the run
@@ -153,7 +157,8 @@ def evaluate(
     judge: bool = False,
     refusal_sweep: bool = False,
 ) -> dict:
-    """Run wenda (and optionally the baselines) on the gold set; write the reports; return report.json's data."""
+    """Run wenda (and optionally the baselines) on the gold set; write the reports; return report.json's
+    data."""
     from app.chain import build_chain
     from evals.report import write_reports
 
@@ -188,6 +193,7 @@ SHOWN = [
     "refusal_correct",
     "false_refusal",
     "latency_p50_ms",
+    "repeats_bad_answer",
 ]
 
 

@@ -20,6 +20,7 @@ import re
 import unicodedata
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_CHAR = re.compile(f"[{CJK}]")  # one Chinese character: `CJK_CHAR.search(text)` says text has Chinese
 CJK_OR_PUNCT = CJK + r"\u3000-\u303f\uff00-\uffef“”‘’—…·"
 _PINYIN_LETTERS = "a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # `發(fā)`: a CJK character followed by a parenthesised pinyin syllable (tone marks or plain letters).

@@ -90,17 +90,26 @@ _MIN_OWN_TEXT = 80  # ... unless it also has headings and this many characters t
 _BR = "\ue000"  # stands for a <br> while whitespace is squashed
 
 
-def html_to_text(html: str) -> str:
-    """The main content of an HTML page as markdown-shaped text ('' when nothing is left)."""
+def parsed(html: str):
+    """The lxml document of a page, or None when there is nothing to parse."""
     import lxml.html
     from lxml import etree
 
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)  # lxml refuses a str with an encoding declaration
     if not html.strip():
-        return ""
+        return None
     try:
-        document = lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
+        return None
+
+
+def html_to_text(html: str) -> str:
+    """The main content of an HTML page as markdown-shaped text ('' when nothing is left)."""
+    from lxml import etree
+
+    document = parsed(html)
+    if document is None:
         return ""
     for element in list(document.iter(*_DROP_TAGS)):
         _remove(element)

@@ -26,10 +26,12 @@ import numpy as np
 from ingest.clean import normalize_query
 
 STOPWORDS = frozenset(
-    "的 了 和 与 及 以及 或 是 在 有 为 对 将 把 被 由 从 向 于 等 中 上 下 也 都 就 而 并 其 该 此 这 那 之 以 "
-    "个 些 哪 哪些 什么 怎么 怎样 如何 多少 几 吗 呢 啊 吧 呀 么 请问 请 我 我们 你 你们 他 它 它们 要 会 能 可以 "
-    "一个 一些 没有 不 还 又 所 则 即 如 若 因为 所以 但 但是 并且 关于 方面 进行 通过 根据 提出 "
-    "哪里 哪儿 哪个 哪年 何时 什么时候 时候 多大 多久 是否 为什么 为何 怎么样 谁 啥 主要 具体 分别 介绍 一下 告诉 "
+    "的 了 和 与 及 以及 或 是 在 有 为 对 将 把 被 由 从 向 于 等 中 上 下 也 都 就 "
+    "而 并 其 该 此 这 那 之 以 个 些 哪 哪些 什么 怎么 怎样 如何 多少 几 吗 呢 啊 吧 "
+    "呀 么 请问 请 我 我们 你 你们 他 它 它们 要 会 能 可以 一个 一些 没有 不 还 又 所 "
+    "则 即 如 若 因为 所以 但 但是 并且 关于 方面 进行 通过 根据 提出 哪里 哪儿 哪个 "
+    "哪年 何时 什么时候 时候 多大 多久 是否 为什么 为何 怎么样 谁 啥 主要 具体 分别 介绍 "
+    "一下 告诉 "
     "the a an of to in on for and or is are was were be been what which who how why when where does do did "
     "with by as at from that this these those it its their there about into".split()
 )
@@ -74,31 +76,6 @@ _MEMO_CHARS = 400  # sentences and questions; chunk-sized texts are tokenised on
 def _memo_tokens(text: str) -> tuple[str, ...]:
     """The answerer tokenises the same document sentences for question after question: remembered."""
     return tuple(_tokens(text))
-
-
-@functools.cache
-def _posseg():
-    _jieba()
-    import jieba.posseg
-
-    return jieba.posseg
-
-
-def pos_tags(text: str) -> list[tuple[str, str]]:
-    """jieba words with part-of-speech tags (ns place, nr person, nt organisation, n noun, …). Questions
-    are tagged by several checks of one answer: remembered, like tokens."""
-    if len(text) > _MEMO_CHARS:
-        return _pos_tags(text)
-    return list(_memo_pos_tags(text))
-
-
-def _pos_tags(text: str) -> list[tuple[str, str]]:
-    return [(w.word, w.flag) for w in _posseg().cut(text)]
-
-
-@functools.lru_cache(maxsize=4096)
-def _memo_pos_tags(text: str) -> tuple[tuple[str, str], ...]:
-    return tuple(_pos_tags(text))
 
 
 def query_tokens(question: str) -> list[str]:

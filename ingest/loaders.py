@@ -1,23 +1,48 @@
-"""Loaders: turn a file (.txt .md .html .pdf .docx) into the text wenda indexes, or a clear reason why not.
+"""Loaders: turn a file into the text wenda indexes, its title and its units, or a clear reason why not.
 
-Text files are decoded by detection (UTF-8 with or without BOM, UTF-16, GB18030/GBK, Big5, ...).
-Line endings become `\\n`; otherwise the loaded text is what offsets and citations refer to.
+Text (.txt .md), HTML, Word (.docx); and, read unit by unit so citations say where a quote is (see
+`ingest/units.py`): PDF pages (scanned ones by OCR), spreadsheet rows (.xlsx .csv), slides (.pptx),
+e-book chapters (.epub), images (.png .jpg, by OCR). Text files are decoded by detection (UTF-8 with
+or without BOM, UTF-16, GB18030/GBK, Big5, ...). Line endings become `\\n`; otherwise the loaded text is
+what offsets and citations refer to. Each document gets a title (`ingest/titles.py`).
 Every failure is a `LoadError` whose message says what is wrong with which file; callers skip the file
 and go on with the rest.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+from ingest.titles import choose_title, clean_title, html_title, office_title
+from ingest.units import Unit, UnitText
+
+SUPPORTED_SUFFIXES = (
+    ".txt",
+    ".md",
+    ".markdown",
+    ".html",
+    ".htm",
+    ".pdf",
+    ".docx",
+    ".xlsx",
+    ".csv",
+    ".pptx",
+    ".epub",
+    ".png",
+    ".jpg",
+    ".jpeg",
+)
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+_ZIP_SUFFIXES = (".docx", ".xlsx", ".pptx", ".epub")
+# bump when what a loader makes of a file changes (text, units, title), so `wenda ingest` re-reads it
+LOADER_VERSION = "2"
 MAX_FILE_BYTES = 50 * 1024 * 1024
-_MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
-_MAX_DOCX_RATIO = 200
+_MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024
+_MAX_ZIP_RATIO = 200
 
 
 class LoadError(Exception):
@@ -29,19 +54,23 @@ class LoadedDocument:
     path: Path
     text: str
     kind: str
+    title: str = ""
+    units: tuple[Unit, ...] = ()  # where each part of `text` came from (rows, slides, pages, chapters)
+    chunks_within_units: bool = False  # a chunk never spans two units (rows, slides); pages may be crossed
 
-    @property
-    def text_hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
-
-def load_document(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> LoadedDocument:
+def load_document(
+    path: str | Path,
+    max_bytes: int = MAX_FILE_BYTES,
+    on_page: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> LoadedDocument:
+    """Load one file; `on_page(done, total)` follows OCR page by page, `cancelled()` can stop it."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(
-            f"{path.name}: unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
-        )
+        supported = ", ".join(SUPPORTED_SUFFIXES)
+        raise LoadError(f"{path.name}: unsupported file type '{suffix or '(none)'}' (supported: {supported})")
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -49,27 +78,36 @@ def load_document(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> LoadedDo
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"{path.name}: cannot read ({exc.strerror or exc})") from exc
-    return load_bytes(path, data)
+    return load_bytes(path, data, on_page, cancelled)
 
 
-def load_bytes(path: Path, data: bytes) -> LoadedDocument:
+def load_bytes(
+    path: Path,
+    data: bytes,
+    on_page: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> LoadedDocument:
     """Decode `data` as the type its name says; raises LoadError for empty, binary or corrupt content."""
     suffix = path.suffix.lower()
     if not data.strip():
         raise LoadError(f"{path.name}: the file is empty")
-    if suffix in (".pdf",):
-        text, kind = _pdf_text(path, data), "pdf"
-    elif suffix == ".docx":
-        text, kind = _docx_text(path, data), "docx"
+    if suffix in _ZIP_SUFFIXES:
+        _check_archive(path, data)
+    if suffix in _STRUCTURED:
+        loaded = _STRUCTURED[suffix](path, data, on_page, cancelled)
     else:
-        text = decode_text(path, data)
+        text, metadata_title = decode_text(path, data), ""
         kind = "html" if suffix in (".html", ".htm") else "text"
         if kind == "html":
-            text = _html_text(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    if not text.strip():
-        raise LoadError(f"{path.name}: no text could be extracted (a scanned PDF or an empty document?)")
-    return LoadedDocument(path=path, text=text, kind=kind)
+            metadata_title, text = html_title(text), _html_text(text)
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+        markdown = suffix in (".md", ".markdown") or kind == "html"
+        loaded = LoadedDocument(path, text, kind, choose_title(metadata_title, text, markdown))
+    if not loaded.text.strip():
+        raise LoadError(
+            f"{path.name}: no text could be extracted (an empty document, or an image without text?)"
+        )
+    return loaded
 
 
 def decode_text(path: Path, data: bytes) -> str:
@@ -102,45 +140,108 @@ def _html_text(html: str) -> str:
     return html_to_text(html)
 
 
-def _pdf_text(path: Path, data: bytes) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise LoadError(f"{path.name}: the PDF is encrypted; decrypt it first")
-        return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
-    except LoadError:
-        raise
-    except (
-        PyPdfError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        OSError,
-        RecursionError,
-    ) as exc:
-        raise LoadError(f"{path.name}: not a readable PDF ({type(exc).__name__}: {exc})") from exc
-
-
-def _docx_text(path: Path, data: bytes) -> str:
+def _check_archive(path: Path, data: bytes) -> None:
+    """Refuse a zip-based file (.docx .xlsx .pptx .epub) that is no zip or would unpack to too much."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
             unpacked = sum(info.file_size for info in infos)
             packed = max(1, sum(info.compress_size for info in infos))
-    except zipfile.BadZipFile as exc:
-        raise LoadError(f"{path.name}: not a readable .docx (not a zip archive)") from exc
-    if unpacked > _MAX_DOCX_UNCOMPRESSED or unpacked / packed > _MAX_DOCX_RATIO:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise LoadError(f"{path.name}: not a readable {path.suffix.lower()} (not a zip archive)") from exc
+    if unpacked > _MAX_ZIP_UNCOMPRESSED or unpacked / packed > _MAX_ZIP_RATIO:
         raise LoadError(
             f"{path.name}: refused, it would unpack to {unpacked:,} bytes (a decompression bomb?)"
         )
+
+
+def _pdf(path: Path, data: bytes, on_page, cancelled) -> LoadedDocument:
+    from ingest.pdf import PdfError, pdf_units
+
+    try:
+        text, units, title, ocr_pages = pdf_units(data, on_page, cancelled)
+    except PdfError as exc:
+        raise LoadError(f"{path.name}: {exc}") from exc
+    kind = "pdf+ocr" if ocr_pages else "pdf"
+    return LoadedDocument(path, text, kind, choose_title(title, text), units)
+
+
+def _docx(path: Path, data: bytes, on_page, cancelled) -> LoadedDocument:
     from ingest.wordml import WordError, docx_text
 
     try:
-        return docx_text(data)  # bounded: see ingest/wordml.py
+        text = docx_text(data)  # bounded: see ingest/wordml.py
     except WordError as exc:
         raise LoadError(f"{path.name}: not a readable .docx ({exc})") from exc
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return LoadedDocument(path, text, "docx", choose_title(office_title(data), text, markdown=True))
+
+
+def _xlsx(path: Path, data: bytes, on_page, cancelled) -> LoadedDocument:
+    from ingest.tables import TableError, xlsx_units
+
+    try:
+        text, units, title = xlsx_units(data)
+    except TableError as exc:
+        raise LoadError(f"{path.name}: {exc}") from exc
+    return LoadedDocument(path, text, "xlsx", clean_title(title), units, chunks_within_units=True)
+
+
+def _csv(path: Path, data: bytes, on_page, cancelled) -> LoadedDocument:
+    from ingest.tables import TableError, csv_units
+
+    try:
+        text, units, title = csv_units(decode_text(path, data))
+    except TableError as exc:
+        raise LoadError(f"{path.name}: {exc}") from exc
+    return LoadedDocument(path, text, "csv", clean_title(title), units, chunks_within_units=True)
+
+
+def _pptx(path: Path, data: bytes, on_page, cancelled) -> LoadedDocument:
+    from ingest.slides import SlidesError, pptx_units
+
+    try:
+        text, units, title = pptx_units(data)
+    except SlidesError as exc:
+        raise LoadError(f"{path.name}: {exc}") from exc
+    return LoadedDocument(path, text, "pptx", choose_title(title, text), units, chunks_within_units=True)
+
+
+def _epub(path: Path, data: bytes, on_page, cancelled) -> LoadedDocument:
+    from ingest.ebooks import EbookError, epub_units
+
+    try:
+        text, units, title = epub_units(data)
+    except EbookError as exc:
+        raise LoadError(f"{path.name}: {exc}") from exc
+    return LoadedDocument(path, text, "epub", choose_title(title, text, markdown=True), units, True)
+
+
+def _image(path: Path, data: bytes, on_page, cancelled) -> LoadedDocument:
+    from ingest.ocr import OcrError, image_text, open_image
+
+    if on_page:
+        on_page(0, 1)
+    try:
+        text = image_text(open_image(data))
+    except OcrError as exc:
+        raise LoadError(f"{path.name}: {exc}") from exc
+    if on_page:
+        on_page(1, 1)
+    if not text.strip():
+        raise LoadError(f"{path.name}: OCR found no text in the image")
+    built = UnitText()
+    built.add(text, "图片")
+    text, units = built.finish()
+    return LoadedDocument(path, text, "image", choose_title("", text), units)
+
+
+_STRUCTURED = {
+    ".pdf": _pdf,
+    ".docx": _docx,
+    ".xlsx": _xlsx,
+    ".csv": _csv,
+    ".pptx": _pptx,
+    ".epub": _epub,
+    **{suffix: _image for suffix in _IMAGE_SUFFIXES},
+}

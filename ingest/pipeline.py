@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.clean import search_text
-from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
-from ingest.split import SPLITTER_VERSION, chunk_spans
+from ingest.loaders import LOADER_VERSION, SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from ingest.split import SPLITTER_VERSION, Span, chunk_spans
 from ingest.store import Chunk, DocumentRecord, Index, chunk_id
+from ingest.units import location_of
 
 
 class IngestCancelled(Exception):
@@ -59,11 +60,18 @@ class ChunkSettings:
 
 
 def document_hash(text: str, settings: ChunkSettings) -> str:
-    return hashlib.sha256(f"{settings.tag}\0{text}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{settings.tag}:load{LOADER_VERSION}\0{text}".encode()).hexdigest()[:32]
 
 
-def make_chunks(source: str, text: str, doc_hash: str, settings: ChunkSettings) -> list[Chunk]:
-    """Split a loaded document into stored chunks; `text[chunk.start:chunk.end] == chunk.text`."""
+def make_chunks(
+    source: str, text: str, doc_hash: str, settings: ChunkSettings, loaded: LoadedDocument | None = None
+) -> list[Chunk]:
+    """Split a loaded document into stored chunks; `text[chunk.start:chunk.end] == chunk.text`.
+
+    Each chunk carries the document's title and its location (`ingest/units.py`); a document whose
+    chunks stay within units (rows, slides, chapters) is split unit by unit."""
+    units = loaded.units if loaded else ()
+    title = loaded.title if loaded else ""
     return [
         Chunk(
             id=chunk_id(doc_hash, span.start, span.end),
@@ -76,9 +84,33 @@ def make_chunks(source: str, text: str, doc_hash: str, settings: ChunkSettings) 
             search_text=search_text(text[span.start : span.end]),
             heading=search_text(span.heading),
             tokens=span.tokens,
+            title=title,
+            location=location_of(units, span.start, span.end),
         )
-        for i, span in enumerate(chunk_spans(text, settings.max_tokens, settings.overlap_tokens))
+        for i, span in enumerate(_spans(text, settings, loaded))
     ]
+
+
+def _spans(text: str, settings: ChunkSettings, loaded: LoadedDocument | None) -> list[Span]:
+    if loaded is None or not loaded.chunks_within_units:
+        return chunk_spans(text, settings.max_tokens, settings.overlap_tokens)
+    spans = []
+    for unit in loaded.units:
+        for span in chunk_spans(text[unit.start : unit.end], settings.max_tokens, settings.overlap_tokens):
+            start, end = span.start + unit.start, span.end + unit.start
+            spans.append(replace(span, start=start, end=end, heading=_within(unit.heading, span.heading)))
+    return spans
+
+
+def _within(outer: str, inner: str) -> str:
+    """A unit's heading (a slide's title) in front of the heading path found inside it.
+
+    >>> _within("发酵工艺", ""), _within("发酵工艺", "发酵工艺 › 温度"), _within("第3章", "温度")
+    ('发酵工艺', '发酵工艺 › 温度', '第3章 › 温度')
+    """
+    if not outer or inner.startswith(outer):
+        return inner or outer
+    return f"{outer} › {inner}" if inner else outer
 
 
 def discover(paths: Iterable[Path]) -> list[tuple[Path, str, str]]:
@@ -107,7 +139,10 @@ def ingest_paths(
     on_progress: Callable[[int, int, int], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
     max_chars: int | None = None,
+    on_ocr_page: Callable[[str, int, int], None] | None = None,
 ) -> IngestReport:
+    """Ingest files and folders (see the module docstring). `on_ocr_page(source, done, total)` follows
+    the OCR of scanned pages and images, page by page (with `progress`, also a bar per file)."""
     started = time.perf_counter()
     report = IngestReport()
     paths = [Path(p) for p in paths]
@@ -130,11 +165,15 @@ def ingest_paths(
             if root:  # quietly ignore stray files in folders, but say so
                 report.skipped.append((source, f"unsupported file type '{file.suffix or '(none)'}'"))
                 continue
+        reader = _PageProgress(source, progress, on_ocr_page)
         try:
-            loaded: LoadedDocument = load_document(file, **({"max_bytes": max_bytes} if max_bytes else {}))
+            limit = {"max_bytes": max_bytes} if max_bytes else {}
+            loaded: LoadedDocument = load_document(file, on_page=reader, cancelled=cancelled, **limit)
         except LoadError as exc:
             report.skipped.append((source, str(exc)))
             continue
+        finally:
+            reader.close()
         seen.add(source)
         doc_hash = document_hash(loaded.text, settings)
         previous = registered.get(source)
@@ -149,7 +188,7 @@ def ingest_paths(
             report.skipped.append((source, reason))
             continue
         budget = None if budget is None else budget - len(loaded.text)
-        chunks = make_chunks(source, loaded.text, doc_hash, settings)
+        chunks = make_chunks(source, loaded.text, doc_hash, settings, loaded)
         record = DocumentRecord(
             source=source,
             doc_hash=doc_hash,
@@ -159,6 +198,7 @@ def ingest_paths(
             chunks=len(chunks),
             chars=len(loaded.text),
             ingested_at=time.time(),
+            title=loaded.title,
         )
         pending.append((record, chunks, previous is not None))
 
@@ -214,3 +254,25 @@ def _progress_bar(total: int, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, unit="chunk", desc="embedding", leave=False)
+
+
+class _PageProgress:
+    """`on_page(done, total)` for a loader: a tqdm bar per file (when `enabled`) and the caller's callback."""
+
+    def __init__(self, source: str, enabled: bool, callback: Callable[[str, int, int], None] | None) -> None:
+        self.source, self.enabled, self.callback, self.bar = source, enabled, callback, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.enabled and self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="page", desc=f"OCR {self.source}", leave=False)
+        if self.bar is not None:
+            self.bar.n = done
+            self.bar.refresh()
+        if self.callback:
+            self.callback(self.source, done, total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -3,9 +3,10 @@
 Works on the original text as loaded, so every sentence and chunk is a `(start, end)` span into it and
 `text[start:end]` is exactly what a citation shows. Sentence ends are Chinese (。！？；…) and English
 (. ! ? ;) punctuation and paragraph breaks — except line breaks that PDF extraction put in the middle of
-a sentence, which are not boundaries. A fenced code block (```) and a table row (`| a | b |`) are one
-unit each, so no chunk cuts them where avoidable; a markdown `#` line is a heading even when it ends in
-a question mark (an FAQ question stays in the chunk of its answer).
+a sentence, which are not boundaries. A fenced code block (```), a table row (`| a | b |`) and a line
+of fields (`姓名：李四；部门：销售部`, a spreadsheet row) are one unit each, so no chunk cuts them where
+avoidable; a markdown `#` line is a heading even when it ends in a question mark (an FAQ question stays
+in the chunk of its answer).
 
     >>> text = "一、总则\\n生物产业很重要。它发展很快！"
     >>> [text[s:e] for s, e in sentence_spans(text)]
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from ingest.clean import CJK
 from ingest.tokens import count_tokens
 
-SPLITTER_VERSION = "3"
+SPLITTER_VERSION = "4"
+# 4: a line of fields ("姓名：李四；部门：销售部", a spreadsheet row) is a unit
 # 3: code fences and table rows are units; `#` headings may end in ？; "1. item" (markdown list) is no heading
 # 2: a short clause line (it has a comma) runs on into the next line
 _CLOSERS = "”’\"'」』）)】》"
@@ -40,6 +42,8 @@ _MAX_MARKDOWN_HEADING_CHARS = 120
 # units that are never cut inside (unless one alone is over the token limit): a fenced code block, a table row
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(?:.*?\n)?[ \t]*\1[ \t]*$", re.M | re.S)
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)
+# a line of two or more "名称：值" fields joined by "；" (how a spreadsheet row is written, ingest/tables.py)
+_FIELD_ROW = re.compile(r"^[^\n：；]{1,40}：[^\n；]*(?:；[^\n：；]{1,40}：[^\n；]*)+$", re.M)
 _SOFT_SECONDARY = re.compile(r"[，,、：:]")
 
 
@@ -63,7 +67,10 @@ def heading_level(line: str) -> int | None:
 
 
 # how a list item opens: "二是" "3." "4、" "(三)" "•" (not "12.5")
-ITEM_MARKER = r"[一二三四五六七八九十]{1,3}[是、]|\d{1,2}\s*[.、．](?!\d)|[(（][一二三四五六七八九十\d]{1,3}[)）]|[•·●■▪◆]"
+ITEM_MARKER = (
+    r"[一二三四五六七八九十]{1,3}[是、]|\d{1,2}\s*[.、．](?!\d)"
+    r"|[(（][一二三四五六七八九十\d]{1,3}[)）]|[•·●■▪◆]"
+)
 _ITEM_START = re.compile(
     rf"\s*(?:{ITEM_MARKER}|[\u4e00-\u9fff]{{1,6}}[:：])"
 )  # an item, or a field ("邮箱：")
@@ -95,16 +102,17 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def atomic_spans(text: str) -> list[tuple[int, int]]:
-    """Spans that are one unit each: fenced code blocks, and table rows outside them.
+    """Spans that are one unit each: fenced code blocks, and table rows and field lines outside them.
 
-    >>> text = "运行：\\n```\\nls -l; pwd\\n```\\n| 键 | 值。 |"
+    >>> text = "运行：\\n```\\nls -l; pwd\\n```\\n| 键 | 值。 |\\n姓名：李四；部门：销售部"
     >>> [text[s:e] for s, e in atomic_spans(text)]
-    ['```\\nls -l; pwd\\n```', '| 键 | 值。 |']
+    ['```\\nls -l; pwd\\n```', '| 键 | 值。 |', '姓名：李四；部门：销售部']
     """
     fences = [(m.start(), m.end()) for m in _FENCE.finditer(text)]
     rows = [
         (m.start(), m.end())
-        for m in _TABLE_ROW.finditer(text)
+        for pattern in (_TABLE_ROW, _FIELD_ROW)
+        for m in pattern.finditer(text)
         if not any(s <= m.start() < e for s, e in fences)
     ]
     return sorted(fences + rows)
@@ -121,7 +129,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in _LINE_BREAK.finditer(text):
         if not _is_soft_break(text[: m.start()], text[m.end() : m.end() + 40]):
             cuts.add(m.start())
-    atomic = atomic_spans(text) if "|" in text or "``" in text or "~~" in text else []
+    atomic = atomic_spans(text) if any(mark in text for mark in ("|", "``", "~~", "；")) else []
     if atomic:
         starts = [s for s, _ in atomic]
         cuts = {cut for cut in cuts if not _strictly_inside(atomic, starts, cut)}

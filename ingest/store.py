@@ -81,6 +81,8 @@ class Chunk:
     search_text: str  # normalised: simplified, repaired; what search matches
     heading: str = ""
     tokens: int = 0
+    title: str = ""  # the document's title ("" in indexes written before titles: show the source)
+    location: str = ""  # where in the file: "Sheet1 第12行", "第3页", "幻灯片 4" ("" for plain text)
 
     @property
     def embed_text(self) -> str:
@@ -109,6 +111,7 @@ class DocumentRecord:
     chunks: int
     chars: int
     ingested_at: float
+    title: str = ""  # "" in indexes written before titles: show the source
 
 
 def chunk_id(doc_hash: str, start: int, end: int) -> str:
@@ -215,7 +218,11 @@ class Index:
     # -- the registry ------------------------------------------------------------------------
     def documents(self) -> dict[str, DocumentRecord]:
         got = self._docs.get(include=["metadatas"])
-        return {meta["source"]: DocumentRecord(**meta) for meta in got["metadatas"] or []}
+        fields = DocumentRecord.__dataclass_fields__
+        return {
+            meta["source"]: DocumentRecord(**{k: v for k, v in meta.items() if k in fields})
+            for meta in got["metadatas"] or []
+        }
 
     def active_versions(self, max_age: float | None = None) -> dict[str, str]:
         """source → doc_hash of every registered document; re-read at most every `refresh_seconds`."""
@@ -343,6 +350,13 @@ class Index:
             )
         return found
 
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored embeddings of chunks `ids` (unknown ids are left out)."""
+        got = self._chunks.get(ids=list(ids), include=["embeddings"]) if ids else {"ids": []}
+        return {
+            cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got.get("embeddings", []))
+        }
+
     def following_chunk(self, source: str, end: int, gap: int = 8) -> Chunk | None:
         """The chunk of `source` (current version) that carries its text on past offset `end`: it starts
         at most `gap` characters after `end` (chunks do not hold the whitespace between sentences) and ends
@@ -400,7 +414,8 @@ class Index:
     def lexical_search(
         self, tokens: list[str], k: int, source: str | None = None
     ) -> list[tuple[Chunk, float]]:
-        """Best BM25 chunks, current versions only (of one `source` when given: searched deeper, then filtered)."""
+        """Best BM25 chunks, current versions only (of one `source` when given: searched deeper, then
+        filtered)."""
         self.sync_lexical()
         hits = self.lexical.search(tokens, k * 10 if source else k)
         chunks = self.get_chunks([cid for cid, _ in hits])

@@ -88,6 +88,30 @@ def test_an_option_is_quoted_with_its_description():
     assert MAN_PAGE[draft.quotes[0].start : draft.quotes[0].end].startswith("-r, --reverse")
 
 
+DROP_CAP_HELP = """### 行
+
+输入首字下沉要占据的行数 (从段落第一行开始向下计算)。较短的段落不会应用首字下沉。选择范围限制为 2-9 行。
+
+### 字符数
+
+输入要转换为首字下沉的字符数。
+"""
+
+
+def test_a_best_sentence_brings_the_rest_of_its_paragraph():
+    """LibreOffice's help on drop caps: the sentence that matches "占几行" best is the first, the fact
+    asked for (2-9) is two sentences on, in the same paragraph; the next section stays out."""
+    from app.extractive import ExtractiveAnswerer
+    from app.models import Passage
+
+    passage = Passage("drop_caps.html", "c1", DROP_CAP_HELP, 0, len(DROP_CAP_HELP), 1.0)
+    question = "首字下沉要占几行？"
+    draft = ExtractiveAnswerer().answer(question, question, [passage], {})
+    text = ExtractiveAnswerer.render(draft.quotes)
+    assert "输入首字下沉要占据的行数" in text and "2-9 行" in text
+    assert "字符数" not in text
+
+
 def test_a_chinese_numeral_answers_how_much(chain):
     answer = chain.ask("星河一号的年产能是多少？")
     assert not answer.refused, answer.answer

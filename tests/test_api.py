@@ -153,7 +153,7 @@ def test_openapi_lists_the_routes(client):
 
 
 def test_healthz_does_not_reveal_the_chroma_address(tmp_path, caplog):
-    from app.server import free_port
+    from tests.servers import free_port
 
     port = free_port()  # nothing listens there
     settings = Settings.load(

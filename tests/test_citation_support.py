@@ -13,8 +13,15 @@ from app.citations import LEXICAL_THRESHOLD, CitationChecker, lexical_support
 from app.models import Passage
 from ingest.clean import search_text
 
-PASSAGE = "2、生物产业已成为我国战略性新兴产业重点培育领域 我国现有生物技术企业5000余家,具有加快发展生物产业的技术基础和市场空间。2008年,全国生物产业实现总产值达到11340亿元。"
-TRADITIONAL = "《規(guī)劃》明確了生物經(jīng)濟發(fā)展5方面重點任務(wù):一是大力夯實生物經(jīng)濟創(chuàng)新基礎(chǔ)。"
+PASSAGE = (
+    "2、生物产业已成为我国战略性新兴产业重点培育领域 "
+    "我国现有生物技术企业5000余家,具有加快发展生物产业的技术基础和市场空间。"
+    "2008年,全国生物产业实现总产值达到11340亿元。"
+)
+TRADITIONAL = (
+    "《規(guī)劃》明確了生物經(jīng)濟發(fā)展5方面重點任務(wù):"
+    "一是大力夯實生物經(jīng)濟創(chuàng)新基礎(chǔ)。"
+)
 OTHER = "到2027年,结合重庆所能,推动系列中试成果实现“从10到100”的现实生产转化,实现产业规模突破1000亿元。"
 
 SUPPORTED = [

@@ -60,7 +60,8 @@ def test_offline_eval_meets_the_floors(seeded_settings, seeded_chain, tmp_path):
 
 @pytest.fixture(scope="session")
 def manpages(tmp_path_factory):
-    """(settings, index) of the manpages corpus, built and indexed with the real e5 embedder once a session."""
+    """(settings, index) of the manpages corpus, built and indexed with the real e5 embedder once a
+    session."""
     if shutil.which("apt-get") is None:
         pytest.skip("the manpages corpus is built from Debian packages: apt-get is not available here")
     if not gold_path("manpages").is_file():

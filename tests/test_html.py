@@ -33,7 +33,8 @@ PAGE = f"""<!DOCTYPE html><html lang="zh-CN"><head><title>安装指南</title><s
   </table>
   <h2>如何卸载？</h2>
   <p>删除 .venv 文件夹即可。<br>不需要其他步骤。</p>
-  <div class="related"><p>相关主题</p><a href="/a">配置</a> <a href="/b">升级</a> <a href="/c">常见问题</a></div>
+  <div class="related"><p>相关主题</p>
+    <a href="/a">配置</a> <a href="/b">升级</a> <a href="/c">常见问题</a></div>
 </main>
 <footer><p>版权所有 © 2024 文档中心</p><a href="/privacy">隐私</a></footer>
 </body></html>"""
@@ -105,7 +106,8 @@ def test_a_page_made_mostly_of_navigation_is_not_ingested_as_navigation(tmp_path
 def test_an_article_header_keeps_its_title_and_a_sidebar_wrapper_keeps_the_page():
     html = (
         '<body class="has-sidebar"><div class="layout with-sidebar"><article><header><h1>标题</h1>'
-        '<p class="byline">作者：张三</p></header><p>正文第一段。</p><footer>分享</footer></article></div></body>'
+        '<p class="byline">作者：张三</p></header><p>正文第一段。</p>'
+        "<footer>分享</footer></article></div></body>"
     )
     assert html_to_text(html) == "# 标题\n\n作者：张三\n\n正文第一段。"
 
@@ -113,7 +115,8 @@ def test_an_article_header_keeps_its_title_and_a_sidebar_wrapper_keeps_the_page(
 def test_markdown_files_keep_their_units(tmp_path):
     text = (
         "# 常见问题\n\n## 如何安装？\n\n运行下面的命令：\n\n```sh\npip install wenda; wenda ingest\n"
-        "# 不是标题\n```\n\n| 参数 | 含义。 |\n| --- | --- |\n| --kb | 知识库。默认 default。 |\n\n- 第一项\n- 第二项\n"
+        "# 不是标题\n```\n\n| 参数 | 含义。 |\n| --- | --- |\n| --kb | 知识库。默认 default。 |\n\n"
+        "- 第一项\n- 第二项\n"
     )
     path = tmp_path / "faq.md"
     path.write_text(text, encoding="utf-8")

@@ -12,8 +12,10 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.chain import WendaChain
+from app.chats import chat_kb, chat_markdown, chat_of
 from app.config import Settings
 from app.kbs import kb_slug
+from app.ui_chats import ask_in_chat
 from ingest.pipeline import ingest_paths
 from ingest.store import Index
 from tests.fakes import HashEmbedder
@@ -75,6 +77,31 @@ def test_a_question_is_answered_from_its_own_kb_only(setup):
         "1000亿元"
         in client.post("/api/ask", json={"question": "重庆到2027年产业规模目标是多少?"}).json()["answer"]
     )
+
+
+def feedback_lines(settings, kb: str) -> list[dict]:
+    path = settings.data_path / "feedback" / f"{kb}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_feedback_is_written_to_the_kb_that_gave_the_answer(setup):
+    client, settings = setup
+    make_two_kbs(client)
+    policy = client.post("/api/ask", json={"question": QUESTION, "kb": "政策"}).json()
+    r = client.post("/api/feedback", json={"answer_id": policy["id"], "rating": "up"})
+    assert r.status_code == 200 and r.json()["file"] == "feedback/政策.jsonl", r.text
+    (record,) = feedback_lines(settings, "政策")
+    assert record["kb"] == "政策" and record["source"] == ["plan.txt"] and "88家" in record["answer"]
+
+    service = client.app.state.wenda  # the UI's chat turn, asked of `manuals`, rated and exported
+    messages, store = list(ask_in_chat(service, QUESTION, None, kb="manuals"))[-1]
+    chat = chat_of(store, store["current"])
+    assert "35家" in messages[-1]["content"] and chat_kb(chat) == "manuals"
+    service.feedback.give(chat["turns"][0]["answer"]["id"], "down", "35家")
+    (corrected,) = feedback_lines(settings, "manuals")
+    assert corrected["kb"] == "manuals" and corrected["type"] == "corrected"
+    assert "知识库 knowledge base: manuals" in chat_markdown(chat)
+    assert not (settings.data_path / "feedback" / "default.jsonl").exists()
 
 
 def test_the_openai_model_names_the_kb(setup):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.loaders import LoadError, load_document
+from tests.format_files import zip_of
 
 TEXT = (
     "国家生物制造产业创新中心于2023年7月14日在深圳正式启动建设，标志着中国生物制造产业发展进入了一个新阶段。"
@@ -71,7 +72,19 @@ def test_pdf_and_docx(tmp_path):
         ("binary.txt", bytes(range(256)) * 20, "binary"),
         ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntrunc", "PDF"),
         ("broken.docx", b"PK\x03\x04 not really a zip", "docx"),
-        ("image.png", b"\x89PNG\r\n", "unsupported"),
+        ("image.gif", b"GIF89a", "unsupported"),
+        ("truncated.png", b"\x89PNG\r\n", "not a readable image"),
+        ("slides.pptx", b"PK\x03\x04 not really a zip", "not a readable .pptx"),
+        ("sheet.xlsx", b"not a zip at all", "not a readable .xlsx"),
+        (
+            "corrupt.xlsx",
+            zip_of({"[Content_Types].xml": b"<Types", "xl/workbook.xml": b"x"}),
+            "not a readable .xlsx",
+        ),
+        ("renamed.pptx", zip_of({"hello.txt": b"just a zip"}), "not a readable .pptx"),
+        ("renamed.epub", zip_of({"hello.txt": b"just a zip"}), "not a readable .epub"),
+        ("empty.png", b"", "empty"),
+        ("text.jpg", b"this is not a jpeg", "not a readable image"),
     ],
 )
 def test_bad_files_raise_a_clear_load_error(tmp_path, name, data, reason):

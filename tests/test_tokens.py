@@ -1,4 +1,5 @@
-"""tiktoken offline: the bundled encodings are installed into a fresh cache, also by processes starting at once."""
+"""tiktoken offline: the bundled encodings are installed into a fresh cache, also by processes starting
+at once."""
 
 import subprocess
 import sys

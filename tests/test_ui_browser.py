@@ -88,7 +88,7 @@ def test_ask_see_cited_answer_and_open_its_source(page):
 
 
 def test_refusal_looks_different(page):
-    page.get_by_role("button", name="清空 Clear").click()  # a new conversation: not a follow-up
+    page.get_by_role("button", name="新对话 New chat").click()  # a new conversation: not a follow-up
     page.wait_for_function("!document.querySelector('#wenda-chat details.wenda-source')")
     ask(page, "是的吗？")  # no word to match the documents with: refused whatever the threshold
     page.wait_for_selector("#wenda-chat .wenda-refusal")
@@ -102,7 +102,8 @@ def test_upload_a_document_then_ask_about_it(page, tmp_path, gradio_tmp):
     page.locator("#wenda-upload input[type=file]").set_input_files(str(doc))
     page.locator("#wenda-upload-btn").click()
     page.wait_for_function(
-        "document.querySelector('#wenda-doc-status') && document.querySelector('#wenda-doc-status').innerText.includes('杭州合成生物.txt')"
+        "document.querySelector('#wenda-doc-status')"
+        " && document.querySelector('#wenda-doc-status').innerText.includes('杭州合成生物.txt')"
     )
     assert "杭州合成生物.txt" in page.locator("#wenda-doc-status").inner_text()
     assert not list(gradio_tmp.rglob("杭州合成生物.txt"))  # Gradio's temporary copy is not left behind
@@ -110,7 +111,8 @@ def test_upload_a_document_then_ask_about_it(page, tmp_path, gradio_tmp):
     page.get_by_role("tab", name="对话 Chat").click()
     ask(page, "杭州合成生物产业园计划引进多少家企业?")
     page.wait_for_function(
-        "[...document.querySelectorAll('#wenda-chat details.wenda-source summary')].some(e => e.innerText.includes('杭州合成生物.txt'))"
+        "[...document.querySelectorAll('#wenda-chat details.wenda-source summary')]"
+        ".some(e => e.innerText.includes('杭州合成生物.txt'))"
     )
     assert "88家" in page.locator("#wenda-chat").inner_text()
 

@@ -1,19 +1,20 @@
-"""The chat turn without a browser (`chat_events`, `history_for_chain`): a question the chain refuses
-as too long is not kept, so the conversation goes on; the history sent stays within the limits."""
+"""The chat turn without a browser (`ask_in_chat`, `chain_history`): a question the chain refuses
+as too long is kept as an error, not as history, so the conversation goes on; the history sent stays
+within the limits."""
 
 from __future__ import annotations
 
 from app.chain import WendaChain
+from app.chats import chain_history, chat_of
 from app.config import Settings
 from app.service import Wenda
-from app.ui import chat_events
-from app.ui_render import history_for_chain
+from app.ui_chats import ask_in_chat
 from ingest.pipeline import ingest_paths
 from ingest.store import Index
 from tests.fakes import HashEmbedder
 
 
-def test_a_refused_question_is_not_kept_and_the_next_one_is_answered(tmp_path):
+def test_a_refused_question_is_not_history_and_the_next_one_is_answered(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "plan.txt").write_text(
@@ -24,20 +25,22 @@ def test_a_refused_question_is_not_kept_and_the_next_one_is_answered(tmp_path):
     ingest_paths(index, [docs], progress=False)
     service = Wenda(settings, WendaChain(settings, index))
 
-    messages = list(chat_events(service, "生" * 200_000, []))[-1]
+    messages, store = list(ask_in_chat(service, "生" * 200_000, None))[-1]
     assert len(messages) == 1 and "WENDA_MAX_QUESTION_CHARS" in messages[0]["content"]
-    assert history_for_chain(messages) == []  # the error and its question are not history
-    after = list(chat_events(service, "重庆到2027年产业规模目标是多少?", messages))[-1]
-    assert "1000亿元" in after[-1]["content"] and "wenda-error" not in after[-1]["content"]
+    chat = chat_of(store, store["current"])
+    assert chain_history(chat) == []  # the error and its question are not history
+    assert len(chat["turns"][0]["question"]) < 300  # nor is the whole question kept
+    messages, store = list(ask_in_chat(service, "重庆到2027年产业规模目标是多少?", store))[-1]
+    assert "1000亿元" in messages[-1]["content"] and "wenda-error" not in messages[-1]["content"]
+    assert [t["role"] for t in chain_history(chat_of(store, store["current"]))] == ["user", "assistant"]
 
 
 def test_the_history_sent_is_plain_text_within_the_limits():
     settings = Settings(max_history_turns=4, max_history_chars=5000, max_question_chars=3000)
-    messages = [{"role": "user", "content": '<div class="wenda-text">&lt;b&gt; 问</div>'}]
-    messages += [{"role": "assistant", "content": "答" * 4000 + '<div class="wenda-sources">…</div>'}] * 5
-    turns = history_for_chain(messages, settings)
-    assert len(turns) == 1 and turns[0]["content"] == "答" * 3000
-    assert history_for_chain(messages[:1]) == [{"role": "user", "content": "<b> 问"}]
+    turns = [{"question": "<b> 问", "answer": {"answer": "答" * 4000, "citations": []}}] * 5
+    history = chain_history({"turns": turns}, settings)  # the last turn only: two would pass 5000
+    assert history == [{"role": "user", "content": "<b> 问"}, {"role": "assistant", "content": "答" * 3000}]
+    assert len(chain_history({"turns": turns})) == 10
 
 
 def test_gradio_uploads_are_bounded_before_they_are_stored(tmp_path):

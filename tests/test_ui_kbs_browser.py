@@ -1,5 +1,6 @@
 """The knowledge base selector in a real headless Chromium: a question asked with another KB selected
-is answered and cited from that KB only, and back on `default` the same question no longer finds it.
+is answered and cited from that KB only, back on `default` the same question no longer finds it, and
+picking the first chat from the list selects its KB again.
 Saves the selector's screenshot as documentation (docs/screenshots/kb-selector.png)."""
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def test_switching_kb_answers_from_that_kb_only(browser, seeded_dir, tmp_path): 
         )
         assert "杭州园区.txt" not in page.locator("#wenda-docs-tab").inner_text()
         page.get_by_role("tab", name="对话 Chat").click()
-        page.get_by_role("button", name="清空 Clear").click()
+        page.locator("#wenda-new-chat").click()  # a new chat, asked of the KB selected: default
         page.wait_for_function("!document.querySelector('#wenda-chat details.wenda-source')")
         ask(page, QUESTION)
         page.wait_for_function(
@@ -78,6 +79,10 @@ def test_switching_kb_answers_from_that_kb_only(browser, seeded_dir, tmp_path): 
         page.wait_for_timeout(500)
         assert "88家" not in page.locator("#wenda-chat").inner_text()
         assert not [s for s in sources(page) if "杭州园区.txt" in s]
+
+        page.locator("#wenda-chat-list label").nth(1).click()  # the first chat selects its KB again
+        page.wait_for_function("document.querySelector('#wenda-kb input').value === '园区规划'")
+        assert "88家" in page.locator("#wenda-chat").inner_text()
 
         page.get_by_role("tab", name="文档 Documents").click()  # create and delete a KB in the UI
         page.locator("#wenda-new-kb input, #wenda-new-kb textarea").fill("a/b")

@@ -1,4 +1,5 @@
-"""The answerers' memory of sentence vectors (app/sentence_vectors.py), shared by concurrent requests: bounded, and never a wrong or missing vector."""
+"""The answerers' memory of sentence vectors (app/sentence_vectors.py), shared by concurrent requests:
+bounded, and never a wrong or missing vector; and a question embedded once per ask."""
 
 from __future__ import annotations
 
@@ -66,3 +67,29 @@ def test_requests_asking_for_the_same_sentences_at_once_embed_each_only_once():
     assert embedder.texts_embedded == len(sentences)
     expected = HashEmbedder().embed(sentences, "passage")
     assert len(results) == 8 and all(np.allclose(r, expected) for r in results)
+
+
+def test_a_question_is_embedded_once_per_ask(tmp_path):
+    """Retrieval's question vector serves the answerer's sentence matching too: one e5 query per ask
+    (it was two: the warm answer cost an extra query embedding)."""
+    from tests.tiny_corpus import hash_chain
+
+    _, chain = hash_chain(tmp_path)
+    queries: list[str] = []
+    embed = chain.index.embedder.embed
+
+    def counting(texts, kind="passage", progress=None):
+        if kind == "query":
+            queries.extend(texts)
+        return embed(texts, kind, progress)
+
+    chain.index.embedder.embed = counting
+    answer = chain.ask("杭州数字经济核心产业增加值的目标是多少?")
+    assert "7000亿元" in answer.answer
+    assert len(queries) == 1, queries
+    queries.clear()
+    followup = chain.ask(
+        "那宁波呢?", [{"role": "user", "content": "杭州数字经济核心产业增加值的目标是多少?"}]
+    )
+    assert not followup.error
+    assert len(queries) <= 2, queries  # a follow-up's own words are matched on their own
