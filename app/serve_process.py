@@ -24,13 +24,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_serving(data_dir: Path, **env_extra: str) -> tuple[subprocess.Popen, str]:
-    """Start `wenda serve` on `data_dir` on a free port and wait until it answers; returns the process
-    and its base URL. `env_extra` adds environment variables (`WENDA_API_KEY=…`). Its log is
+def start_serving(data_dir: Path, port: int | None = None, **env_extra: str) -> tuple[subprocess.Popen, str]:
+    """Start `wenda serve` on `data_dir` on `port` (default: a free one; a restart on the same port keeps
+    the browser's origin, so its stored chats) and wait until it answers; returns the process and its
+    base URL. `env_extra` adds environment variables (`WENDA_API_KEY=…`). Its log is
     `data_dir/../serve.log`."""
     import httpx
 
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, "WENDA_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False", **env_extra}
     log_path = Path(data_dir).parent / "serve.log"
     with open(log_path, "a") as log:

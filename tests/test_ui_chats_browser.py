@@ -115,7 +115,9 @@ def test_a_chat_is_kept_across_reloads_switched_rated_and_exported(browser, data
         markdown = Path(download.value.path()).read_text(encoding="utf-8")
         assert download.value.suggested_filename.endswith(".md")
         assert f"## 1. {LIST_QUESTION}" in markdown and "来源 Sources:" in markdown
-        assert "1. `plan.txt`" in markdown and "   > 二是细胞治疗中试平台;" in markdown
+        assert "知识库 knowledge base: default" in markdown  # the KB the chat was asked in
+        cited = [line for line in markdown.splitlines() if line.startswith("1. ")]  # title — `file` (…)
+        assert len(cited) == 1 and "`plan.txt`" in cited[0] and "   > 二是细胞治疗中试平台;" in markdown
         assert SECOND_QUESTION not in markdown
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / "exported-chat.md").write_text(markdown, encoding="utf-8")
