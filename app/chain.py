@@ -57,7 +57,7 @@ class WendaChain:
         self.extractive = ExtractiveAnswerer(self.vectors)
         self.checker = CitationChecker(similarity=self._similarity)
         self.llm = llm if llm is not None else (OpenAIChat(settings) if settings.llm == "openai" else None)
-        self.calibration = Calibration.load()
+        self.calibration = Calibration.for_embedder(index.embedder.key)
         self.refusal_threshold = self.calibration.threshold
         # each step adds its result to the inputs (RunnablePassthrough.assign would do the same through a
         # thread pool made per call: ~1 ms of thread start-up per step, for nothing to run in parallel)

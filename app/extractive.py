@@ -36,7 +36,6 @@ MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
 RUNNER_UP = 0.85  # a unit of the best document within this share of the best score joins the answer
 MAX_UNITS = 3
 LEXICAL_WEIGHT, LEXICAL_WEIGHT_ENGLISH = 0.5, 0.25  # the rest of a unit's score is its e5 similarity
-HEADINGS = False  # headings compete with sentences; a winning heading is answered by its section's text
 PARAGRAPH_CHARS = 200  # a lone best sentence brings the rest of its paragraph, up to this many characters
 
 
@@ -51,7 +50,6 @@ class Unit:
     lexical: float = 0.0
     semantic: float = 0.0
     similarity: float = 0.0  # raw e5 cosine with the question (0: not compared)
-    title: bool = False  # a heading: scored like a sentence, never quoted; when it wins, its section answers
     score: float = 0.0
 
 
@@ -151,13 +149,7 @@ class ExtractiveAnswerer:
                 u.semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0, 1))
         for u in units:
             u.score = lexical_weight * u.lexical + (1 - lexical_weight) * u.semantic + 0.05 / u.n
-        titles = [u for u in units if u.title]
-        units = [u for u in units if not u.title]
-        if not units:
-            return Draft([], {"semantic": 0.0, "lexical": 0.0, "coverage": 0.0, "english": float(english)})
         best = max(units, key=lambda u: u.score)
-        section = _section(max(titles, key=lambda u: u.score), units) if titles else []
-        led = bool(section) and max(u.score for u in titles) > best.score
         normalised = [p.search_text or search_text(p.text) for p in passages]  # retrieval's passages carry it
         coverage = sum(w for t, w in weight.items() if any(t in text for text in normalised)) / total
         home = normalised[best.n - 1]
@@ -177,8 +169,6 @@ class ExtractiveAnswerer:
             "similarity": best.similarity,
             "margin": _margin(best, leading),
         }
-        if led:
-            return Draft([self._quote(u, passages[u.n - 1]) for u in section], signals)
         return Draft(self._quotes(best, units, passages, continues or {}), signals)
 
     @staticmethod
@@ -207,8 +197,6 @@ class ExtractiveAnswerer:
                     continue
                 elif heading_level(raw) is not None or _TITLE.fullmatch(raw.strip()):
                     heading = set(tokenize(search_text(raw)))  # a line of bare words labels what follows too
-                    if HEADINGS:
-                        units.append(Unit(n, s, e, raw, heading, len(units), title=True))
                     continue
                 text = passage.text[s:e]
                 if len(re.sub(r"\W", "", text)) < 2 or text.rstrip()[-1:] in "?？":
@@ -224,6 +212,9 @@ class ExtractiveAnswerer:
         structured = len(window) > 1
         if not structured and PARAGRAPH_CHARS:
             window = _paragraph(best, [u for u in units if u.n == best.n], passages[best.n - 1].text)
+            if window[-1] is not best and window[-1].text.rstrip()[-1:] in ":：":  # it ends introducing
+                window += self._window(window[-1], units, passages, continues)[1:]
+                structured = True
         taken = {u.order for u in window}
         source = passages[best.n - 1].source
         extra = [
@@ -234,7 +225,14 @@ class ExtractiveAnswerer:
             and passages[u.n - 1].source == source
             and u.text.strip() not in {w.text.strip() for w in window}
         ]
-        chosen = window + ([] if structured else extra[: MAX_UNITS - 1])  # a structured window is whole
+        chosen = list(window)
+        for u in [] if structured else extra[: MAX_UNITS - 1]:  # a structured window is whole
+            if u.order in taken:
+                continue
+            # a runner-up that introduces something (ends with a colon) brings it, as the best unit would
+            more = self._window(u, units, passages, {})
+            chosen += [m for m in more if m.order not in taken]
+            taken |= {m.order for m in more}
         return [self._quote(u, passages[u.n - 1]) for u in chosen]
 
     @staticmethod
@@ -297,21 +295,6 @@ class ExtractiveAnswerer:
             else:
                 out += piece
         return out.strip()
-
-
-def _section(title: Unit, units: list[Unit]) -> list[Unit]:
-    """The sentences under `title` up to the next heading, in reading order, within the window limits."""
-    out, chars = [], 0
-    for u in units:
-        if u.n != title.n or u.order < title.order:
-            continue
-        if u.order != title.order + 1 + len(out) or len(out) >= MAX_WINDOW_UNITS:
-            break  # a heading (not in `units`) came between: the section ended
-        if chars + len(u.text) > MAX_WINDOW_CHARS:
-            break
-        out.append(u)
-        chars += len(u.text)
-    return out
 
 
 def _margin(best: Unit, leading: list[Unit], others: int = 5) -> float:

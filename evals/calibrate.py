@@ -16,8 +16,10 @@ import argparse
 import json
 from pathlib import Path
 
-from app.confidence import MODEL_PATH, Calibration, fit
+from app.confidence import MODEL_PATH, SIGNALS, Calibration, fit
 from evals.runner import refusal_tradeoff
+
+EMBEDDER = "e5small"  # `wenda eval` runs the corpora with the bundled e5; its similarities are the signals
 
 
 def load(path: Path) -> list[dict]:
@@ -27,6 +29,20 @@ def load(path: Path) -> list[dict]:
 
 def label(row: dict) -> int:
     return 0 if row["type"] == "unanswerable" else 1
+
+
+def auc(rows: list[dict], signal: str) -> float | None:
+    """P(an answerable row's `signal` > an unanswerable row's): 0.5 says nothing, < 0.5 the other way.
+
+    >>> auc([{"type": "fact", "signals": {"s": 0.9}}, {"type": "unanswerable", "signals": {"s": 0.2}}], "s")
+    1.0
+    """
+    pos = [r["signals"].get(signal, 0.0) for r in rows if label(r)]
+    neg = [r["signals"].get(signal, 0.0) for r in rows if not label(r)]
+    if not pos or not neg:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return round(wins / (len(pos) * len(neg)), 2)
 
 
 def tradeoff(model: Calibration, rows: list[dict], threshold: float) -> dict:
@@ -40,7 +56,7 @@ def tradeoff(model: Calibration, rows: list[dict], threshold: float) -> dict:
 def train(sets: dict[str, list[dict]], target: float) -> Calibration:
     rows = [r for rs in sets.values() for r in rs]
     weights, bias = fit([r["signals"] for r in rows], [label(r) for r in rows])
-    model = Calibration(weights, bias, 0.0, sorted(sets))
+    model = Calibration(weights, bias, 0.0, sorted(sets), embedder=EMBEDDER)
     # per corpus, then the worst corpus decides: a threshold good on average may fail one collection
     grid = [i / 100 for i in range(1, 96)]
     ok = [t for t in grid if all(tradeoff(model, rs, t)["false_refusal"] <= target for rs in sets.values())]
@@ -55,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help=f"save the all-corpora model to {MODEL_PATH}")
     args = parser.parse_args(argv)
     sets = {name: load(Path(path)) for name, path in (s.split("=", 1) for s in args.sets)}
+    print("AUC of each signal (answerable above unanswerable; 0.5: no evidence), per corpus:")
+    for signal in SIGNALS:
+        print(f"  {signal:10s} " + "  ".join(f"{name} {auc(rows, signal)}" for name, rows in sets.items()))
     print("leave-one-corpus-out (fit on the others, scored on this one):")
     for held in sets:
         others = {k: v for k, v in sets.items() if k != held}

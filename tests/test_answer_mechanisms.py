@@ -112,6 +112,29 @@ def test_a_best_sentence_brings_the_rest_of_its_paragraph():
     assert "字符数" not in text
 
 
+TABLE_MODES_HELP = """## 行/列行为
+
+要设置表格的「行/列行为」选项，请点击「工具 - 选项 - LibreOffice Writer - 表格」。当您插入或删除单元格、行或列时，「行为」选项将决定对相邻元素的影响。表格有三种行为模式：
+
+- 固定 - 修改只会影响相邻的单元格，而不会影响整个表格。
+- 固定成比例 - 修改会影响整个表格，宽单元格的缩小幅度大于窄单元格。
+- 可变 - 修改会影响表格的大小。
+"""
+
+
+def test_a_sentence_introducing_a_list_brings_it_when_it_is_not_the_best_one():
+    """The best sentence says where the option is; a later sentence of its paragraph introduces the
+    modes with a colon: the items come with it (they hold the answer), as they would for the best one."""
+    from app.extractive import ExtractiveAnswerer
+    from app.models import Passage
+
+    passage = Passage("tables.html", "c1", TABLE_MODES_HELP, 0, len(TABLE_MODES_HELP), 1.0)
+    question = "表格的行/列行为有哪几种模式？"
+    draft = ExtractiveAnswerer().answer(question, question, [passage], {})
+    text = ExtractiveAnswerer.render(draft.quotes)
+    assert "固定成比例" in text and "可变" in text, text
+
+
 def test_a_chinese_numeral_answers_how_much(chain):
     answer = chain.ask("星河一号的年产能是多少？")
     assert not answer.refused, answer.answer
