@@ -112,14 +112,14 @@ def test_a_best_sentence_brings_the_rest_of_its_paragraph():
     assert "字符数" not in text
 
 
-TABLE_MODES_HELP = """## 行/列行为
-
-要设置表格的「行/列行为」选项，请点击「工具 - 选项 - LibreOffice Writer - 表格」。当您插入或删除单元格、行或列时，「行为」选项将决定对相邻元素的影响。表格有三种行为模式：
-
-- 固定 - 修改只会影响相邻的单元格，而不会影响整个表格。
-- 固定成比例 - 修改会影响整个表格，宽单元格的缩小幅度大于窄单元格。
-- 可变 - 修改会影响表格的大小。
-"""
+TABLE_MODES_HELP = (
+    "## 行/列行为\n\n"
+    "要设置表格的「行/列行为」选项，请点击「工具 - 选项 - LibreOffice Writer - 表格」。"
+    "当您插入或删除单元格、行或列时，「行为」选项将决定对相邻元素的影响。表格有三种行为模式：\n\n"
+    "- 固定 - 修改只会影响相邻的单元格，而不会影响整个表格。\n"
+    "- 固定成比例 - 修改会影响整个表格，宽单元格的缩小幅度大于窄单元格。\n"
+    "- 可变 - 修改会影响表格的大小。\n"
+)
 
 
 def test_a_sentence_introducing_a_list_brings_it_when_it_is_not_the_best_one():

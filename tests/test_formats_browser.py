@@ -1,18 +1,15 @@
 """A spreadsheet citation and an OCR citation in the web UI, in headless Chromium: the source shows the
 document's title, its file name second, and where the quote is (sheet and row; page). Screenshots go
-to docs/screenshots/ (xlsx-citation.png, ocr-citation.png), which the README shows."""
+to $WENDA_SCREENSHOTS (tests/screens.py): docs/screenshots/ holds the README's copies."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from tests.format_files import WQY, write_mixed_pdf, write_xlsx
+from tests.screens import screenshot_path
 from tests.servers import running_wenda
 from tests.test_ui_browser import CHROMIUM, ask, browser, new_page  # noqa: F401 (the browser fixture)
-
-SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,7 +34,6 @@ def page(browser, tmp_path_factory):  # noqa: F811
     settings = Settings.load(env={}, dotenv=None, data_dir=root / "data")
     report = ingest_paths(open_index(settings), [docs], settings=chunk_settings(settings), progress=False)
     assert len(report.added) == 2, report.summary()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with running_wenda(root / "data") as base:
         page = new_page(browser)
         page.goto(base + "/")
@@ -64,7 +60,7 @@ def test_a_spreadsheet_answer_cites_its_sheet_and_row(page):
     summary = source.locator("summary").inner_text()
     assert summary.index("研发中心台账") < summary.index("研发中心台账.xlsx")  # title first, file second
     assert "员工 第4行" in source.locator(".wenda-location").inner_text()
-    page.screenshot(path=str(SCREENSHOTS / "xlsx-citation.png"))
+    page.screenshot(path=str(screenshot_path("xlsx-citation.png")))
 
 
 def test_an_answer_from_a_scanned_page_cites_its_page(page):
@@ -75,4 +71,4 @@ def test_an_answer_from_a_scanned_page_cites_its_page(page):
     assert "72小时" in page.locator("#wenda-chat").inner_text()
     assert "发酵车间工艺规程" in source.locator("summary").inner_text()  # the PDF's /Title
     assert "第2页" in source.locator(".wenda-location").inner_text()
-    page.screenshot(path=str(SCREENSHOTS / "ocr-citation.png"))
+    page.screenshot(path=str(screenshot_path("ocr-citation.png")))

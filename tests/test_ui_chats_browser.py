@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from app.cli import main as cli
+from tests.screens import screenshot_path
 from tests.servers import free_port, running_wenda, start_serving, stop_serving
 from tests.test_ui_browser import ARTIFACTS, CHROMIUM, browser, new_page  # noqa: F401 (browser: a fixture)
 from tests.tiny_corpus import LIST_QUESTION, write_docs
 
-SCREENSHOT = Path(__file__).parent.parent / "docs" / "screenshots" / "restored-chat.png"
 SECOND_QUESTION = "杭州数字经济核心产业增加值的目标是多少?"
 
 pytestmark = [
@@ -83,8 +83,7 @@ def test_a_chat_is_kept_across_reloads_switched_rated_and_exported(browser, data
             "![...document.querySelectorAll('[data-testid=status-tracker]')]"
             ".some(e => !e.classList.contains('hide'))"
         )
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT))
+        page.screenshot(path=str(screenshot_path("restored-chat.png")))
 
         page.locator("#wenda-new-chat").click()
         page.wait_for_function("!document.querySelector('#wenda-chat .wenda-sources')")
