@@ -1,20 +1,20 @@
 """The knowledge base selector in a real headless Chromium: a question asked with another KB selected
 is answered and cited from that KB only, back on `default` the same question no longer finds it, and
 picking the first chat from the list selects its KB again.
-Saves the selector's screenshot as documentation (docs/screenshots/kb-selector.png)."""
+The selector's screenshot goes to $WENDA_SCREENSHOTS (tests/screens.py): docs/screenshots/ holds the
+README's copy (kb-selector.png)."""
 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.screens import screenshot_path
 from tests.servers import running_wenda
 from tests.test_ui_browser import CHROMIUM, ask, browser, new_page  # noqa: F401 (browser: a fixture)
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 QUESTION = "杭州合成生物产业园计划于2026年引进多少家企业?"
 
 pytestmark = [
@@ -59,8 +59,7 @@ def test_switching_kb_answers_from_that_kb_only(browser, seeded_dir, tmp_path): 
         page.locator("#wenda-kb input").click()  # the list open, for the screenshot
         page.get_by_role("option", name="default", exact=True).wait_for()
         page.wait_for_timeout(400)  # the list's fade-in
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "kb-selector.png"))
+        page.screenshot(path=str(screenshot_path("kb-selector.png")))
         page.get_by_role("option", name="default", exact=True).click()
 
         page.get_by_role("tab", name="文档 Documents").click()  # the table follows the selector
