@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from langchain_core.runnables import RunnableLambda
 
-from app.citations import CitationChecker, lexical_support
+from app.citations import CitationChecker, citations_for
 from app.confidence import Calibration
 from app.config import Settings
 from app.errors import BadRequest, IndexEmpty, ServiceUnavailable, TooLarge
@@ -26,13 +26,11 @@ from app.extractive import Draft, ExtractiveAnswerer, Quote, is_english, split_q
 from app.glossary import gloss
 from app.limits import checked_history
 from app.llm import LLMFailure, OpenAIChat, answer_messages
-from app.models import Answer, Citation, Passage
+from app.models import Answer, Passage
 from app.prompts import render
 from app.retrieval import HybridRetriever, RetrievalSettings, history_aware_query, split_compound
 from app.sentence_vectors import SentenceVectors
-from ingest.clean import search_text
 from ingest.lexical import query_tokens
-from ingest.split import sentence_spans
 from ingest.store import Index, IndexUnavailable
 from ingest.tokens import encoding_for_model
 
@@ -202,7 +200,7 @@ class WendaChain:
         rendered = self.extractive.render(chosen)
         checked = self.checker.check(rendered, passages)
         text = rendered if not checked.dropped else checked.text  # verbatim quotes keep their line layout
-        citations = self._citations(
+        citations = citations_for(
             passages, {q.n: [] for q in chosen} if not checked.dropped else checked.cited, chosen
         )
         return Answer(
@@ -282,7 +280,7 @@ class WendaChain:
             answer = self._refusal(question, passages, "llm")
             answer.dropped = checked.dropped
             return answer
-        citations = self._citations(passages, checked.cited, [])
+        citations = citations_for(passages, checked.cited, [])
         return Answer(checked.text, False, "llm", citations, passages, {}, inputs["query"], checked.dropped)
 
     def _refusal(
@@ -309,41 +307,6 @@ class WendaChain:
     # -- helpers -----------------------------------------------------------------------------
     def _similarity(self, sentence: str, passage_text: str) -> float:
         return float(self.vectors.similarities(sentence, [passage_text])[0])
-
-    @staticmethod
-    def _citations(
-        passages: list[Passage], cited: dict[int, list[str]], quotes: list[Quote]
-    ) -> list[Citation]:
-        out = []
-        for n in sorted(cited):
-            p = passages[n - 1]
-            spans = [(q.start, q.end) for q in quotes if q.n == n] or [
-                _locate(sentence, p) for sentence in cited[n]
-            ]
-            out.append(
-                Citation(
-                    n=n,
-                    source=p.source,
-                    chunk_id=p.chunk_id,
-                    text=p.text,
-                    start=p.start,
-                    end=p.end,
-                    score=p.score,
-                    quotes=[
-                        {"text": p.text[s - p.start : e - p.start], "start": s, "end": e} for s, e in spans
-                    ],
-                    title=p.title,
-                    location=p.location,
-                )
-            )
-        return out
-
-
-def _locate(sentence: str, passage: Passage) -> tuple[int, int]:
-    """Document offsets of the passage sentence that best matches a cited sentence (for highlighting)."""
-    spans = sentence_spans(passage.text) or [(0, len(passage.text))]
-    best = max(spans, key=lambda se: lexical_support(sentence, search_text(passage.text[se[0] : se[1]])))
-    return passage.start + best[0], passage.start + best[1]
 
 
 def build_chain(settings: Settings, index: Index | None = None) -> WendaChain:

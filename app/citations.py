@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.extractive import bigrams
-from app.models import Dropped, Passage
+from app.models import Citation, Dropped, Passage
 from ingest.clean import CJK_CHAR, search_text
 from ingest.lexical import tokenize
+from ingest.split import sentence_spans
 
 MARKER = re.compile(r"\s*[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
 _MARKER_RUN = re.compile(r"(?:\s*[\[【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]】])+")
@@ -149,3 +150,37 @@ def _join(sentences: list[str]) -> str:
             out += " "
         out += s
     return out
+
+
+def citations_for(passages: list[Passage], cited: dict[int, list[str]], quotes: list) -> list[Citation]:
+    """One citation per cited passage n, its quotes located in the document: the quoted spans the
+    extractive answerer took (`quotes`: objects with `n`, `start`, `end`), else the passage sentences
+    that best match the sentences cited to it (an LLM's answer)."""
+    out = []
+    for n in sorted(cited):
+        p = passages[n - 1]
+        spans = [(q.start, q.end) for q in quotes if q.n == n] or [
+            _locate(sentence, p) for sentence in cited[n]
+        ]
+        out.append(
+            Citation(
+                n=n,
+                source=p.source,
+                chunk_id=p.chunk_id,
+                text=p.text,
+                start=p.start,
+                end=p.end,
+                score=p.score,
+                quotes=[{"text": p.text[s - p.start : e - p.start], "start": s, "end": e} for s, e in spans],
+                title=p.title,
+                location=p.location,
+            )
+        )
+    return out
+
+
+def _locate(sentence: str, passage: Passage) -> tuple[int, int]:
+    """Document offsets of the passage sentence that best matches a cited sentence (for highlighting)."""
+    spans = sentence_spans(passage.text) or [(0, len(passage.text))]
+    best = max(spans, key=lambda se: lexical_support(sentence, search_text(passage.text[se[0] : se[1]])))
+    return passage.start + best[0], passage.start + best[1]

@@ -22,35 +22,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.answer_window import FENCE as _FENCE
+from app.answer_window import ITEM as _ITEM
+from app.answer_window import PARAGRAPH_CHARS, Unit, paragraph_window, structural_window
 from app.models import Passage
 from ingest.clean import CJK_CHAR, display_text, normalize_query, search_text
 from ingest.lexical import tokenize
-from ingest.split import ITEM_MARKER, heading_level, sentence_spans
+from ingest.split import heading_level, sentence_spans
 
-_ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
-_FENCE = "```"
 _TITLE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9 ]{1,24}")  # no punctuation at all: a title or a label
 SEMANTIC_CANDIDATES = 24  # units embedded per (sub-)question, chosen by their lexical score
 SEMANTIC_FLOOR, SEMANTIC_SPAN = 0.75, 0.2  # e5 similarity mapped to 0–1 over [floor, floor + span]
-MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
 RUNNER_UP = 0.85  # a unit of the best document within this share of the best score joins the answer
 MAX_UNITS = 3
 LEXICAL_WEIGHT, LEXICAL_WEIGHT_ENGLISH = 0.5, 0.25  # the rest of a unit's score is its e5 similarity
-PARAGRAPH_CHARS = 200  # a lone best sentence brings the rest of its paragraph, up to this many characters
-
-
-@dataclass
-class Unit:
-    n: int  # 1-based passage number
-    start: int  # offsets into the passage text
-    end: int
-    text: str
-    heading: set[str]
-    order: int  # position among all units
-    lexical: float = 0.0
-    semantic: float = 0.0
-    similarity: float = 0.0  # raw e5 cosine with the question (0: not compared)
-    score: float = 0.0
 
 
 @dataclass
@@ -208,12 +193,12 @@ class ExtractiveAnswerer:
         self, best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]
     ) -> list[Quote]:
         """The window around the best unit, then close runners-up of the same document, best first."""
-        window = self._window(best, units, passages, continues)
+        window = structural_window(best, units, passages, continues)
         structured = len(window) > 1
         if not structured and PARAGRAPH_CHARS:
-            window = _paragraph(best, [u for u in units if u.n == best.n], passages[best.n - 1].text)
+            window = paragraph_window(best, [u for u in units if u.n == best.n], passages[best.n - 1].text)
             if window[-1] is not best and window[-1].text.rstrip()[-1:] in ":：":  # it ends introducing
-                window += self._window(window[-1], units, passages, continues)[1:]
+                window += structural_window(window[-1], units, passages, continues)[1:]
                 structured = True
         taken = {u.order for u in window}
         source = passages[best.n - 1].source
@@ -230,44 +215,10 @@ class ExtractiveAnswerer:
             if u.order in taken:
                 continue
             # a runner-up that introduces something (ends with a colon) brings it, as the best unit would
-            more = self._window(u, units, passages, {})
+            more = structural_window(u, units, passages, {})
             chosen += [m for m in more if m.order not in taken]
             taken |= {m.order for m in more}
         return [self._quote(u, passages[u.n - 1]) for u in chosen]
-
-    @staticmethod
-    def _window(
-        best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]
-    ) -> list[Unit]:
-        """The best unit and what its structure says belongs with it, in reading order (on into the
-        passage that continues its own)."""
-        text = passages[best.n - 1].text
-        same = [u for u in units if u.n == best.n]
-        i = same.index(best)
-        window = [best]
-        if i > 0 and _is_term_of(same[i - 1], best, text):
-            window.insert(0, same[i - 1])
-        n, following = best.n, same[i + 1 :]
-        while n in continues:  # what follows the passage's end, as units of the passage holding it
-            n = continues[n]
-            following += [u for u in units if u.n == n]
-        if best.text.rstrip()[-1:] in ":：" or (following and _belongs_below(best, following[0], text)):
-            chars = sum(len(u.text) for u in window)
-            for nxt in following:
-                if len(window) >= MAX_WINDOW_UNITS or chars + len(nxt.text) > MAX_WINDOW_CHARS:
-                    break
-                across = nxt.n != window[-1].n  # the next passage: its first unit follows directly
-                if (
-                    not across
-                    and not _belongs_below(window[-1], nxt, passages[nxt.n - 1].text)
-                    and not _ITEM.match(nxt.text)
-                ):
-                    break
-                if across and not _ITEM.match(nxt.text) and window[-1].text.rstrip()[-1:] not in ":：":
-                    break
-                window.append(nxt)
-                chars += len(nxt.text)
-        return window
 
     @staticmethod
     def _quote(u: Unit, passage: Passage) -> Quote:
@@ -302,50 +253,3 @@ def _margin(best: Unit, leading: list[Unit], others: int = 5) -> float:
     stands out from its neighbours; a question the text only touches on finds many about as close."""
     rest = sorted((u.similarity for u in leading if u is not best and u.similarity), reverse=True)[:others]
     return round(best.similarity - sum(rest) / len(rest), 4) if rest and best.similarity else 0.0
-
-
-def _paragraph(best: Unit, same: list[Unit], text: str) -> list[Unit]:
-    """`best` and the sentences around it in its paragraph (no line break between), in reading order,
-    at most `PARAGRAPH_CHARS` characters: the sentence after the best one often holds the answer's fact."""
-    i = same.index(best)
-    window, chars = [best], len(best.text)
-    for nxt in same[i + 1 :]:
-        if "\n" in text[window[-1].end : nxt.start] or _ITEM.match(nxt.text):
-            break
-        if chars + len(nxt.text) > PARAGRAPH_CHARS:
-            break
-        window.append(nxt)
-        chars += len(nxt.text)
-    for prev in reversed(same[:i]):
-        if "\n" in text[prev.end : window[0].start] or _ITEM.match(prev.text):
-            break
-        if chars + len(prev.text) > PARAGRAPH_CHARS:
-            break
-        window.insert(0, prev)
-        chars += len(prev.text)
-    return window
-
-
-def _indent(text: str, pos: int) -> int:
-    line_start = text.rfind("\n", 0, pos) + 1
-    return len(text[line_start:pos]) - len(text[line_start:pos].lstrip(" \t"))
-
-
-def _is_term_of(above: Unit, unit: Unit, text: str) -> bool:
-    """`above` is a short term line that `unit`, indented more and right below it, describes
-    ("-a, --all" above "不隐藏任何以. 开始的项目")."""
-    gap = text[above.end : unit.start]
-    return (
-        gap.count("\n") == 1
-        and len(above.text.strip()) <= 40
-        and above.text.rstrip()[-1:] not in "。.！!；;"
-        and _indent(text, unit.start) > _indent(text, above.start)
-    )
-
-
-def _belongs_below(unit: Unit, nxt: Unit, text: str) -> bool:
-    """`nxt` is part of what `unit` opens: indented more, or code, or an item right after it."""
-    gap = text[unit.end : nxt.start]
-    if nxt.text.lstrip().startswith(_FENCE) or (_ITEM.match(nxt.text) and gap.count("\n") <= 2):
-        return True
-    return "\n" in gap and _indent(text, nxt.start) > _indent(text, unit.start)

@@ -1,0 +1,115 @@
+"""What belongs with the best sentence of an answer, read from the text's structure, not its words.
+
+A unit that introduces something (it ends with a colon) brings what follows — list items, a fenced
+code block, table rows, indented lines — reading on into the passage that continues its own; an
+indented description brings the short term line above it (a command option); a best sentence
+standing alone brings the rest of its paragraph. Used by the extractive answerer (`app/extractive.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.models import Passage
+from ingest.split import ITEM_MARKER
+
+ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
+FENCE = "```"
+MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
+PARAGRAPH_CHARS = 200  # a lone best sentence brings the rest of its paragraph, up to this many characters
+
+
+@dataclass
+class Unit:
+    n: int  # 1-based passage number
+    start: int  # offsets into the passage text
+    end: int
+    text: str
+    heading: set[str]
+    order: int  # position among all units
+    lexical: float = 0.0
+    semantic: float = 0.0
+    similarity: float = 0.0  # raw e5 cosine with the question (0: not compared)
+    score: float = 0.0
+
+
+def structural_window(
+    best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]
+) -> list[Unit]:
+    """The best unit and what its structure says belongs with it, in reading order (on into the
+    passage that continues its own)."""
+    text = passages[best.n - 1].text
+    same = [u for u in units if u.n == best.n]
+    i = same.index(best)
+    window = [best]
+    if i > 0 and _is_term_of(same[i - 1], best, text):
+        window.insert(0, same[i - 1])
+    n, following = best.n, same[i + 1 :]
+    while n in continues:  # what follows the passage's end, as units of the passage holding it
+        n = continues[n]
+        following += [u for u in units if u.n == n]
+    if best.text.rstrip()[-1:] in ":：" or (following and _belongs_below(best, following[0], text)):
+        chars = sum(len(u.text) for u in window)
+        for nxt in following:
+            if len(window) >= MAX_WINDOW_UNITS or chars + len(nxt.text) > MAX_WINDOW_CHARS:
+                break
+            across = nxt.n != window[-1].n  # the next passage: its first unit follows directly
+            if (
+                not across
+                and not _belongs_below(window[-1], nxt, passages[nxt.n - 1].text)
+                and not ITEM.match(nxt.text)
+            ):
+                break
+            if across and not ITEM.match(nxt.text) and window[-1].text.rstrip()[-1:] not in ":：":
+                break
+            window.append(nxt)
+            chars += len(nxt.text)
+    return window
+
+
+def paragraph_window(best: Unit, same: list[Unit], text: str) -> list[Unit]:
+    """`best` and the sentences around it in its paragraph (no line break between), in reading order,
+    at most `PARAGRAPH_CHARS` characters: the sentence after the best one often holds the answer's fact."""
+    i = same.index(best)
+    window, chars = [best], len(best.text)
+    for nxt in same[i + 1 :]:
+        if "\n" in text[window[-1].end : nxt.start] or ITEM.match(nxt.text):
+            break
+        if chars + len(nxt.text) > PARAGRAPH_CHARS:
+            break
+        window.append(nxt)
+        chars += len(nxt.text)
+    for prev in reversed(same[:i]):
+        if "\n" in text[prev.end : window[0].start] or ITEM.match(prev.text):
+            break
+        if chars + len(prev.text) > PARAGRAPH_CHARS:
+            break
+        window.insert(0, prev)
+        chars += len(prev.text)
+    return window
+
+
+def _indent(text: str, pos: int) -> int:
+    line_start = text.rfind("\n", 0, pos) + 1
+    return len(text[line_start:pos]) - len(text[line_start:pos].lstrip(" \t"))
+
+
+def _is_term_of(above: Unit, unit: Unit, text: str) -> bool:
+    """`above` is a short term line that `unit`, indented more and right below it, describes
+    ("-a, --all" above "不隐藏任何以. 开始的项目")."""
+    gap = text[above.end : unit.start]
+    return (
+        gap.count("\n") == 1
+        and len(above.text.strip()) <= 40
+        and above.text.rstrip()[-1:] not in "。.！!；;"
+        and _indent(text, unit.start) > _indent(text, above.start)
+    )
+
+
+def _belongs_below(unit: Unit, nxt: Unit, text: str) -> bool:
+    """`nxt` is part of what `unit` opens: indented more, or code, or an item right after it."""
+    gap = text[unit.end : nxt.start]
+    if nxt.text.lstrip().startswith(FENCE) or (ITEM.match(nxt.text) and gap.count("\n") <= 2):
+        return True
+    return "\n" in gap and _indent(text, nxt.start) > _indent(text, unit.start)
