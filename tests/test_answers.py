@@ -63,17 +63,7 @@ CASES = [
         ["18000亿元"],
         SOURCE_002,
     ),
-    pytest.param(
-        "How much state subsidy did the first batch of CAS projects receive?",
-        None,
-        ["5000余万元"],
-        SOURCE_000,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="a false refusal of the e5-similarity refusal model (similarity 0.74 for an English "
-            "question; the word-overlap model answered it): one of the seeds' 4.7 %, docs/evaluation.md",
-        ),
-    ),
+    ("How much state subsidy did the first batch of CAS projects receive?", None, ["5000余万元"], SOURCE_000),
     # a follow-up that only makes sense with the conversation
     (
         "那它在哪里启动的?",
@@ -87,7 +77,21 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("question, history, facts, source", CASES, ids=[c[0][:16] for c in CASES])
+# a false refusal of the e5-similarity refusal model (similarity 0.74 for an English question; the
+# word-overlap model answered it): one of the seeds' 4.7 %, docs/evaluation.md
+REFUSED_NOW = {"How much state subsidy did the first batch of CAS projects receive?"}
+
+
+@pytest.mark.parametrize(
+    "question, history, facts, source",
+    [
+        pytest.param(*c, marks=pytest.mark.xfail(strict=True, reason="refused: see REFUSED_NOW"))
+        if c[0] in REFUSED_NOW
+        else c
+        for c in CASES
+    ],
+    ids=[c[0][:16] for c in CASES],
+)
 def test_answers_contain_the_facts_and_cite_the_right_document(
     seeded_chain, question, history, facts, source
 ):
