@@ -214,6 +214,18 @@ def _lohelp(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
     }
 
 
+CHROMIUM_FLAGS = [  # headless, offline, nothing kept between runs (the browser tests use them too)
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
 def _print_pdf(page: bytes, pdf: Path, profile: Path) -> None:
     """Print one page with headless Chromium. The page goes in as a data: URL, so no temporary path
     ends up in the PDF's link annotations, its relative links and shared scripts/CSS resolve to
@@ -221,14 +233,7 @@ def _print_pdf(page: bytes, pdf: Path, profile: Path) -> None:
     url = "data:text/html;charset=utf-8;base64," + base64.b64encode(page).decode("ascii")
     cmd = [
         "chromium",
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
+        *CHROMIUM_FLAGS,
         f"--user-data-dir={profile}",
         f"--print-to-pdf={pdf}",
         "--no-pdf-header-footer",

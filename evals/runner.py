@@ -17,6 +17,7 @@ from app.config import SEEDS_DIR, Settings
 from app.errors import BadRequest, WendaError
 from evals.gold import load_gold
 from evals.metrics import summarize
+from evals.report import PER_TYPE
 
 
 def read_results(path: Path) -> list[dict]:
@@ -184,17 +185,7 @@ def evaluate(
     return report
 
 
-SHOWN = [
-    "evidence@1500",
-    "hit@5",
-    "all_facts",
-    "fact_recall",
-    "citation_right_doc",
-    "refusal_correct",
-    "false_refusal",
-    "latency_p50_ms",
-    "repeats_bad_answer",
-]
+SHOWN = [*PER_TYPE, "latency_p50_ms", "repeats_bad_answer"]  # the one-line summary after a run
 
 
 def main(args, settings: Settings) -> int:

@@ -10,20 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from evals.corpora import CHROMIUM_FLAGS
 from tests.servers import running_wenda
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+ARGS = CHROMIUM_FLAGS
 
 pytestmark = [
     pytest.mark.browser,
