@@ -3,7 +3,8 @@
 A unit that introduces something (it ends with a colon) brings what follows — list items, a fenced
 code block, table rows, indented lines — reading on into the passage that continues its own; an
 indented description brings the short term line above it (a command option); a best sentence
-standing alone brings the rest of its paragraph. Used by the extractive answerer (`app/extractive.py`).
+standing alone brings the sentences after it in its paragraph. Used by the extractive answerer
+(`app/extractive.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ingest.split import ITEM_MARKER
 ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
 FENCE = "```"
 MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
-PARAGRAPH_CHARS = 200  # a lone best sentence brings the rest of its paragraph, up to this many characters
+PARAGRAPH_CHARS = 200  # a lone best sentence brings what follows it in its paragraph, up to this many chars
 
 
 @dataclass
@@ -69,8 +70,10 @@ def structural_window(
 
 
 def paragraph_window(best: Unit, same: list[Unit], text: str) -> list[Unit]:
-    """`best` and the sentences around it in its paragraph (no line break between), in reading order,
-    at most `PARAGRAPH_CHARS` characters: the sentence after the best one often holds the answer's fact."""
+    """`best` and the sentences after it in its paragraph (no line break between), at most
+    `PARAGRAPH_CHARS` characters: the next sentence often holds the answer's fact. The sentences before
+    it are left out, so the answer starts with its most direct sentence (taking them too changed no
+    all-facts score on seeds or lohelp, and made the answers longer)."""
     i = same.index(best)
     window, chars = [best], len(best.text)
     for nxt in same[i + 1 :]:
@@ -80,13 +83,6 @@ def paragraph_window(best: Unit, same: list[Unit], text: str) -> list[Unit]:
             break
         window.append(nxt)
         chars += len(nxt.text)
-    for prev in reversed(same[:i]):
-        if "\n" in text[prev.end : window[0].start] or ITEM.match(prev.text):
-            break
-        if chars + len(prev.text) > PARAGRAPH_CHARS:
-            break
-        window.insert(0, prev)
-        chars += len(prev.text)
     return window
 
 
