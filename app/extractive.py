@@ -24,7 +24,7 @@ import numpy as np
 
 from app.answer_window import FENCE as _FENCE
 from app.answer_window import ITEM as _ITEM
-from app.answer_window import PARAGRAPH_CHARS, Unit, paragraph_window, structural_window
+from app.answer_window import Unit, paragraph_window, structural_window
 from app.models import Passage
 from ingest.clean import CJK_CHAR, display_text, normalize_query, search_text
 from ingest.lexical import tokenize
@@ -195,7 +195,7 @@ class ExtractiveAnswerer:
         """The window around the best unit, then close runners-up of the same document, best first."""
         window = structural_window(best, units, passages, continues)
         structured = len(window) > 1
-        if not structured and PARAGRAPH_CHARS:
+        if not structured:
             window = paragraph_window(best, [u for u in units if u.n == best.n], passages[best.n - 1].text)
             if window[-1] is not best and window[-1].text.rstrip()[-1:] in ":：":  # it ends introducing
                 window += structural_window(window[-1], units, passages, continues)[1:]

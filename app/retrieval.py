@@ -169,7 +169,8 @@ class HybridRetriever(Retriever):
         s = self.settings
         vector = self.query_vector(query) if vector is None else vector
         dense = self.index.dense_search(vector, s.candidates, source)
-        lexical = self.index.lexical_search(lexical_tokens(query, s.glossary), s.candidates, source)
+        tokens = lexical_tokens(query, s.glossary)
+        lexical = self.index.lexical_search(tokens, s.candidates, source)
         fused: dict[str, list] = {}  # id -> [chunk, rrf, dense_sim, bm25]
         for rank, (chunk, sim) in enumerate(dense):
             entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])
@@ -180,9 +181,9 @@ class HybridRetriever(Retriever):
             entry[1] += s.lexical_weight / (s.rrf_k + rank + 1)
             entry[3] = bm25
         ranked = sorted(fused.values(), key=lambda e: e[1], reverse=True)
-        return self._rerank(query, ranked)
+        return self._rerank(query, tokens, ranked)
 
-    def _rerank(self, query: str, ranked: list[list]) -> list[list]:
+    def _rerank(self, query: str, tokens: list[str], ranked: list[list]) -> list[list]:
         """Re-order the leading candidates by fused rank plus how much of the question's (IDF-weighted)
         wording, and of its verbatim phrases, each chunk holds. Uses the tokens the lexical index already
         holds; no model call."""
@@ -190,8 +191,7 @@ class HybridRetriever(Retriever):
         head, tail = ranked[: s.rerank_depth], ranked[s.rerank_depth :]
         if not head or s.coverage_weight <= 0 and s.phrase_weight <= 0:
             return ranked
-        tokens = set(lexical_tokens(query, glossary=s.glossary))
-        idf = self.index.lexical.idf(list(tokens))
+        idf = self.index.lexical.idf(list(dict.fromkeys(tokens)))
         total = sum(idf.values()) or 1.0
         best = head[0][1] or 1.0
         wording = _PHRASE_STOP.sub(" ", normalize_query(query))
