@@ -5,8 +5,8 @@ leave-one-corpus-out: for each corpus, fit on the others and score the held-out 
         [--write] [--target-false-refusal 0.05]
 
 Each results file is what `wenda eval` wrote (rows carry `signals`); the label is whether the gold item
-is answerable. The threshold is the highest one whose false-refusal rate, pooled over the training
-corpora, stays at or under the target. `--write` saves the model fitted on all corpora to
+is answerable. The threshold is the highest one whose false-refusal rate stays at or under the target
+on each training corpus. `--write` saves the model fitted on all corpora to
 `app/data/confidence.json`.
 """
 
@@ -18,8 +18,9 @@ from pathlib import Path
 
 from app.confidence import MODEL_PATH, SIGNALS, Calibration, fit
 from evals.runner import refusal_tradeoff
+from ingest.embeddings import LocalE5Embedder
 
-EMBEDDER = "e5small"  # `wenda eval` runs the corpora with the bundled e5; its similarities are the signals
+EMBEDDER = LocalE5Embedder.key  # `wenda eval` runs the corpora with the bundled e5: its similarities
 
 
 def load(path: Path) -> list[dict]:
