@@ -3,8 +3,8 @@
 A unit that introduces something (it ends with a colon) brings what follows — list items, a fenced
 code block, table rows, indented lines — reading on into the passage that continues its own; an
 indented description brings the short term line above it (a command option); a best sentence
-standing alone brings the sentences after it in its paragraph. Used by the extractive answerer
-(`app/extractive.py`).
+standing alone brings the sentences after it in its paragraph. Used by the quote finder
+(`app/quotes.py`).
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.extractive import bigrams
 from app.models import Citation, Dropped, Passage
+from app.quotes import bigrams
 from ingest.clean import CJK_CHAR, search_text
 from ingest.lexical import tokenize
 from ingest.split import sentence_spans

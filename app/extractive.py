@@ -1,255 +1,140 @@
-"""The offline answerer: quote the passage text that answers the question, each piece ending `[n]`.
+"""The offline answerer: answers a message by quoting the passages, or refuses.
 
-It never writes a word that is not in a passage. Every sentence ("unit") of every retrieved passage
-is scored with two general signals and no phrase rules:
-
-- lexical: the IDF-weighted share of the question's words in the unit (its section heading counts
-  for less) and the share of the question's character bigrams;
-- semantic: the e5 similarity of question and unit, for the leading candidates (vectors remembered in
-  `SentenceVectors`); an English question reaches Chinese text through it first, the glossary second.
-
-The answer is a contiguous window of the best passage around its best unit, shaped by the text's
-structure, not by its words: a unit that introduces something (it ends with a colon) brings what
-follows (items, code, table rows, indented lines); an indented description brings the short term line
-above it (a command option); close runners-up of the same document join. The confidence that the
-documents answer the question is a calibrated probability (`app/confidence.py`) of the same signals.
+A message holding several questions (or one question about two subjects) is split into parts; the
+quote finder (`app/quotes.py`) answers each part, reading on into the next chunk while a quoted list
+runs past its passage's end. A part is quoted when the calibrated confidence of its signals
+(`app/confidence.py`) reaches the threshold; when no part does, the answer is a refusal. A question
+none of whose words the collection uses is refused without looking further.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from app.answering import AnswerRequest, refusal
+from app.citations import CitationChecker, citations_for
+from app.confidence import Calibration
+from app.glossary import gloss
+from app.models import Answer, Passage
+from app.quotes import Draft, Quote, QuoteFinder, is_english, split_questions
+from app.retrieval import Retriever, split_compound
+from ingest.lexical import query_tokens
+from ingest.store import Index
 
-import numpy as np
-
-from app.answer_window import FENCE as _FENCE
-from app.answer_window import ITEM as _ITEM
-from app.answer_window import Unit, paragraph_window, structural_window
-from app.models import Passage
-from ingest.clean import CJK_CHAR, display_text, normalize_query, search_text
-from ingest.lexical import tokenize
-from ingest.split import heading_level, sentence_spans
-
-_TITLE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9 ]{1,24}")  # no punctuation at all: a title or a label
-SEMANTIC_CANDIDATES = 24  # units embedded per (sub-)question, chosen by their lexical score
-SEMANTIC_FLOOR, SEMANTIC_SPAN = 0.75, 0.2  # e5 similarity mapped to 0–1 over [floor, floor + span]
-RUNNER_UP = 0.85  # a unit of the best document within this share of the best score joins the answer
-MAX_UNITS = 3
-LEXICAL_WEIGHT, LEXICAL_WEIGHT_ENGLISH = 0.5, 0.25  # the rest of a unit's score is its e5 similarity
-
-
-@dataclass
-class Quote:
-    n: int  # 1-based passage number
-    start: int  # offsets into the source document
-    end: int
-    text: str  # display text of the quoted words
-    score: float
-    order: int
-    block: bool = False  # an item, code or table line: shown on a line of its own
-
-
-@dataclass
-class Draft:
-    """What the extractive answerer found for one question: the quotes, best first, and the signals
-    its confidence is computed from."""
-
-    quotes: list[Quote]
-    signals: dict[str, float] = field(default_factory=dict)
-
-
-def bigrams(text: str) -> set[str]:
-    chars = [c for c in text if c.isalnum()]
-    return {a + b for a, b in zip(chars, chars[1:])}
-
-
-def is_english(text: str) -> bool:
-    return not CJK_CHAR.search(text)
-
-
-def split_questions(message: str) -> list[str]:
-    """A message holding several questions → each question (one question → itself).
-
-    >>> split_questions("这个工具叫什么？是哪家单位研制的？")
-    ['这个工具叫什么？', '是哪家单位研制的？']
-    >>> split_questions("What is it? 它的作用是什么?")
-    ['What is it?', '它的作用是什么?']
-    """
-    parts = [p.strip() for p in re.findall(r"[^？?]+[？?]*", message) if p.strip()]
-    if len(parts) < 2 or any(len(re.sub(r"\W", "", p)) < 3 for p in parts):
-        return [message]
-    return parts
+READ_ON = 2  # how many times a quoted list running past its passage's end reads on into the next chunk
 
 
 class ExtractiveAnswerer:
-    """`answer(question, passages, idf)` → Draft. `vectors`: a `SentenceVectors` (None: lexical only)."""
+    mode = "extractive"
 
-    def __init__(self, vectors=None) -> None:
-        self.vectors = vectors
-
-    def answer(
+    def __init__(
         self,
-        question: str,
-        wording: str,
-        passages: list[Passage],
-        idf: dict[str, float],
-        context: str = "",
-        source: str | None = None,
-        continues: dict[int, int] | None = None,
-        question_vector=None,
+        index: Index,
+        retriever: Retriever,
+        finder: QuoteFinder,
+        checker: CitationChecker,
+        calibration: Calibration,
+    ) -> None:
+        self.index, self.retriever, self.finder, self.checker = index, retriever, finder, checker
+        self.calibration = calibration
+        self.threshold = calibration.threshold
+
+    def answer(self, request: AnswerRequest) -> Answer:
+        """Each question of the message answered on its own; those the calibrated confidence says the
+        documents answer are quoted, the others left out."""
+        question, passages, context = request.question, request.passages, request.context
+        own = query_tokens(question + " " + gloss(question))
+        if not context and not any(self.index.lexical.document_frequency(own).values()):
+            return refusal(question, passages, self.mode, 0.0)  # no word the documents use
+        drafts = []
+        parts = self._parts(question, request.query, passages)
+        for i, (part, home) in enumerate(parts):  # a later question of a message may leave its subject out
+            before = context + (parts[0][0] + " " if i and home is None else "")
+            vector = request.query_vector if part == request.query and not before else None
+            draft = self._draft(part, before, passages, home, vector)
+            drafts.append((draft, self.calibration.probability(draft.signals)))
+        surest, confidence = max(drafts, key=lambda d: d[1])
+        chosen: list[Quote] = []
+        for draft, probability in drafts:
+            if probability >= self.threshold:
+                chosen += [q for q in draft.quotes if all((q.n, q.start) != (c.n, c.start) for c in chosen)]
+        if not chosen:
+            return refusal(question, passages, self.mode, confidence, surest.signals)
+        rendered = self.finder.render(chosen)
+        checked = self.checker.check(rendered, passages)
+        text = rendered if not checked.dropped else checked.text  # verbatim quotes keep their line layout
+        citations = citations_for(
+            passages, {q.n: [] for q in chosen} if not checked.dropped else checked.cited, chosen
+        )
+        return Answer(
+            text,
+            False,
+            self.mode,
+            citations,
+            passages,
+            {},
+            request.query,
+            checked.dropped,
+            confidence=round(confidence, 4),
+            signals=surest.signals,
+        )
+
+    def _parts(self, question: str, query: str, passages: list[Passage]) -> list[tuple[str, str | None]]:
+        """(sub-question, the document it is answered from or None). A two-subject question is answered
+        subject by subject from the documents retrieval searched for each, when it searched that way."""
+        parts: list[tuple[str, str | None]] = []
+        homes = list(dict.fromkeys(p.source for p in passages))
+        for sub in split_questions(question):
+            compound = None if is_english(sub) else split_compound(sub)
+            if compound is None:
+                parts.append((sub, None))
+                continue
+            per_subject = split_compound(query) == compound and len(homes) >= len(compound.parts)
+            parts += [(p, homes[i] if per_subject else None) for i, p in enumerate(compound.parts)]
+        return parts
+
+    def _draft(
+        self, question: str, context: str, passages: list[Passage], home: str | None, vector=None
     ) -> Draft:
-        """`wording`: what is matched lexically (the question, or its glossed Chinese terms);
-        `context`: the subject of earlier turns (counts for less); `source`: quote only that document;
-        `continues`: passage n → the passage holding the text right after it (an answer window runs on);
-        `question_vector`: the e5 query embedding of the normalised question, when retrieval made it."""
-        units = self.units(passages, source)
-        if not units:
-            return Draft(
-                [], {"semantic": 0.0, "lexical": 0.0, "coverage": 0.0, "english": float(is_english(question))}
+        """The quotes answering one question, reading on past a passage's end while what it quotes
+        continues there (`passages` grows). `vector`: the question's embedding, if retrieval made it."""
+        if context and len(query_tokens(question)) < 2:  # "那呢?": the question is the earlier subject's
+            question, context = context + question, ""
+        wording = question + " " + gloss(question) if is_english(question) else question
+        idf = self.index.lexical.idf(query_tokens(wording + " " + context))
+        continues: dict[int, int] = {}
+        draft = self.finder.answer(question, wording, passages, idf, context, home, None, vector)
+        for _ in range(READ_ON):
+            if not draft.quotes or not draft.quotes[0].text.rstrip().endswith((":", "：")):
+                break
+            last = max((q for q in draft.quotes if q.n == draft.quotes[0].n), key=lambda q: q.end)
+            if not self._read_on(passages, passages[last.n - 1], last, continues):
+                break
+            draft = self.finder.answer(question, wording, passages, idf, context, home, continues, vector)
+        own = set(query_tokens(wording))
+        frequency = self.index.lexical.document_frequency(sorted(own))
+        unseen = sum(idf.get(t, 1.0) for t, d in frequency.items() if d == 0)
+        draft.signals["unseen"] = unseen / (sum(idf.get(t, 1.0) for t in own) or 1.0)
+        return draft
+
+    def _read_on(
+        self, passages: list[Passage], passage: Passage, last: Quote, continues: dict[int, int]
+    ) -> bool:
+        """Whether the text after `passage` was found (merged into it, or appended to `passages` and
+        recorded in `continues`), when the quote `last` ends at its end."""
+        if passage.end - last.end > 2 or last.n in continues:  # not at its end, or read on already
+            return False
+        following = self.retriever.read_on(passage)
+        if following is None:
+            return False
+        if following is not passage:  # not touching: the rest is a passage of its own, maybe one we have
+            same = next(
+                (
+                    k
+                    for k, p in enumerate(passages, 1)
+                    if p.source == following.source and p.start <= following.start < p.end
+                ),
+                None,
             )
-        q_tokens = set(tokenize(normalize_query(wording)))
-        c_tokens = set(tokenize(normalize_query(context))) - q_tokens if context else set()
-        weight = {t: idf.get(t, 1.0) for t in q_tokens} | {t: 0.4 * idf.get(t, 1.0) for t in c_tokens}
-        total = sum(weight.values()) or 1.0
-        q_bigrams = bigrams(normalize_query(wording))
-        for u in units:
-            norm = search_text(u.text)
-            tokens = set(tokenize(norm))
-            in_unit = sum(w for t, w in weight.items() if t in tokens)
-            in_heading = sum(w for t, w in weight.items() if t in u.heading and t not in tokens)
-            overlap = len(q_bigrams & bigrams(norm)) / max(1, len(q_bigrams))
-            u.lexical = 0.65 * (in_unit + 0.6 * in_heading) / total + 0.35 * overlap
-        english = is_english(question)
-        lexical_weight = LEXICAL_WEIGHT_ENGLISH if english else LEXICAL_WEIGHT
-        ranked = sorted(units, key=lambda u: u.lexical + 0.1 / u.n, reverse=True)
-        leading = ranked[:SEMANTIC_CANDIDATES]
-        if self.vectors is not None:
-            sims = self.vectors.similarities(
-                normalize_query(f"{question} {context}".strip()),
-                [u.text for u in leading],
-                None if context else question_vector,
-            )
-            for u, sim in zip(leading, sims):
-                u.similarity = float(sim)
-                u.semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0, 1))
-        for u in units:
-            u.score = lexical_weight * u.lexical + (1 - lexical_weight) * u.semantic + 0.05 / u.n
-        best = max(units, key=lambda u: u.score)
-        normalised = [p.search_text or search_text(p.text) for p in passages]  # retrieval's passages carry it
-        coverage = sum(w for t, w in weight.items() if any(t in text for text in normalised)) / total
-        home = normalised[best.n - 1]
-        rare = sorted(q_tokens, key=lambda t: (-idf.get(t, 1.0), t))[:3]  # ties by the word: set order varies
-        specific = sum(idf.get(t, 1.0) for t in rare if t in home) / (
-            sum(idf.get(t, 1.0) for t in rare) or 1.0
-        )
-        numbers = re.findall(r"\d+(?:\.\d+)?", normalize_query(question))
-        stated = sum(1 for x in numbers if x in home) / len(numbers) if numbers else 1.0
-        signals = {
-            "semantic": best.semantic,
-            "lexical": best.lexical,
-            "coverage": coverage,
-            "specific": specific,
-            "numbers": stated,
-            "english": float(english),
-            "similarity": best.similarity,
-            "margin": _margin(best, leading),
-        }
-        return Draft(self._quotes(best, units, passages, continues or {}), signals)
-
-    @staticmethod
-    def units(passages: list[Passage], source: str | None = None) -> list[Unit]:
-        """The candidate sentences of the passages; headings are not candidates but label what follows;
-        a fenced code block is one unit."""
-        units: list[Unit] = []
-        for n, passage in enumerate(passages, start=1):
-            if source is not None and passage.source != source:
-                continue
-            heading = (
-                set(tokenize(search_text(passage.heading.split(" › ")[-1]))) if passage.heading else set()
-            )
-            fence_start = None
-            for s, e in sentence_spans(passage.text):
-                raw = passage.text[s:e]
-                whole_block = (
-                    raw.strip().startswith(_FENCE) and raw.strip().endswith(_FENCE) and "\n" in raw.strip()
-                )
-                if raw.strip().startswith(_FENCE) and not whole_block:
-                    if fence_start is None:
-                        fence_start = s
-                        continue
-                    s, fence_start = fence_start, None
-                elif fence_start is not None:
-                    continue
-                elif heading_level(raw) is not None or _TITLE.fullmatch(raw.strip()):
-                    heading = set(tokenize(search_text(raw)))  # a line of bare words labels what follows too
-                    continue
-                text = passage.text[s:e]
-                if len(re.sub(r"\W", "", text)) < 2 or text.rstrip()[-1:] in "?？":
-                    continue  # punctuation, or a question (an FAQ's): not an answer
-                units.append(Unit(n, s, e, text, heading, len(units)))
-        return units
-
-    def _quotes(
-        self, best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]
-    ) -> list[Quote]:
-        """The window around the best unit, then close runners-up of the same document, best first."""
-        window = structural_window(best, units, passages, continues)
-        structured = len(window) > 1
-        if not structured:
-            window = paragraph_window(best, [u for u in units if u.n == best.n], passages[best.n - 1].text)
-            if window[-1] is not best and window[-1].text.rstrip()[-1:] in ":：":  # it ends introducing
-                window += structural_window(window[-1], units, passages, continues)[1:]
-                structured = True
-        taken = {u.order for u in window}
-        source = passages[best.n - 1].source
-        extra = [
-            u
-            for u in sorted(units, key=lambda u: u.score, reverse=True)
-            if u.order not in taken
-            and u.score >= RUNNER_UP * best.score
-            and passages[u.n - 1].source == source
-            and u.text.strip() not in {w.text.strip() for w in window}
-        ]
-        chosen = list(window)
-        for u in [] if structured else extra[: MAX_UNITS - 1]:  # a structured window is whole
-            if u.order in taken:
-                continue
-            # a runner-up that introduces something (ends with a colon) brings it, as the best unit would
-            more = structural_window(u, units, passages, {})
-            chosen += [m for m in more if m.order not in taken]
-            taken |= {m.order for m in more}
-        return [self._quote(u, passages[u.n - 1]) for u in chosen]
-
-    @staticmethod
-    def _quote(u: Unit, passage: Passage) -> Quote:
-        block = bool(_ITEM.match(u.text)) or u.text.lstrip().startswith(_FENCE)
-        return Quote(
-            u.n,
-            passage.start + u.start,
-            passage.start + u.end,
-            display_text(u.text.strip()),
-            u.score,
-            u.order,
-            block,
-        )
-
-    @staticmethod
-    def render(quotes: list[Quote]) -> str:
-        """Quotes with their markers; items, code and table rows each on a line of its own."""
-        out = ""
-        for q in quotes:
-            piece = f"{q.text}[{q.n}]" if not q.text.endswith(_FENCE) else f"{q.text}\n[{q.n}]"
-            if q.block or (out and out.rstrip().endswith(("：", ":"))):
-                out = out.rstrip() + "\n" + piece + "\n"
-            elif out and not CJK_CHAR.search(out.rstrip()[-2:-1] or "") and not out.endswith("\n"):
-                out += " " + piece
-            else:
-                out += piece
-        return out.strip()
-
-
-def _margin(best: Unit, leading: list[Unit], others: int = 5) -> float:
-    """How far the best unit's e5 similarity stands above the next `others` compared units': an answer
-    stands out from its neighbours; a question the text only touches on finds many about as close."""
-    rest = sorted((u.similarity for u in leading if u is not best and u.similarity), reverse=True)[:others]
-    return round(best.similarity - sum(rest) / len(rest), 4) if rest and best.similarity else 0.0
+            if same is None:
+                passages.append(following)
+            continues[last.n] = same or len(passages)
+        return True

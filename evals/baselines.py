@@ -28,9 +28,7 @@ def _with_retriever(chain, retriever):
     """A chain like `chain` (same index, answerer, LLM) that retrieves with `retriever`."""
     from app.chain import WendaChain
 
-    clone = WendaChain(chain.settings, chain.index, llm=chain.llm)
-    clone.retriever = retriever
-    return clone
+    return WendaChain(chain.settings, chain.index, llm=chain.llm, retriever=retriever)
 
 
 def dense_only(settings: Settings, chain, out: Path):
