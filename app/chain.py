@@ -27,8 +27,9 @@ from app.limits import checked_history
 from app.llm import LLMFailure, OpenAIChat
 from app.llm_answerer import LLMAnswerer
 from app.models import Answer, Passage
+from app.questions import history_aware_query
 from app.quotes import QuoteFinder
-from app.retrieval import HybridRetriever, RetrievalSettings, Retriever, history_aware_query
+from app.retrieval import HybridRetriever, RetrievalSettings, Retriever
 from app.sentence_vectors import SentenceVectors
 from ingest.store import Index, IndexUnavailable
 from ingest.tokens import encoding_for_model

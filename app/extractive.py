@@ -14,8 +14,9 @@ from app.citations import CitationChecker, citations_for
 from app.confidence import Calibration
 from app.glossary import gloss
 from app.models import Answer, Passage
-from app.quotes import Draft, Quote, QuoteFinder, is_english, split_questions
-from app.retrieval import Retriever, split_compound
+from app.questions import is_english, split_compound, split_questions
+from app.quotes import Draft, Quote, QuoteFinder
+from app.retrieval import Retriever
 from ingest.lexical import query_tokens
 from ingest.store import Index
 

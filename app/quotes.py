@@ -28,6 +28,7 @@ from app.answer_window import FENCE as _FENCE
 from app.answer_window import ITEM as _ITEM
 from app.answer_window import Unit, paragraph_window, structural_window
 from app.models import Passage
+from app.questions import is_english
 from ingest.clean import CJK_CHAR, display_text, normalize_query, search_text
 from ingest.lexical import tokenize
 from ingest.split import heading_level, sentence_spans
@@ -63,24 +64,6 @@ class Draft:
 def bigrams(text: str) -> set[str]:
     chars = [c for c in text if c.isalnum()]
     return {a + b for a, b in zip(chars, chars[1:])}
-
-
-def is_english(text: str) -> bool:
-    return not CJK_CHAR.search(text)
-
-
-def split_questions(message: str) -> list[str]:
-    """A message holding several questions → each question (one question → itself).
-
-    >>> split_questions("这个工具叫什么？是哪家单位研制的？")
-    ['这个工具叫什么？', '是哪家单位研制的？']
-    >>> split_questions("What is it? 它的作用是什么?")
-    ['What is it?', '它的作用是什么?']
-    """
-    parts = [p.strip() for p in re.findall(r"[^？?]+[？?]*", message) if p.strip()]
-    if len(parts) < 2 or any(len(re.sub(r"\W", "", p)) < 3 for p in parts):
-        return [message]
-    return parts
 
 
 class QuoteFinder:

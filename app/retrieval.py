@@ -12,68 +12,14 @@ import itertools
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from app.glossary import gloss
 from app.models import Passage
+from app.questions import split_compound
 from ingest.clean import CJK_CHAR, normalize_query
 from ingest.lexical import query_tokens
 from ingest.store import Chunk, Index
 from ingest.tokens import count_tokens
-
-_FOLLOWUP = re.compile(
-    r"^(那|那么|其中|它|它们|这些|这个|该|此|上述|他们|其|还有|另外|and |what about|how about)|"
-    r"(呢[?？]?$|其中|它们?|这些|这个|该计划|该规划|上述|what about|\bit\b|\bthey\b|\bthose\b|\bthat\b)",
-    re.IGNORECASE,
-)
-
-
-CARRY_CHARS = 500  # of the previous question, put in front of a follow-up
-
-
-def history_aware_query(question: str, history: list[dict] | None, carry: int = CARRY_CHARS) -> str:
-    """Offline stand-in for the condense prompt: a follow-up carries the previous question's subject
-    (at most `carry` characters of it, so a huge earlier turn cannot make every follow-up huge).
-
-    >>> history_aware_query("那其中生物制药呢?", [{"role": "user", "content": "辽宁的生物医药产业规模多大?"}])
-    '辽宁的生物医药产业规模多大? 那其中生物制药呢?'
-    >>> len(history_aware_query("那呢?", [{"role": "user", "content": "生" * 200_000}]))
-    504
-    """
-    previous = [t.get("content", "") for t in history or [] if t.get("role") == "user" and t.get("content")]
-    if not previous:
-        return question
-    if len(question) <= 12 or _FOLLOWUP.search(question.strip()):
-        return f"{previous[-1][:carry]} {question}"
-    return question
-
-
-_COMPOUND = re.compile(
-    r"^(?P<a>[^,，。?？]{2,}?)(?:和|与|以及|及)(?P<b>[^,，。?？]{2,}?)[,，]?\s*(?P<cue>分别|各自|各|都)(?P<rest>.+)$"
-)
-
-
-class CompoundQuestion(NamedTuple):
-    parts: list[str]  # one question per subject
-    predicate: str  # what is asked of both
-
-
-def split_compound(question: str) -> CompoundQuestion | None:
-    """A question about two subjects at once ("A和B分别…", "A与B各是多少") as one question per subject,
-    so each subject gets its own retrieval and its own quotes; None for any other question.
-
-    >>> split_compound("中科院联盟企业数量和大连双D港规模以上企业数量各是多少?").parts
-    ['中科院联盟企业数量是多少?', '大连双D港规模以上企业数量是多少?']
-    >>> split_compound("深圳的创新中心和重庆的行动计划,分别计划建设哪些平台?").parts
-    ['深圳的创新中心计划建设哪些平台?', '重庆的行动计划计划建设哪些平台?']
-    >>> split_compound("辽宁生物医药产业的规模多大?") is None
-    True
-    """
-    m = _COMPOUND.match(question.strip())
-    rest = m["rest"].lstrip(",，") if m else ""
-    if len(rest.strip("?？ ")) < 2:
-        return None
-    return CompoundQuestion([m["a"].strip() + rest, m["b"].strip() + rest], rest)
 
 
 def lexical_tokens(query: str, glossary: bool = True) -> list[str]:

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 from app.config import Settings
-from app.retrieval import HybridRetriever, RetrievalSettings, history_aware_query
+from app.questions import history_aware_query
+from app.retrieval import HybridRetriever, RetrievalSettings
 from evals.gold import load_gold
 from evals.metrics import item_scores
 from evals.per_corpus import corpus_names, corpus_settings, gold_path

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.quotes import split_questions
+from app.questions import split_questions
 
 pytestmark = pytest.mark.slow  # a real e5 index
 

@@ -217,7 +217,7 @@ def test_empty_questions_are_a_clear_error(seeded_chain, bad):
 
 
 def test_compound_questions_are_split_per_subject():
-    from app.retrieval import split_compound
+    from app.questions import split_compound
 
     assert split_compound("深圳创新中心和重庆行动计划分别把哪些领域作为重点?").parts == [
         "深圳创新中心把哪些领域作为重点?",

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.api import create_app
 from app.chain import WendaChain
 from app.config import Settings
-from app.retrieval import history_aware_query
+from app.questions import history_aware_query
 from ingest.pipeline import ingest_paths
 from ingest.store import Index
 from tests.fakes import HashEmbedder
