@@ -79,7 +79,8 @@ def synthetic_corpus(
 def build_corpus(label: str, seed_dir: Path, work: Path) -> dict:
     """Build the index of one size (the seeds plus synthetic chunks) under `work`, once: a second call
     with the same `work` returns the first build's figures."""
-    from ingest.store import Chunk, DocumentRecord, Index, chunk_id
+    from ingest.records import Chunk, DocumentRecord, chunk_id
+    from ingest.store import Index
 
     data = work / f"data_{label}"
     done = data / "bench_build.json"
