@@ -35,7 +35,7 @@ from app.kbs import DEFAULT_KB, OPENAI_DEFAULT_MODEL
 from app.limits import BodyLimit
 from app.models import Answer
 from app.service import Wenda, message_text, problem_text
-from ingest.store import IndexUnavailable
+from ingest.chroma import IndexUnavailable
 
 log = logging.getLogger("wenda.api")
 

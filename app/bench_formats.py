@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.bench import peak_rss_mb
+from app.bench_measure import peak_rss_mb
 from app.config import SEEDS_DIR, Settings
 from ingest.embeddings import Embedder
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app.config import SEEDS_DIR, ConfigError, Settings
 from app.errors import WendaError
-from ingest.store import IndexUnavailable
+from ingest.chroma import IndexUnavailable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +111,7 @@ def _kb_option(parser, help: str) -> None:
 
 def cmd_ingest(args, settings: Settings) -> int:
     from app.service import Wenda
-    from ingest.store import IndexUnavailable
+    from ingest.chroma import IndexUnavailable
 
     paths = args.paths or [SEEDS_DIR]
     try:

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.errors import Busy, NotFound, WendaError
+from ingest.chroma import IndexUnavailable
 from ingest.pipeline import IngestCancelled
-from ingest.store import IndexUnavailable
 
 log = logging.getLogger("wenda.jobs")
 KEEP_FINISHED = 200

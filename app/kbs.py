@@ -23,8 +23,9 @@ from pathlib import Path
 
 from app.config import Settings
 from app.errors import BadRequest
+from ingest.chroma import LABEL_KEY
 from ingest.embeddings import Embedder
-from ingest.store import LABEL_KEY, Index
+from ingest.store import Index
 
 DEFAULT_KB = "default"
 OPENAI_DEFAULT_MODEL = "wenda"  # the model name OpenAI clients used before KBs: the default KB

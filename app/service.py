@@ -38,7 +38,7 @@ from app.kbs import (
     uploads_folder,
 )
 from app.models import Answer
-from ingest.store import IndexUnavailable
+from ingest.chroma import IndexUnavailable
 
 
 def problem_text(exc: BaseException) -> str:

@@ -27,7 +27,7 @@ def build_ui(service):
     from app.documents import safe_filename
     from app.errors import WendaError
     from app.service import job_outcome, problem_text
-    from ingest.store import IndexUnavailable
+    from ingest.chroma import IndexUnavailable
 
     def refresh(kb: str = "default"):
         try:

@@ -82,7 +82,7 @@ def ask_in_chat(service, question: str, store, kb: str = DEFAULT_KB, max_bytes: 
     an error turn, not as history)."""
     from app.errors import WendaError
     from app.service import problem_text
-    from ingest.store import IndexUnavailable
+    from ingest.chroma import IndexUnavailable
 
     store = checked_store(store)
     chat = chat_of(store, store["current"])

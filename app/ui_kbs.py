@@ -12,7 +12,7 @@ from app.ui_render import md_escape
 
 def kb_names(service) -> list[str]:
     """The KB names, or just `default` while the index cannot be reached (the chat then says why)."""
-    from ingest.store import IndexUnavailable
+    from ingest.chroma import IndexUnavailable
 
     try:
         return service.kb_names()
@@ -50,7 +50,7 @@ def kb_manager(service, selector, status) -> None:
 
     from app.errors import WendaError
     from app.service import job_outcome, problem_text
-    from ingest.store import IndexUnavailable
+    from ingest.chroma import IndexUnavailable
 
     def create(name: str, current: str):
         try:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from ingest.clean import search_text
 from ingest.loaders import LOADER_VERSION, SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from ingest.records import Chunk, DocumentRecord, chunk_id
 from ingest.split import SPLITTER_VERSION, Span, chunk_spans
-from ingest.store import Chunk, DocumentRecord, Index, chunk_id
+from ingest.store import Index
 from ingest.units import location_of
 
 

@@ -7,145 +7,29 @@ a document's chunks are written first, then its record, then the previous versio
 deleted. Readers only see chunks of registered versions, so a crash or a concurrent query never shows
 half a document, and `repair()` removes what a crash left behind.
 
-Embedded Chroma (`PersistentClient` under the data dir) by default; a Chroma server when a URL is given.
+Embedded Chroma (`PersistentClient` under the data dir) by default; a Chroma server when a URL is given
+(the connection: `ingest/chroma.py`). The records themselves, `Chunk` and `DocumentRecord`:
+`ingest/records.py`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 
+from ingest.chroma import ChromaCollections
+from ingest.chroma import IndexUnavailable as IndexUnavailable  # re-exported: app/chain.py imports it here
 from ingest.embeddings import Embedder
 from ingest.lexical import TOKENIZER_VERSION, LexicalIndex
+from ingest.records import Chunk, DocumentRecord
 
 _WRITE_BATCH = 1024  # chunks per Chroma upsert (the embedder batches further down)
 _READ_PAGE = 2000
-LABEL_KEY = "wenda_kb"  # the registry collection's metadata field holding the index's label
-
-
-class IndexUnavailable(Exception):
-    """The Chroma store cannot be reached or opened (or a Chroma server went away mid-request)."""
-
-
-def _is_transport_failure(exc: BaseException) -> bool:
-    """A failure to talk to the Chroma server (refused, reset, timed out), not a bad request."""
-    import httpx
-
-    return isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError))
-
-
-class _GuardedCollection:
-    """A Chroma collection whose calls turn transport failures into `IndexUnavailable` and tell the
-    index to reconnect next time (a restarted server may have new collection ids)."""
-
-    def __init__(self, collection, where: str, on_failure: Callable[[], None]) -> None:
-        self._collection, self._where, self._on_failure = collection, where, on_failure
-
-    def __getattr__(self, name: str):
-        attr = getattr(self._collection, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args, **kwargs):
-            try:
-                return attr(*args, **kwargs)
-            except Exception as exc:
-                if not _is_transport_failure(exc):
-                    raise
-                self._on_failure()
-                raise IndexUnavailable(
-                    f"the Chroma server at {self._where} is unreachable ({type(exc).__name__}: {exc})"
-                ) from exc
-
-        return call
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A span of a source document, as stored and retrieved."""
-
-    id: str
-    source: str
-    doc_hash: str
-    position: int
-    start: int
-    end: int
-    text: str  # the original text, exactly `document[start:end]`
-    search_text: str  # normalised: simplified, repaired; what search matches
-    heading: str = ""
-    tokens: int = 0
-    title: str = ""  # the document's title ("" in indexes written before titles: show the source)
-    location: str = ""  # where in the file: "Sheet1 第12行", "第3页", "幻灯片 4" ("" for plain text)
-
-    @property
-    def embed_text(self) -> str:
-        """What is embedded: the heading path travels with the chunk."""
-        return f"{self.heading}\n{self.search_text}" if self.heading else self.search_text
-
-    def metadata(self) -> dict:
-        meta = asdict(self)
-        meta.pop("id")
-        return meta
-
-    @classmethod
-    def from_record(cls, chunk_id: str, meta: dict) -> Chunk:
-        return cls(id=chunk_id, **{k: meta[k] for k in cls.__dataclass_fields__ if k != "id" and k in meta})
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """One fully written document version."""
-
-    source: str
-    doc_hash: str
-    root: str  # the folder it was ingested from ("" for single files), so vanished files can be removed
-    path: str
-    kind: str
-    chunks: int
-    chars: int
-    ingested_at: float
-    title: str = ""  # "" in indexes written before titles: show the source
-
-
-def chunk_id(doc_hash: str, start: int, end: int) -> str:
-    """Content-derived: the same document text gives the same ids, a new version gives new ones."""
-    return hashlib.sha1(f"{doc_hash}:{start}:{end}".encode()).hexdigest()[:24]
-
-
-def _client(data_dir: Path, chroma_url: str | None, timeout: float):
-    import chromadb
-    from chromadb.config import Settings
-
-    settings = Settings(anonymized_telemetry=False)
-    try:
-        if chroma_url:
-            url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-            client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=settings,
-            )
-            session = getattr(getattr(client, "_server", None), "_session", None)
-            if (
-                session is not None
-            ):  # chromadb's HTTP client never times out by itself; a hung server must not hang wenda
-                import httpx
-
-                session.timeout = httpx.Timeout(timeout)
-            return client
-        (data_dir / "chroma").mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
-    except Exception as exc:  # chromadb raises plain ValueError/ConnectionError/... here
-        where = chroma_url or str(data_dir / "chroma")
-        raise IndexUnavailable(f"cannot open the Chroma index at {where}: {exc}") from exc
 
 
 class Index:
@@ -168,8 +52,7 @@ class Index:
         self.label = label  # kept in the registry collection's metadata (a knowledge base's name)
         lexical_dir = self.data_dir / "lexical" / (self._server_slug() or "local") / self.name
         self.lexical = LexicalIndex(lexical_dir)
-        self._collections = None
-        self._lock = threading.RLock()
+        self._chroma = ChromaCollections(self.data_dir, chroma_url, timeout, self.name, label)
         self._active: dict[str, str] | None = None  # source -> doc_hash of the registered version
         self._active_chunks = 0  # chunks of the registered versions
         self._active_checked = 0.0
@@ -180,40 +63,13 @@ class Index:
             return ""
         return "server_" + hashlib.sha1(self.chroma_url.encode()).hexdigest()[:10]
 
-    def _open(self):
-        with self._lock:
-            if self._collections is None:
-                client = _client(self.data_dir, self.chroma_url, self.timeout)
-                try:
-                    chunks = client.get_or_create_collection(
-                        self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-                    )
-                    docs = client.get_or_create_collection(
-                        self.name + "_docs",
-                        embedding_function=None,
-                        metadata={LABEL_KEY: self.label} if self.label else None,
-                    )
-                except Exception as exc:
-                    raise IndexUnavailable(f"cannot open the Chroma collections: {exc}") from exc
-                where = self.chroma_url or str(self.data_dir / "chroma")
-                self._collections = (
-                    client,
-                    _GuardedCollection(chunks, where, self._disconnect),
-                    _GuardedCollection(docs, where, self._disconnect),
-                )
-            return self._collections
-
-    def _disconnect(self) -> None:
-        with self._lock:
-            self._collections = None
-
     @property
     def _chunks(self):
-        return self._open()[1]
+        return self._chroma.chunks
 
     @property
     def _docs(self):
-        return self._open()[2]
+        return self._chroma.docs
 
     # -- the registry ------------------------------------------------------------------------
     def documents(self) -> dict[str, DocumentRecord]:
@@ -298,13 +154,8 @@ class Index:
 
     def reset(self) -> None:
         """Drop every chunk, record and the lexical index."""
-        client = self._open()[0]
-        for name in (self.name, self.name + "_docs"):
-            try:
-                client.delete_collection(name)
-            except Exception:  # absent already
-                pass
-        self._collections, self._active = None, None
+        self._chroma.delete()
+        self._active = None
         import shutil
 
         shutil.rmtree(self.lexical.directory, ignore_errors=True)
@@ -319,13 +170,7 @@ class Index:
 
     def list_collections(self) -> list:
         """Every collection in this Chroma store (the client's own objects, with name and metadata)."""
-        client = self._open()[0]
-        try:
-            return list(client.list_collections())
-        except Exception as exc:
-            if _is_transport_failure(exc):
-                self._disconnect()
-            raise IndexUnavailable(f"cannot list the Chroma collections: {exc}") from exc
+        return self._chroma.list_all()
 
     # -- reading -----------------------------------------------------------------------------
     def count(self) -> int:

@@ -6,13 +6,8 @@ import random
 
 import pytest
 
-from app.bench import (
-    SIZES,
-    markdown,
-    measure_size,
-    run_phase_in_process,
-    synthetic_corpus,
-)
+from app.bench import markdown
+from app.bench_sizes import SIZES, measure_size, run_phase_in_process, synthetic_corpus
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ def test_a_subprocess_reports_its_own_peak_memory_not_its_parents():
     ballast = bytearray(400 * 2**20)  # the parent's peak: over 400 MB
     ballast[::4096] = b"x" * len(ballast[::4096])  # touched, so resident
     out = subprocess.run(
-        [sys.executable, "-c", "from app.bench import peak_rss_mb; print(peak_rss_mb())"],
+        [sys.executable, "-c", "from app.bench_measure import peak_rss_mb; print(peak_rss_mb())"],
         capture_output=True,
         text=True,
         check=True,

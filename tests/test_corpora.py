@@ -10,17 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from evals.corpora import (
-    MAN_CN,
-    MAN_TW,
-    CorpusError,
-    build,
-    cjk_share,
-    clean_terminal,
-    doc_chars,
-    own_text,
-    roff_to_text,
-)
+from evals.corpora import build, doc_chars
+from evals.corpus_debian import CorpusError
+from evals.corpus_lohelp import cjk_share, own_text
+from evals.corpus_manpages import MAN_CN, MAN_TW, clean_terminal, roff_to_text
 
 needs_debian = pytest.mark.skipif(
     not (shutil.which("apt-get") and shutil.which("dpkg-deb")), reason="builds from Debian packages"

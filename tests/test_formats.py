@@ -15,7 +15,7 @@ from app.core import chunk_settings, open_index
 from app.models import Citation
 from ingest.loaders import LoadError, load_document
 from ingest.pipeline import ingest_paths
-from ingest.store import Chunk
+from ingest.records import Chunk
 from tests.fakes import HashEmbedder
 from tests.format_files import write_epub, write_pptx, write_xlsx, zip_of
 

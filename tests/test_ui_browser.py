@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.corpora import CHROMIUM_FLAGS
+from evals.corpus_lohelp import CHROMIUM_FLAGS
 from tests.servers import running_wenda
 
 CHROMIUM = Path("/usr/bin/chromium")

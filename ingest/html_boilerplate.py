@@ -1,0 +1,132 @@
+"""What of an HTML page is not its content, found by general rules (nothing here knows one site):
+scripts, styles and forms; the main element (a lone `<main>` / `role=main`, else a lone `<article>`,
+else `<body>`); inside it navigation, headers, footers and side bars (by tag, ARIA role, or a class/id
+word such as `nav`, `breadcrumb`, `toc`, `related`, `copyright`) and blocks made mostly of links
+(menus, tables of contents, "related topics" lists). What it leaves out: turning what is left into
+text (`ingest/html.py`).
+"""
+
+from __future__ import annotations
+
+import re
+
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "canvas",
+    "iframe",
+    "object",
+    "head",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "label",
+    "dialog",
+)
+_BOILER_TAGS = {"nav", "header", "footer", "aside", "menu"}
+_BOILER_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
+# a class or id word that names boilerplate ("site-nav", "breadcrumbs", "relatedtopics", "toc")
+_BOILER_WORD = re.compile(
+    r"^(?:nav|navbar|navigation|menu|menubar|breadcrumbs?|toc|footer|sidebar|related\w*|copyright|"
+    r"search\w*|share|sharing|social|cookies?|banner|pagination|pager|skip)$"
+)
+_LINK_DENSE = 0.6  # a block whose text is mostly link text, with at least _MIN_LINKS links, is a menu
+_MIN_LINKS = 3
+_MIN_OWN_TEXT = 80  # ... unless it also has headings and this many characters that are not link text
+
+
+def drop_non_content(document) -> None:
+    """Remove scripts, styles, forms and the like, and comments and processing instructions."""
+    from lxml import etree
+
+    for element in list(document.iter(*_DROP_TAGS)):
+        _remove(element)
+    etree.strip_elements(document, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+
+
+def main_content(document):
+    """The main element with its boilerplate and link lists removed."""
+    root = main_element(document)
+    _drop_boilerplate(root)
+    _drop_link_lists(root)
+    return root
+
+
+def main_element(document):
+    """The element holding the main content: a lone `<main>`/`role=main`, else a lone `<article>`, else body.
+
+    >>> import lxml.html
+    >>> main_element(lxml.html.fromstring('<div><nav>菜单</nav><article>正文</article></div>')).tag
+    'article'
+    """
+    for xpath in ("//main | //*[@role='main']", "//article"):
+        found = document.xpath(xpath)
+        if len(found) == 1 and _text_len(found[0]) > 0:
+            return found[0]
+    body = document.find(".//body")
+    return body if body is not None else document
+
+
+def _drop_boilerplate(root) -> None:
+    total = max(1, _text_len(root))
+    for element in list(root.iter()):
+        if element is root or not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        role = (element.get("role") or "").lower()
+        words = re.split(r"[^a-z0-9]+", f"{element.get('class', '')} {element.get('id', '')}".lower())
+        in_article = element.tag in ("header", "footer") and element.xpath("ancestor::article")
+        if in_article and element.find(".//h1") is not None:
+            continue  # an article's own header holds its title
+        semantic = element.tag in _BOILER_TAGS or role in _BOILER_ROLES
+        named = any(_BOILER_WORD.match(word) for word in words if word)
+        # a wrapper named "has-sidebar" around the whole page is not boilerplate: it must be small
+        if semantic or (named and _text_len(element) < 0.5 * total):
+            _remove(element)
+
+
+def _drop_link_lists(root) -> None:
+    """Drop menus, tables of contents and "related" lists: blocks whose text is mostly links."""
+    for element in list(root.iter("ul", "ol", "dl", "table", "div", "section", "p", "td")):
+        if element is root or element.getparent() is None or not _in_tree(element, root):
+            continue
+        links = element.findall(".//a")
+        if len(links) < _MIN_LINKS:
+            continue
+        text = _text_len(element)
+        link_text = sum(_text_len(a) for a in links)
+        # a hub page's body is mostly links too, but it has headings and some text of its own
+        own_text = text - link_text >= _MIN_OWN_TEXT and bool(element.xpath(".//h1 | .//h2 | .//h3"))
+        if text and link_text / text >= _LINK_DENSE and not own_text:
+            _remove(element)
+
+
+def _in_tree(element, root) -> bool:
+    while element is not None:
+        if element is root:
+            return True
+        element = element.getparent()
+    return False
+
+
+def _text_len(element) -> int:
+    return len("".join("".join(element.itertext()).split()))
+
+
+def _remove(element) -> None:
+    """Remove `element` but keep the text that follows it (its tail)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
