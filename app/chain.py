@@ -31,7 +31,8 @@ from app.questions import history_aware_query
 from app.quotes import QuoteFinder
 from app.retrieval import HybridRetriever, RetrievalSettings, Retriever
 from app.sentence_vectors import SentenceVectors
-from ingest.store import Index, IndexUnavailable
+from ingest.chroma import IndexUnavailable
+from ingest.store import Index
 from ingest.tokens import encoding_for_model
 
 

@@ -1,5 +1,5 @@
-"""Hybrid retrieval: dense (Chroma, e5) and lexical (jieba + BM25) fused by reciprocal rank, then merged
-and budgeted in tokens.
+"""Hybrid retrieval: dense (Chroma, e5) and lexical (jieba + BM25) fused by their scaled scores, re-ranked
+by the question's wording, then merged and budgeted in tokens.
 
 The question is normalised exactly like the documents (simplified, width, pinyin), so a simplified
 question finds a traditional passage. Overlapping hits from one document are merged into one passage;
@@ -18,7 +18,8 @@ from app.models import Passage
 from app.questions import split_compound
 from ingest.clean import CJK_CHAR, normalize_query
 from ingest.lexical import query_tokens
-from ingest.store import Chunk, Index
+from ingest.records import Chunk
+from ingest.store import Index
 from ingest.tokens import count_tokens
 
 
@@ -44,6 +45,9 @@ class RetrievalSettings:
     rerank_depth: int = 20
     coverage_weight: float = 2.0
     phrase_weight: float = 3.0
+    fusion: str = "convex"  # "convex": alpha·dense + (1-alpha)·bm25, each scaled 0–1 (convex_fusion);
+    # "rrf": reciprocal rank, weighted by dense_weight and lexical_weight
+    alpha: float = 0.5  # the dense share of a convex fusion
     glossary: bool = True  # an English question is searched lexically by its glossary translation
     encoding: str = (
         "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
@@ -110,14 +114,14 @@ class HybridRetriever(Retriever):
         return self.index.embedder.embed_query(normalize_query(query))
 
     def _ranked(self, query: str, source: str | None = None, vector=None) -> list[list]:
-        """Dense and lexical candidates (of one `source` when given) fused by reciprocal rank, then
-        re-ranked: [chunk, score, dense, bm25]. `vector`: the query's embedding, when already made."""
+        """Dense and lexical candidates (of one `source` when given) fused, then re-ranked:
+        [chunk, score, dense, bm25]. `vector`: the query's embedding, when already made."""
         s = self.settings
         vector = self.query_vector(query) if vector is None else vector
         dense = self.index.dense_search(vector, s.candidates, source)
         tokens = lexical_tokens(query, s.glossary)
         lexical = self.index.lexical_search(tokens, s.candidates, source)
-        fused: dict[str, list] = {}  # id -> [chunk, rrf, dense_sim, bm25]
+        fused: dict[str, list] = {}  # id -> [chunk, fused score, dense_sim, bm25]
         for rank, (chunk, sim) in enumerate(dense):
             entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])
             entry[1] += s.dense_weight / (s.rrf_k + rank + 1)
@@ -126,6 +130,11 @@ class HybridRetriever(Retriever):
             entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])
             entry[1] += s.lexical_weight / (s.rrf_k + rank + 1)
             entry[3] = bm25
+        if s.fusion == "convex":
+            dense_share = s.alpha * s.dense_weight
+            convex_fusion(
+                fused.values(), dense_share / ((dense_share + (1 - s.alpha) * s.lexical_weight) or 1)
+            )
         ranked = sorted(fused.values(), key=lambda e: e[1], reverse=True)
         return self._rerank(query, tokens, ranked)
 
@@ -199,6 +208,30 @@ def phrase_coverage(question: str, text: str, shortest: int = 4) -> float:
         found += (j - i) ** 2
         i = j
     return round(found / len(question) ** 2, 3) if question else 0.0
+
+
+def convex_fusion(entries, alpha: float) -> None:
+    """Set each [chunk, score, dense, bm25] entry's score to alpha·dense + (1 − alpha)·bm25, both scaled
+    to 0–1 over the candidates that side returned (a candidate it did not return counts 0 there).
+    Scores, unlike ranks, keep how far apart candidates are: a chunk far ahead on one side stays ahead
+    (reciprocal-rank fusion counts the first and second hits nearly alike).
+
+    >>> entries = [["a", 0, 0.86, 0.0], ["b", 0, 0.84, 9.0], ["c", 0, 0.80, 3.0]]
+    >>> convex_fusion(entries, 0.5); [(e[0], round(e[1], 2)) for e in entries]
+    [('a', 0.5), ('b', 0.83), ('c', 0.0)]
+    """
+    entries = list(entries)
+    d_lo, d_span = _range([e[2] for e in entries if e[2]])
+    b_lo, b_span = _range([e[3] for e in entries if e[3]])
+    for e in entries:
+        dense = (e[2] - d_lo) / d_span if e[2] else 0.0
+        bm25 = (e[3] - b_lo) / b_span if e[3] else 0.0
+        e[1] = alpha * dense + (1 - alpha) * bm25
+
+
+def _range(values: list[float]) -> tuple[float, float]:
+    low = min(values, default=0.0)
+    return low, (max(values, default=1.0) - low) or 1.0
 
 
 def _interleave(*rankings: list[list]) -> list[list]:

@@ -35,6 +35,8 @@ VARIANTS: dict[str, dict] = {
     "no-coverage": {"coverage_weight": 0.0},
     "no-phrase": {"phrase_weight": 0.0},
     "no-glossary": {"glossary": False},
+    "rrf": {"fusion": "rrf"},
+    **{f"alpha{a}": {"alpha": a} for a in (0.3, 0.7)},
 }
 SCORES = ("hit@1", "evidence@1500")
 

@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chroma import ChromaCollections
-from ingest.chroma import IndexUnavailable as IndexUnavailable  # re-exported: app/chain.py imports it here
 from ingest.embeddings import Embedder
 from ingest.lexical import TOKENIZER_VERSION, LexicalIndex
 from ingest.records import Chunk, DocumentRecord
