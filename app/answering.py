@@ -31,6 +31,8 @@ class AnswerRequest:
 
 
 class Answerer(Protocol):
+    """What the chain asks of an answerer; `ExtractiveAnswerer` and `LLMAnswerer` implement it."""
+
     mode: str  # "extractive" or "llm": the answer object's `mode`
 
     def answer(self, request: AnswerRequest) -> Answer: ...

@@ -48,11 +48,15 @@ class WendaChain:
         self.settings = settings
         self.index = index
         encoding = encoding_for_model(settings.llm_model).name if settings.llm == "openai" else "cl100k_base"
-        self.retriever = retriever or HybridRetriever(
-            index,
-            RetrievalSettings(
-                top_k=settings.top_k, context_tokens=settings.context_tokens, encoding=encoding
-            ),
+        self.retriever = (
+            retriever
+            if retriever is not None
+            else HybridRetriever(
+                index,
+                RetrievalSettings(
+                    top_k=settings.top_k, context_tokens=settings.context_tokens, encoding=encoding
+                ),
+            )
         )
         vectors = SentenceVectors(index.embedder)
         checker = CitationChecker(

@@ -9,7 +9,7 @@ none of whose words the collection uses is refused without looking further.
 
 from __future__ import annotations
 
-from app.answering import AnswerRequest, refusal
+from app.answering import Answerer, AnswerRequest, refusal
 from app.citations import CitationChecker, citations_for
 from app.confidence import Calibration
 from app.glossary import gloss
@@ -23,7 +23,7 @@ from ingest.store import Index
 READ_ON = 2  # how many times a quoted list running past its passage's end reads on into the next chunk
 
 
-class ExtractiveAnswerer:
+class ExtractiveAnswerer(Answerer):
     mode = "extractive"
 
     def __init__(
@@ -102,14 +102,14 @@ class ExtractiveAnswerer:
         wording = question + " " + gloss(question) if is_english(question) else question
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
         continues: dict[int, int] = {}
-        draft = self.finder.answer(question, wording, passages, idf, context, home, None, vector)
+        draft = self.finder.find(question, wording, passages, idf, context, home, None, vector)
         for _ in range(READ_ON):
             if not draft.quotes or not draft.quotes[0].text.rstrip().endswith((":", "：")):
                 break
             last = max((q for q in draft.quotes if q.n == draft.quotes[0].n), key=lambda q: q.end)
             if not self._read_on(passages, passages[last.n - 1], last, continues):
                 break
-            draft = self.finder.answer(question, wording, passages, idf, context, home, continues, vector)
+            draft = self.finder.find(question, wording, passages, idf, context, home, continues, vector)
         own = set(query_tokens(wording))
         frequency = self.index.lexical.document_frequency(sorted(own))
         unseen = sum(idf.get(t, 1.0) for t, d in frequency.items() if d == 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from app.answering import AnswerRequest, refusal
+from app.answering import Answerer, AnswerRequest, refusal
 from app.citations import CitationChecker, citations_for
 from app.llm import OpenAIChat, answer_messages
 from app.models import Answer
@@ -20,7 +20,7 @@ _SAYS_NOT_FOUND = re.compile(
 )
 
 
-class LLMAnswerer:
+class LLMAnswerer(Answerer):
     mode = "llm"
 
     def __init__(self, llm: OpenAIChat, checker: CitationChecker) -> None:
@@ -31,8 +31,9 @@ class LLMAnswerer:
         yield from self.llm.stream(answer_messages(request.query, request.passages))
 
     def answer(self, request: AnswerRequest, text: str | None = None) -> Answer:
-        """The checked answer; `text`: the model's reply when it was streamed already."""
-        if text is None:
+        """The checked answer; `text`: the model's reply when it was streamed already (an empty stream is
+        asked again without streaming, whose empty reply raises `LLMFailure`)."""
+        if not text or not text.strip():
             text = self.llm.generate(answer_messages(request.query, request.passages))
         question, passages = request.question, request.passages
         if _SAYS_NOT_FOUND.search(text) and not re.search(r"\[\d+\]", text):

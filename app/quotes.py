@@ -54,8 +54,8 @@ class Quote:
 
 @dataclass
 class Draft:
-    """What the extractive answerer found for one question: the quotes, best first, and the signals
-    its confidence is computed from."""
+    """What the quote finder found for one question: the quotes, best first, and the signals the
+    extractive answerer's confidence is computed from."""
 
     quotes: list[Quote]
     signals: dict[str, float] = field(default_factory=dict)
@@ -67,12 +67,13 @@ def bigrams(text: str) -> set[str]:
 
 
 class QuoteFinder:
-    """`answer(question, passages, idf)` → Draft. `vectors`: a `SentenceVectors` (None: lexical only)."""
+    """`find(question, wording, passages, idf, …)` → Draft. `vectors`: a `SentenceVectors` (None:
+    lexical scoring only)."""
 
     def __init__(self, vectors=None) -> None:
         self.vectors = vectors
 
-    def answer(
+    def find(
         self,
         question: str,
         wording: str,

@@ -12,6 +12,7 @@ import itertools
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Literal
 
 from app.glossary import gloss
 from app.models import Passage
@@ -45,13 +46,19 @@ class RetrievalSettings:
     rerank_depth: int = 20
     coverage_weight: float = 2.0
     phrase_weight: float = 3.0
-    fusion: str = "convex"  # "convex": alpha·dense + (1-alpha)·bm25, each scaled 0–1 (convex_fusion);
-    # "rrf": reciprocal rank, weighted by dense_weight and lexical_weight
+    fusion: Literal["convex", "rrf"] = "convex"  # convex: alpha·dense + (1-alpha)·bm25, each scaled
+    # 0–1 (convex_fusion); rrf: reciprocal rank. Both weight the sides by dense_weight, lexical_weight
     alpha: float = 0.5  # the dense share of a convex fusion
     glossary: bool = True  # an English question is searched lexically by its glossary translation
     encoding: str = (
         "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
     )
+
+    def __post_init__(self) -> None:
+        if self.fusion not in ("convex", "rrf"):
+            raise ValueError(f"fusion must be 'convex' or 'rrf', not {self.fusion!r}")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError(f"alpha is the dense share of the fusion: between 0 and 1, not {self.alpha}")
 
 
 class Retriever(ABC):
@@ -121,15 +128,14 @@ class HybridRetriever(Retriever):
         dense = self.index.dense_search(vector, s.candidates, source)
         tokens = lexical_tokens(query, s.glossary)
         lexical = self.index.lexical_search(tokens, s.candidates, source)
-        fused: dict[str, list] = {}  # id -> [chunk, fused score, dense_sim, bm25]
-        for rank, (chunk, sim) in enumerate(dense):
-            entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])
-            entry[1] += s.dense_weight / (s.rrf_k + rank + 1)
-            entry[2] = sim
-        for rank, (chunk, bm25) in enumerate(lexical):
-            entry = fused.setdefault(chunk.id, [chunk, 0.0, 0.0, 0.0])
-            entry[1] += s.lexical_weight / (s.rrf_k + rank + 1)
-            entry[3] = bm25
+        fused: dict[str, list] = {}  # id -> [chunk, fused score, dense cosine or None, bm25 or None]
+        for hits, side, weight in ((dense, 2, s.dense_weight), (lexical, 3, s.lexical_weight)):
+            if weight <= 0:  # a side weighted 0 brings no candidates (the baselines' dense-only, BM25-only)
+                continue
+            for rank, (chunk, value) in enumerate(hits):
+                entry = fused.setdefault(chunk.id, [chunk, 0.0, None, None])
+                entry[side] = value
+                entry[1] += weight / (s.rrf_k + rank + 1)  # reciprocal rank; a convex fusion replaces it
         if s.fusion == "convex":
             dense_share = s.alpha * s.dense_weight
             convex_fusion(
@@ -139,7 +145,7 @@ class HybridRetriever(Retriever):
         return self._rerank(query, tokens, ranked)
 
     def _rerank(self, query: str, tokens: list[str], ranked: list[list]) -> list[list]:
-        """Re-order the leading candidates by fused rank plus how much of the question's (IDF-weighted)
+        """Re-order the leading candidates by fused score plus how much of the question's (IDF-weighted)
         wording, and of its verbatim phrases, each chunk holds. Uses the tokens the lexical index already
         holds; no model call."""
         s = self.settings
@@ -211,27 +217,24 @@ def phrase_coverage(question: str, text: str, shortest: int = 4) -> float:
 
 
 def convex_fusion(entries, alpha: float) -> None:
-    """Set each [chunk, score, dense, bm25] entry's score to alpha·dense + (1 − alpha)·bm25, both scaled
-    to 0–1 over the candidates that side returned (a candidate it did not return counts 0 there).
-    Scores, unlike ranks, keep how far apart candidates are: a chunk far ahead on one side stays ahead
-    (reciprocal-rank fusion counts the first and second hits nearly alike).
+    """Set each [chunk, score, dense, bm25] entry's score to alpha·dense + (1 − alpha)·bm25, each side
+    scaled to 0–1 over the candidates it returned: cosines from their lowest to their highest (all 1
+    when they are equal), BM25 by its highest (its floor is 0). A side that did not return a candidate
+    (None) counts 0 there. Scores, unlike ranks, keep how far apart candidates are: a chunk far ahead on
+    one side stays ahead (reciprocal-rank fusion counts the first and second hits nearly alike).
 
-    >>> entries = [["a", 0, 0.86, 0.0], ["b", 0, 0.84, 9.0], ["c", 0, 0.80, 3.0]]
+    >>> entries = [["a", 0, 0.86, None], ["b", 0, 0.84, 9.0], ["c", 0, 0.80, 3.0], ["d", 0, None, 6.0]]
     >>> convex_fusion(entries, 0.5); [(e[0], round(e[1], 2)) for e in entries]
-    [('a', 0.5), ('b', 0.83), ('c', 0.0)]
+    [('a', 0.5), ('b', 0.83), ('c', 0.17), ('d', 0.33)]
     """
     entries = list(entries)
-    d_lo, d_span = _range([e[2] for e in entries if e[2]])
-    b_lo, b_span = _range([e[3] for e in entries if e[3]])
+    cosines = [e[2] for e in entries if e[2] is not None]
+    low, high = min(cosines, default=0.0), max(cosines, default=0.0)
+    top_bm25 = max((e[3] for e in entries if e[3] is not None), default=0.0)
     for e in entries:
-        dense = (e[2] - d_lo) / d_span if e[2] else 0.0
-        bm25 = (e[3] - b_lo) / b_span if e[3] else 0.0
+        dense = 0.0 if e[2] is None else (e[2] - low) / (high - low) if high > low else 1.0
+        bm25 = e[3] / top_bm25 if e[3] is not None and top_bm25 > 0 else 0.0
         e[1] = alpha * dense + (1 - alpha) * bm25
-
-
-def _range(values: list[float]) -> tuple[float, float]:
-    low = min(values, default=0.0)
-    return low, (max(values, default=1.0) - low) or 1.0
 
 
 def _interleave(*rankings: list[list]) -> list[list]:

@@ -82,7 +82,7 @@ def test_an_option_is_quoted_with_its_description():
     from app.quotes import QuoteFinder
 
     passage = Passage("ls.1.txt", "c1", MAN_PAGE, 0, len(MAN_PAGE), 1.0)
-    draft = QuoteFinder().answer("ls 怎样逆序排列？", "ls 怎样逆序排列？", [passage], {})
+    draft = QuoteFinder().find("ls 怎样逆序排列？", "ls 怎样逆序排列？", [passage], {})
     text = QuoteFinder.render(draft.quotes)
     assert "-r, --reverse" in text and "逆序排列" in text
     assert MAN_PAGE[draft.quotes[0].start : draft.quotes[0].end].startswith("-r, --reverse")
@@ -106,7 +106,7 @@ def test_a_best_sentence_brings_the_rest_of_its_paragraph():
 
     passage = Passage("drop_caps.html", "c1", DROP_CAP_HELP, 0, len(DROP_CAP_HELP), 1.0)
     question = "首字下沉要占几行？"
-    draft = QuoteFinder().answer(question, question, [passage], {})
+    draft = QuoteFinder().find(question, question, [passage], {})
     text = QuoteFinder.render(draft.quotes)
     assert "输入首字下沉要占据的行数" in text and "2-9 行" in text
     assert "字符数" not in text
@@ -130,7 +130,7 @@ def test_a_sentence_introducing_a_list_brings_it_when_it_is_not_the_best_one():
 
     passage = Passage("tables.html", "c1", TABLE_MODES_HELP, 0, len(TABLE_MODES_HELP), 1.0)
     question = "表格的行/列行为有哪几种模式？"
-    draft = QuoteFinder().answer(question, question, [passage], {})
+    draft = QuoteFinder().find(question, question, [passage], {})
     text = QuoteFinder.render(draft.quotes)
     assert "固定成比例" in text and "可变" in text, text
 
@@ -177,7 +177,7 @@ def test_the_confidence_signals_do_not_depend_on_the_process(tmp_path):
         "text = '星河一号是由东方生物装备研究所研制的大型发酵罐。'\n"
         "p = Passage('a.txt', 'c', text, 0, len(text), 1.0)\n"
         "q = '星河一号 容积 售价 保修 产地 颜色是多少？'\n"
-        "print(json.dumps(QuoteFinder().answer(q, q, [p], {}).signals, sort_keys=True))\n"
+        "print(json.dumps(QuoteFinder().find(q, q, [p], {}).signals, sort_keys=True))\n"
     )
     runs = {
         subprocess.run(

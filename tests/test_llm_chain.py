@@ -92,6 +92,13 @@ def test_a_streamed_reply_arrives_as_deltas_then_a_checked_answer(chain, fake):
     assert fake.chat_requests()[-1]["stream"] is True
 
 
+def test_an_empty_streamed_reply_falls_back_to_the_extractive_answer(chain, fake):
+    fake.script(stream([]), reply(""), reply(""))  # streamed, then asked again: empty each time
+    final = list(chain.stream(QUESTION))[-1]["answer"]
+    assert final.mode == "extractive-fallback" and "empty" in final.error
+    assert "11340亿元" in final.answer and final.citations
+
+
 def test_a_refusal_reply_is_marked_refused(chain, fake):
     fake.script(reply("文档中没有找到这个问题的答案。"))
     answer = chain.ask("重庆生物制造行动计划对企业的财政补贴标准是多少?")

@@ -1,0 +1,67 @@
+"""Score fusion of the dense and BM25 rankings (`convex_fusion`): what each side's hits are worth."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.retrieval import RetrievalSettings, convex_fusion
+
+
+def fused(entries, alpha=0.5):
+    convex_fusion(entries, alpha)
+    return {e[0]: round(e[1], 3) for e in entries}
+
+
+def test_a_single_hit_on_each_side_counts_fully():
+    assert fused([["dense hit", 0, 0.81, None], ["bm25 hit", 0, None, 7.5]]) == {
+        "dense hit": 0.5,
+        "bm25 hit": 0.5,
+    }
+
+
+def test_equal_cosines_all_count_and_bm25_decides_between_them():
+    scores = fused([["a", 0, 0.8, 2.0], ["b", 0, 0.8, 4.0], ["c", 0, 0.8, None]])
+    assert scores == {"a": 0.75, "b": 1.0, "c": 0.5}
+
+
+def test_the_weakest_bm25_hit_still_beats_a_chunk_bm25_did_not_return():
+    scores = fused([["only dense", 0, 0.80, None], ["weak bm25", 0, 0.80, 1.0], ["strong", 0, 0.80, 10.0]])
+    assert scores["weak bm25"] > scores["only dense"]
+
+
+def test_a_side_that_returned_nothing_adds_nothing():
+    assert fused([["a", 0, 0.9, None], ["b", 0, 0.7, None]]) == {"a": 0.5, "b": 0.0}
+    assert fused([["a", 0, None, 3.0], ["b", 0, None, 0.0]]) == {"a": 0.5, "b": 0.0}
+
+
+def test_a_cosine_of_zero_is_a_hit_not_a_missing_side():
+    scores = fused([["zero", 0, 0.0, None], ["missing", 0, None, 0.0], ["top", 0, 0.5, None]], alpha=1.0)
+    assert scores == {"zero": 0.0, "missing": 0.0, "top": 1.0}
+    assert fused([["zero", 0, 0.0, None]], alpha=1.0) == {"zero": 1.0}  # the only dense hit
+
+
+@pytest.mark.parametrize("alpha, first", [(1.0, "dense favourite"), (0.0, "bm25 favourite")])
+def test_alpha_is_the_dense_share(alpha, first):
+    scores = fused([["dense favourite", 0, 0.9, 1.0], ["bm25 favourite", 0, 0.7, 9.0]], alpha)
+    assert max(scores, key=scores.get) == first
+
+
+def test_unknown_fusion_settings_are_refused():
+    with pytest.raises(ValueError, match="'convex' or 'rrf'"):
+        RetrievalSettings(fusion="RRF")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        RetrievalSettings(alpha=1.5)
+
+
+def test_a_side_weighted_zero_brings_no_candidates(tmp_path):
+    """The baselines' BM25-only retrieval returns only what BM25 found (here: nothing shares a word with
+    the question, so nothing), not the dense side's hits with a score of 0."""
+    from app.retrieval import HybridRetriever
+    from tests.tiny_corpus import hash_chain
+
+    _, chain = hash_chain(tmp_path)
+    bm25_only = HybridRetriever(chain.index, RetrievalSettings(dense_weight=0.0))
+    dense_only = HybridRetriever(chain.index, RetrievalSettings(lexical_weight=0.0))
+    assert bm25_only.search("zzz qqq") == []
+    assert dense_only.search("zzz qqq")  # the dense side always finds its nearest chunks
+    assert bm25_only.search("杭州数字经济")[0].source == "other.txt"
