@@ -38,6 +38,15 @@ def gloss(question: str) -> str:
     return " ".join(terms + [n for n in numbers if n not in terms])
 
 
+def unglossed_text(question: str) -> str:
+    """What is left of an English question (lower-cased) once the glossary's phrases are taken out.
+
+    >>> unglossed_text("What was the bio-industry output in 2008?").split()
+    ['what', 'was', 'the', 'in', '2008?']
+    """
+    return _translate(question)[1]
+
+
 def unglossed_names(question: str) -> list[str]:
     """Capitalised words of an English question that the glossary does not translate and that are not
     pinyin (a Chinese name wenda cannot map), nor months, weekdays or a sentence's first word: names of

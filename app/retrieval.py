@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Literal
 
+from app.dictionary import chinese_terms
 from app.glossary import gloss
 from app.models import Passage
 from app.questions import split_compound
@@ -49,6 +50,7 @@ class RetrievalSettings:
     fusion: Literal["convex", "rrf"] = "convex"  # convex: alpha·dense + (1-alpha)·bm25, each scaled
     # 0–1 (convex_fusion); rrf: reciprocal rank. Both weight the sides by dense_weight, lexical_weight
     alpha: float = 0.5  # the dense share of a convex fusion
+    dictionary: bool = True  # an English question is also searched by CC-CEDICT's Chinese for its words
     glossary: bool = True  # an English question is searched lexically by its glossary translation
     encoding: str = (
         "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
@@ -127,6 +129,9 @@ class HybridRetriever(Retriever):
         vector = self.query_vector(query) if vector is None else vector
         dense = self.index.dense_search(vector, s.candidates, source)
         tokens = lexical_tokens(query, s.glossary)
+        if s.dictionary and not CJK_CHAR.search(query):
+            translated = query_tokens(" ".join(chinese_terms(query, self.index.lexical.document_frequency)))
+            tokens += [t for t in translated if t not in tokens]
         lexical = self.index.lexical_search(tokens, s.candidates, source)
         fused: dict[str, list] = {}  # id -> [chunk, fused score, dense cosine or None, bm25 or None]
         for hits, side, weight in ((dense, 2, s.dense_weight), (lexical, 3, s.lexical_weight)):

