@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 LABEL_KEY = "wenda_kb"  # the registry collection's metadata field holding the index's label
+EF_SEARCH = 400  # HNSW candidates explored per query (Chroma default: 100; docs/evaluation.md)
 
 
 class IndexUnavailable(Exception):
@@ -102,8 +103,13 @@ class ChromaCollections:
                 client = _client(self.data_dir, self.chroma_url, self.timeout)
                 try:
                     chunks = client.get_or_create_collection(
-                        self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                        self.name,
+                        embedding_function=None,
+                        configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
                     )
+                    hnsw = (chunks.configuration_json or {}).get("hnsw") or {}
+                    if hnsw.get("ef_search", EF_SEARCH) != EF_SEARCH:  # an index made with another value
+                        chunks.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
                     docs = client.get_or_create_collection(
                         self.name + "_docs",
                         embedding_function=None,

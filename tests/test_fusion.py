@@ -65,3 +65,21 @@ def test_a_side_weighted_zero_brings_no_candidates(tmp_path):
     assert bm25_only.search("zzz qqq") == []
     assert dense_only.search("zzz qqq")  # the dense side always finds its nearest chunks
     assert bm25_only.search("杭州数字经济")[0].source == "other.txt"
+
+
+def test_the_dense_search_explores_ef_search_candidates_also_on_an_older_index(tmp_path):
+    """An index whose collection was made with Chroma's default (100) is searched with wenda's wider
+    HNSW exploration once opened again: the near neighbours that a narrow search misses now and then,
+    differently from one process to the next, are found."""
+    from ingest.chroma import EF_SEARCH
+    from tests.tiny_corpus import hash_chain
+
+    _, chain = hash_chain(tmp_path)
+    index = chain.index
+    index.count()
+    raw = index._chunks._collection
+    assert raw.configuration_json["hnsw"]["ef_search"] == EF_SEARCH > 100
+    raw.modify(configuration={"hnsw": {"ef_search": 100}})  # as an index made before
+    index._chroma.disconnect()
+    index.count()
+    assert index._chunks._collection.configuration_json["hnsw"]["ef_search"] == EF_SEARCH
