@@ -14,7 +14,7 @@ import numpy as np
 
 from app.models import Answer, Passage
 from app.prompts import render
-from ingest.clean import CJK_CHAR
+from app.questions import is_english
 
 
 @dataclass
@@ -46,7 +46,7 @@ def refusal(
     signals: dict | None = None,
 ) -> Answer:
     """The answer saying the documents do not hold one, in the question's language."""
-    message = render("refusal") if CJK_CHAR.search(question) else render("refusal_en")
+    message = render("refusal_en") if is_english(question) else render("refusal")
     return Answer(
         message,
         True,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,15 +26,23 @@ from ingest.store import Index
 from ingest.tokens import count_tokens
 
 
-def lexical_tokens(query: str, glossary: bool = True) -> list[str]:
+def lexical_tokens(
+    query: str, glossary: bool = True, used: Callable[[list[str]], dict[str, int]] | None = None
+) -> list[str]:
     """Search tokens for BM25. A question with no Chinese is searched by its glossary translation and
-    numbers (app/glossary.py): its English words would match only the few English lines of Chinese
-    documents.
+    numbers (app/glossary.py) — its English words would match only the few English lines of Chinese
+    documents — and, given `used` (the collection's document frequencies), by CC-CEDICT's Chinese for
+    the words the glossary does not cover, those the collection uses (app/dictionary.py).
 
     >>> lexical_tokens("What was the bioindustry output in 2008?")
     ['生物', '产业', '产值', '2008']
     """
-    return query_tokens(query if CJK_CHAR.search(query) or not glossary else gloss(query))
+    if CJK_CHAR.search(query):
+        return query_tokens(query)
+    tokens = query_tokens(gloss(query) if glossary else query)
+    if used is not None:
+        tokens += [t for t in query_tokens(" ".join(chinese_terms(query, used))) if t not in tokens]
+    return tokens
 
 
 @dataclass
@@ -128,10 +137,9 @@ class HybridRetriever(Retriever):
         s = self.settings
         vector = self.query_vector(query) if vector is None else vector
         dense = self.index.dense_search(vector, s.candidates, source)
-        tokens = lexical_tokens(query, s.glossary)
-        if s.dictionary and not CJK_CHAR.search(query):
-            translated = query_tokens(" ".join(chinese_terms(query, self.index.lexical.document_frequency)))
-            tokens += [t for t in translated if t not in tokens]
+        tokens = lexical_tokens(
+            query, s.glossary, self.index.lexical.document_frequency if s.dictionary else None
+        )
         lexical = self.index.lexical_search(tokens, s.candidates, source)
         fused: dict[str, list] = {}  # id -> [chunk, fused score, dense cosine or None, bm25 or None]
         for hits, side, weight in ((dense, 2, s.dense_weight), (lexical, 3, s.lexical_weight)):
@@ -140,7 +148,8 @@ class HybridRetriever(Retriever):
             for rank, (chunk, value) in enumerate(hits):
                 entry = fused.setdefault(chunk.id, [chunk, 0.0, None, None])
                 entry[side] = value
-                entry[1] += weight / (s.rrf_k + rank + 1)  # reciprocal rank; a convex fusion replaces it
+                if s.fusion == "rrf":
+                    entry[1] += weight / (s.rrf_k + rank + 1)
         if s.fusion == "convex":
             dense_share = s.alpha * s.dense_weight
             convex_fusion(
