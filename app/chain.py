@@ -82,7 +82,7 @@ class WendaChain:
     @property
     def refusal_threshold(self) -> float:
         """The confidence below which the extractive answer is a refusal."""
-        return self.extractive.threshold
+        return self.extractive.calibration.threshold
 
     # -- public ------------------------------------------------------------------------------
     def ask(self, question: str, history: list[dict] | None = None, top_k: int | None = None) -> Answer:

@@ -36,7 +36,6 @@ class ExtractiveAnswerer(Answerer):
     ) -> None:
         self.index, self.retriever, self.finder, self.checker = index, retriever, finder, checker
         self.calibration = calibration
-        self.threshold = calibration.threshold
 
     def answer(self, request: AnswerRequest) -> Answer:
         """Each question of the message answered on its own; those the calibrated confidence says the
@@ -55,7 +54,7 @@ class ExtractiveAnswerer(Answerer):
         surest, confidence = max(drafts, key=lambda d: d[1])
         chosen: list[Quote] = []
         for draft, probability in drafts:
-            if probability >= self.threshold:
+            if probability >= self.calibration.threshold:
                 chosen += [q for q in draft.quotes if all((q.n, q.start) != (c.n, c.start) for c in chosen)]
         if not chosen:
             return refusal(question, passages, self.mode, confidence, surest.signals)
