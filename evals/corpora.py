@@ -8,15 +8,18 @@ other kinds, rebuilt byte for byte from the same package versions on any Debian 
   few other pages printed to PDF with headless Chromium (a real CJK text layer).
 - `manpages`: Chinese man pages (`manpages-zh`), rendered by groff to plain UTF-8 text; common
   commands in simplified Chinese plus a few other commands in traditional Chinese.
+- `debfaq`: the Debian FAQ in simplified Chinese (`debian-faq-zh-cn`), its HTML pages (one per
+  chapter, plus the index page) copied as they are, names unchanged; question headings with answers.
 
 `build(name, root)` returns `root/<name>/docs`, building it when it is missing, when a file in it
 went away or when its recipe changed (`RECIPES`); `root/<name>/stamp.json` records the package and
 tool versions. Packages come from `apt-get download` into `root/debs/` (a `.deb` already there is
 reused). Missing tools (groff, the CJK font, Chromium) are installed with apt-get when running as
-root. The recipes are `evals/corpus_lohelp.py` and `evals/corpus_manpages.py`; the Debian side,
-`evals/corpus_debian.py`. What it leaves out: writing gold questions, and ingesting the corpora.
+root. The recipes are `evals/corpus_lohelp.py`, `evals/corpus_manpages.py` and
+`evals/corpus_debfaq.py`; the Debian side, `evals/corpus_debian.py`. What it leaves out: writing gold
+questions, and ingesting the corpora.
 
-    python -m evals.corpora build [lohelp manpages] [--root DIR]   # default <WENDA_DATA_DIR>/corpora
+    python -m evals.corpora build [lohelp manpages debfaq] [--root DIR]   # default <WENDA_DATA_DIR>/corpora
 """
 
 from __future__ import annotations
@@ -31,15 +34,16 @@ from collections import Counter
 from pathlib import Path
 
 from app.errors import WendaError
+from evals.corpus_debfaq import build_debfaq
 from evals.corpus_debian import CorpusError, fetch, unpack
 from evals.corpus_lohelp import build_lohelp, html_text
 from evals.corpus_manpages import build_manpages
 
-NAMES = ("lohelp", "manpages")
-RECIPES = {"lohelp": 1, "manpages": 1}  # bump when a recipe changes what it writes
-PACKAGES = {"lohelp": "libreoffice-help-zh-cn", "manpages": "manpages-zh"}
+NAMES = ("lohelp", "manpages", "debfaq")
+RECIPES = {"lohelp": 1, "manpages": 1, "debfaq": 1}  # bump when a recipe changes what it writes
+PACKAGES = {"lohelp": "libreoffice-help-zh-cn", "manpages": "manpages-zh", "debfaq": "debian-faq-zh-cn"}
 
-RECIPE = {"lohelp": build_lohelp, "manpages": build_manpages}
+RECIPE = {"lohelp": build_lohelp, "manpages": build_manpages, "debfaq": build_debfaq}
 
 
 # --- build -------------------------------------------------------------------------------------

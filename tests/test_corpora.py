@@ -1,5 +1,5 @@
-"""evals/corpora.py: the two out-of-domain corpora, built for real from Debian packages (slow), and
-the roff-to-text cleanup on a tiny inline page (fast)."""
+"""evals/corpora.py: the three out-of-domain corpora, built for real from Debian packages (slow), and
+the roff-to-text cleanup and the FAQ recipe on tiny inline pages (fast)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from evals.corpora import build, doc_chars
-from evals.corpus_debian import CorpusError
-from evals.corpus_lohelp import cjk_share, own_text
+from evals.corpora import NAMES, build, doc_chars
+from evals.corpus_debfaq import FAQ_HTML, build_debfaq
+from evals.corpus_debian import CorpusError, run
+from evals.corpus_lohelp import cjk_share, html_text, own_text
 from evals.corpus_manpages import MAN_CN, MAN_TW, clean_terminal, roff_to_text
 
 needs_debian = pytest.mark.skipif(
@@ -34,14 +35,50 @@ def test_roff_to_text_renders_cjk_plainly():
 
 
 def test_unknown_corpus_is_a_clear_error(tmp_path):
-    with pytest.raises(CorpusError, match="lohelp, manpages"):
+    with pytest.raises(CorpusError, match="lohelp, manpages, debfaq"):
         build("wiki", tmp_path, progress=False)
 
 
+def _faq_package(tree: Path, pages: list[str]) -> Path:
+    """An unpacked debian-faq-zh-cn as the recipe sees it: pages, stylesheet, images, other formats."""
+    html = tree / FAQ_HTML
+    (html / "images").mkdir(parents=True)
+    for name in pages:
+        (html / name).write_text(f"<html><body><h2>{name} 是什么？</h2><p>答。</p></body></html>", "utf-8")
+    (html / "debian.css").write_text("body {}", encoding="utf-8")
+    (html / "images" / "note.png").write_bytes(b"\x89PNG")
+    (html.parent / "debian-faq.zh-cn.txt.gz").write_bytes(b"")
+    return tree
+
+
+def test_faq_recipe_copies_the_pages_as_they_are(tmp_path):
+    tree = _faq_package(tmp_path / "tree", ["index.zh-cn.html", "pkgtools.zh-cn.html"])
+    out = tmp_path / "out"
+    out.mkdir()
+    assert build_debfaq(tree, out, tmp_path, lambda msg: None) == {}
+    assert sorted(p.name for p in out.iterdir()) == ["index.zh-cn.html", "pkgtools.zh-cn.html"]
+    assert (out / "pkgtools.zh-cn.html").read_bytes() == (
+        tree / FAQ_HTML / "pkgtools.zh-cn.html"
+    ).read_bytes()
+
+
+def test_faq_recipe_without_its_index_page_is_a_clear_error(tmp_path):
+    tree = _faq_package(tmp_path / "tree", ["pkgtools.zh-cn.html"])
+    with pytest.raises(CorpusError, match="no usr/share/doc/debian/FAQ/zh-cn/index.zh-cn.html"):
+        build_debfaq(tree, tmp_path, tmp_path, lambda msg: None)
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("corpora")
-    return {name: build(name, root, progress=False) for name in ("lohelp", "manpages")}
+def built(tmp_path_factory):
+    """build(name) -> its documents folder, each corpus built once (on first use) under one root."""
+    root, done = tmp_path_factory.mktemp("corpora"), {}
+
+    def built_once(name: str) -> Path:
+        if name not in done:
+            done[name] = build(name, root, progress=False)
+        return done[name]
+
+    return built_once
 
 
 def _total(docs: Path) -> int:
@@ -53,7 +90,7 @@ def _total(docs: Path) -> int:
 def test_lohelp_html_and_pdf(built):
     from pypdf import PdfReader
 
-    docs = built["lohelp"]
+    docs = built("lohelp")
     html, pdf = sorted(docs.glob("*.html")), sorted(docs.glob("*.pdf"))
     assert 150 <= len(html) <= 220 and len(pdf) == 8
     assert {p.stem for p in html}.isdisjoint(p.stem for p in pdf)
@@ -71,7 +108,7 @@ def test_lohelp_html_and_pdf(built):
 @pytest.mark.slow
 @needs_debian
 def test_manpages_simplified_and_traditional(built):
-    docs = built["manpages"]
+    docs = built("manpages")
     cn, tw = sorted(docs.glob("zh_CN_*.txt")), sorted(docs.glob("zh_TW_*.txt"))
     assert (len(cn), len(tw)) == (len(MAN_CN), len(MAN_TW)) and 10 <= len(tw) <= 15
     assert {p.name.split("_", 2)[2] for p in cn}.isdisjoint(p.name.split("_", 2)[2] for p in tw)
@@ -88,24 +125,48 @@ def test_manpages_simplified_and_traditional(built):
 
 @pytest.mark.slow
 @needs_debian
-def test_second_build_is_a_no_op(built):
-    for name, docs in built.items():
-        stamp = docs.parent / "stamp.json"
-        before = {p: p.stat().st_mtime_ns for p in [stamp, *docs.iterdir()]}
-        started = time.monotonic()
-        assert build(name, docs.parent.parent, progress=False) == docs
-        assert time.monotonic() - started < 1.0
-        assert {p: p.stat().st_mtime_ns for p in [stamp, *docs.iterdir()]} == before
-        info = json.loads(stamp.read_text(encoding="utf-8"))
-        assert info["versions"] and info["files"] == sorted(p.name for p in docs.iterdir())
+@pytest.mark.parametrize("name", NAMES)
+def test_second_build_is_a_no_op(built, name):
+    docs = built(name)
+    stamp = docs.parent / "stamp.json"
+    before = {p: p.stat().st_mtime_ns for p in [stamp, *docs.iterdir()]}
+    started = time.monotonic()
+    assert build(name, docs.parent.parent, progress=False) == docs
+    assert time.monotonic() - started < 1.0
+    assert {p: p.stat().st_mtime_ns for p in [stamp, *docs.iterdir()]} == before
+    info = json.loads(stamp.read_text(encoding="utf-8"))
+    assert info["versions"] and info["files"] == sorted(p.name for p in docs.iterdir())
 
 
 @pytest.mark.slow
 @needs_debian
 def test_a_lost_file_is_rebuilt_byte_for_byte(built):
-    docs = built["manpages"]
+    docs = built("manpages")
     page = docs / "zh_TW_tee.1.txt"
     before = page.read_bytes()
     page.unlink()
     build("manpages", docs.parent.parent, progress=False)
     assert page.read_bytes() == before
+
+
+FAQ_CHAPTERS = (
+    "basic-defs choosing compatibility contributing customizing faqinfo ftparchives getting-debian "
+    "kernel nextrelease pkg-basics pkgtools redistributing software support uptodate"
+).split()
+
+
+@pytest.mark.slow
+@needs_debian
+def test_debfaq_is_the_package_pages_unchanged(built, tmp_path):
+    docs = built("debfaq")
+    names = sorted(p.name for p in docs.iterdir())
+    assert names == sorted(f"{page}.zh-cn.html" for page in ["index", *FAQ_CHAPTERS])
+    assert 60_000 <= _total(docs) <= 90_000
+    deb = next((docs.parent.parent / "debs").glob("debian-faq-zh-cn_*.deb"))
+    assert run(["dpkg-deb", "-x", str(deb), str(tmp_path)]).returncode == 0
+    for name in names:  # the original HTML, byte for byte
+        assert (docs / name).read_bytes() == (tmp_path / FAQ_HTML / name).read_bytes(), name
+    index = (docs / "index.zh-cn.html").read_text(encoding="utf-8")
+    assert "Debian GNU/Linux 常见问题" in index and 'href="pkgtools.zh-cn.html' in index
+    text = (docs / "pkgtools.zh-cn.html").read_text(encoding="utf-8")
+    assert "Debian 提供了哪些软件包管理程序？" in text and cjk_share(html_text(text)) > 0.5

@@ -1,0 +1,31 @@
+"""The `debfaq` corpus recipe: the Debian FAQ in simplified Chinese (`debian-faq-zh-cn`), a FAQ whose
+chapters are question headings with their answers. Its HTML pages — one per chapter plus the index page
+with the whole table of contents — are copied as the package has them, names unchanged
+(`pkgtools.zh-cn.html`…); the stylesheet and the navigation images are left out. What it leaves out:
+fetching the package and stamping the build (`evals/corpora.py`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from evals.corpus_debian import CorpusError
+
+FAQ_HTML = "usr/share/doc/debian/FAQ/zh-cn"
+FAQ_PAGES = "*.zh-cn.html"
+FAQ_INDEX = "index.zh-cn.html"
+
+
+def build_debfaq(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
+    """The corpus's documents written to `out` from the unpacked package `tree`; no tools are used."""
+    pages = sorted((tree / FAQ_HTML).glob(FAQ_PAGES))
+    if not any(page.name == FAQ_INDEX for page in pages):
+        raise CorpusError(
+            f"debian-faq-zh-cn has no {FAQ_HTML}/{FAQ_INDEX} (found {len(pages)} pages): "
+            "its layout changed; the recipe (evals/corpus_debfaq.py) needs updating"
+        )
+    for page in pages:
+        shutil.copyfile(page, out / page.name)
+    say(f"copied {len(pages)} FAQ pages, index included")
+    return {}
