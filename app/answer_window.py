@@ -18,6 +18,7 @@ from ingest.split import ITEM_MARKER
 ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
 FENCE = "```"
 MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
+ITEM_CHARS = 80  # an item's sentences after its first are quoted while the item stays this short
 PARAGRAPH_CHARS = 200  # a lone best sentence brings what follows it in its paragraph, up to this many chars
 
 
@@ -53,13 +54,19 @@ def structural_window(
     if best.text.rstrip()[-1:] in ":：" or (following and _belongs_below(best, following[0], text)):
         chars = sum(len(u.text) for u in window)
         for nxt in following:
+            across = nxt.n != window[-1].n  # the next passage: its first unit follows directly
+            text = passages[nxt.n - 1].text
+            item = not across and _same_item(window, nxt, text)  # an item's later sentences, on its line
+            if item and _item_chars(window, text) + len(nxt.text) > ITEM_CHARS:
+                continue  # a long item's first sentence stands for it; the next item still follows
             if len(window) >= MAX_WINDOW_UNITS or chars + len(nxt.text) > MAX_WINDOW_CHARS:
                 break
-            across = nxt.n != window[-1].n  # the next passage: its first unit follows directly
             if (
                 not across
-                and not _belongs_below(window[-1], nxt, passages[nxt.n - 1].text)
+                and not item
+                and not _belongs_below(window[-1], nxt, text)
                 and not ITEM.match(nxt.text)
+                and not _resumes(window, nxt)
             ):
                 break
             if across and not ITEM.match(nxt.text) and window[-1].text.rstrip()[-1:] not in ":：":
@@ -84,6 +91,35 @@ def paragraph_window(best: Unit, same: list[Unit], text: str) -> list[Unit]:
         window.append(nxt)
         chars += len(nxt.text)
     return window
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _same_item(window: list[Unit], nxt: Unit, text: str) -> bool:
+    """`nxt` continues, on the same line, the list item the window ends with."""
+    last = window[-1]
+    line = _line_start(text, last.start)
+    return "\n" not in text[last.end : nxt.start] and bool(ITEM.match(text[line : last.end]))
+
+
+def _item_chars(window: list[Unit], text: str) -> int:
+    """Characters of the window's last item so far (a table row is never cut: it counts as none)."""
+    line = _line_start(text, window[-1].start)
+    if text[line:].lstrip().startswith("|"):
+        return 0
+    return sum(len(u.text) for u in window if u.n == window[-1].n and u.start >= line)
+
+
+def _resumes(window: list[Unit], nxt: Unit) -> bool:
+    """`nxt` finishes the sentence a code block interrupted ("您可以将 ```log …``` 添加到 … 中。")."""
+    return (
+        len(window) >= 2
+        and window[-1].text.lstrip().startswith(FENCE)
+        and window[-2].text.rstrip()[-1:] not in "。.！!？?；;：:"
+        and not ITEM.match(nxt.text)
+    )
 
 
 def _indent(text: str, pos: int) -> int:

@@ -76,6 +76,10 @@ def lexical_support(sentence: str, passage_search_text: str) -> float:
     return max(gram_share, 0.5 * gram_share + 0.5 * word_share)
 
 
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
 @dataclass
 class CheckedAnswer:
     text: str
@@ -97,11 +101,13 @@ class CitationChecker:
         self.semantic_threshold = semantic_threshold
 
     def support(self, sentence: str, passage: Passage) -> tuple[float, float]:
-        """(score, threshold) for `sentence` against `passage`."""
+        """(score, threshold) for `sentence` against `passage`; a sentence the passage states word for
+        word (as a quote is) is supported whatever its language."""
+        passage_text = passage.search_text or search_text(passage.text)
+        if _compact(search_text(sentence)) in _compact(passage_text):
+            return 1.0, self.lexical_threshold
         if CJK_CHAR.search(sentence) or self.similarity is None:
-            return lexical_support(
-                sentence, passage.search_text or search_text(passage.text)
-            ), self.lexical_threshold
+            return lexical_support(sentence, passage_text), self.lexical_threshold
         return self.similarity(sentence, passage.text), self.semantic_threshold
 
     def check(self, answer: str, passages: list[Passage]) -> CheckedAnswer:

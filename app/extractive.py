@@ -60,6 +60,10 @@ class ExtractiveAnswerer(Answerer):
             return refusal(question, passages, self.mode, confidence, surest.signals)
         rendered = self.finder.render(chosen)
         checked = self.checker.check(rendered, passages)
+        if not checked.text:  # nothing the passages support: say so rather than answer with nothing
+            answer = refusal(question, passages, self.mode, confidence, surest.signals)
+            answer.dropped = checked.dropped
+            return answer
         text = rendered if not checked.dropped else checked.text  # verbatim quotes keep their line layout
         citations = citations_for(
             passages, {q.n: [] for q in chosen} if not checked.dropped else checked.cited, chosen
@@ -103,9 +107,10 @@ class ExtractiveAnswerer(Answerer):
         continues: dict[int, int] = {}
         draft = self.finder.find(question, wording, passages, idf, context, home, None, vector)
         for _ in range(READ_ON):
-            if not draft.quotes or not draft.quotes[0].text.rstrip().endswith((":", "：")):
+            own = [q for q in draft.quotes if q.n == draft.quotes[0].n] if draft.quotes else []
+            if not any(q.text.rstrip().endswith((":", "：")) for q in own):  # introduces nothing
                 break
-            last = max((q for q in draft.quotes if q.n == draft.quotes[0].n), key=lambda q: q.end)
+            last = max(own, key=lambda q: q.end)
             if not self._read_on(passages, passages[last.n - 1], last, continues):
                 break
             draft = self.finder.find(question, wording, passages, idf, context, home, continues, vector)
@@ -119,8 +124,10 @@ class ExtractiveAnswerer(Answerer):
         self, passages: list[Passage], passage: Passage, last: Quote, continues: dict[int, int]
     ) -> bool:
         """Whether the text after `passage` was found (merged into it, or appended to `passages` and
-        recorded in `continues`), when the quote `last` ends at its end."""
-        if passage.end - last.end > 2 or last.n in continues:  # not at its end, or read on already
+        recorded in `continues`), when the quote `last` is on its last line (a list item's later
+        sentences may be left out)."""
+        rest = passage.text[last.end - passage.start :].strip()
+        if "\n" in rest or last.n in continues:  # not on its last line, or read on already
             return False
         following = self.retriever.read_on(passage)
         if following is None:

@@ -17,6 +17,23 @@ def is_english(text: str) -> bool:
     return not CJK_CHAR.search(text)
 
 
+_ASKS_QUANTITY = re.compile(
+    r"多少|(?<![哪好这那前后])几[个项家年月天种次位名款倍成十百千万亿]|多[大长久高远重宽深]|哪一?[年天]|何时|"
+    r"什么时候|百分之|^\s*when\b|\bhow (many|much|long|large|big|old|often)\b|\bwhat (year|percentage)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_quantity(question: str) -> bool:
+    """Whether the question asks for a number, an amount, a size or a date ("多少", "几项", "哪一年",
+    "how many", "when…") — what any answer to it must state.
+
+    >>> [asks_quantity(q) for q in ("年产能是多少？", "分哪几类？", "When was it founded?", "怎么插入页脚？")]
+    [True, False, True, False]
+    """
+    return bool(_ASKS_QUANTITY.search(question))
+
+
 def split_questions(message: str) -> list[str]:
     """A message holding several questions → each question (one question → itself).
 

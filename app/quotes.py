@@ -28,7 +28,7 @@ from app.answer_window import FENCE as _FENCE
 from app.answer_window import ITEM as _ITEM
 from app.answer_window import Unit, paragraph_window, structural_window
 from app.models import Passage
-from app.questions import is_english
+from app.questions import asks_quantity, is_english
 from ingest.clean import CJK_CHAR, display_text, normalize_query, search_text
 from ingest.lexical import tokenize
 from ingest.split import heading_level, sentence_spans
@@ -59,6 +59,20 @@ class Draft:
 
     quotes: list[Quote]
     signals: dict[str, float] = field(default_factory=dict)
+
+
+_QUANTITY = re.compile(
+    r"\d|[零一二两三四五六七八九十百千万亿]{2,}|[二两三四五六七八九十百千万亿半][年月日天个项家种次倍成元吨度位名条层周岁]"
+)
+
+
+def states_quantity(text: str) -> bool:
+    """Whether the text states a number, in digits or in Chinese numerals with a unit.
+
+    >>> [states_quantity(t) for t in ("年产能为八百吨", "占三成", "2008年", "选择水印的旋转角度")]
+    [True, True, True, False]
+    """
+    return bool(_QUANTITY.search(text))
 
 
 def bigrams(text: str) -> set[str]:
@@ -140,7 +154,11 @@ class QuoteFinder:
             "similarity": best.similarity,
             "margin": _margin(best, leading),
         }
-        return Draft(self._quotes(best, units, passages, continues or {}), signals)
+        quotes = self._quotes(best, units, passages, continues or {})
+        signals["quantity"] = float(
+            not asks_quantity(question) or any(states_quantity(q.text) for q in quotes)
+        )
+        return Draft(quotes, signals)
 
     @staticmethod
     def units(passages: list[Passage], source: str | None = None) -> list[Unit]:
@@ -204,7 +222,27 @@ class QuoteFinder:
             more = structural_window(u, units, passages, {})
             chosen += [m for m in more if m.order not in taken]
             taken |= {m.order for m in more}
-        return [self._quote(u, passages[u.n - 1]) for u in chosen]
+        quotes: list[Quote] = []
+        for u in chosen:
+            joined = self._joined(quotes[-1], u, passages[u.n - 1]) if quotes else None
+            if joined:
+                quotes[-1] = joined
+            else:
+                quotes.append(self._quote(u, passages[u.n - 1]))
+        return quotes
+
+    @staticmethod
+    def _joined(last: Quote, u: Unit, passage: Passage) -> Quote | None:
+        """`last` (a list item) with `u` when `u` is its next sentence, right after it on its line: one
+        quote, shown on one line (None otherwise)."""
+        if not last.block or last.text.startswith(_FENCE) or last.n != u.n:
+            return None
+        end = last.end - passage.start
+        gap = passage.text[end : u.start]
+        if u.start < end or gap.strip() or "\n" in gap:
+            return None
+        text = display_text(passage.text[last.start - passage.start : u.end].strip())
+        return Quote(u.n, last.start, passage.start + u.end, text, last.score, last.order, True)
 
     @staticmethod
     def _quote(u: Unit, passage: Passage) -> Quote:

@@ -162,6 +162,22 @@ def test_refusal_is_the_calibrated_confidence(chain):
     assert nothing_to_match.refused and nothing_to_match.confidence == 0.0
 
 
+def test_an_answer_whose_quotes_are_all_dropped_is_a_refusal(chain):
+    """A checker that supports nothing leaves no sentence: the answer says the documents do not hold
+    one (refused, with what was dropped) instead of an empty answer."""
+    from app.citations import CitationChecker
+
+    answerer = chain.extractive
+    saved = answerer.checker
+    answerer.checker = CitationChecker(lexical_threshold=1.01, semantic_threshold=1.01)
+    try:
+        answer = chain.ask("星河一号的年产能是多少？")
+    finally:
+        answerer.checker = saved
+    assert answer.refused and answer.answer.strip() and not answer.citations
+    assert answer.dropped
+
+
 def test_the_confidence_signals_do_not_depend_on_the_process(tmp_path):
     """Words of equal rarity are taken in a fixed order, whatever order Python's string hashing gives
     a set in this process (it varies with PYTHONHASHSEED): the same question gets the same signals."""

@@ -65,3 +65,14 @@ def test_checker_keeps_supported_and_reports_the_rest():
     assert "重庆规模突破1000亿元[2]" in checked.text
     reasons = " | ".join(d.reason for d in checked.dropped)
     assert "only 2 were given" in reasons and "does not support" in reasons
+
+
+def test_a_line_the_passage_states_word_for_word_is_supported_in_any_language():
+    """An untranslated English menu path inside a Chinese help page, quoted as it stands: the e5
+    similarity of the short line and the whole Chinese passage is low, but the passage states it."""
+    page = "字段名称与字段值之间切换：Choose View - Field Names 或按快捷键。"
+    passage = Passage("fields.html", "f", page, 0, len(page), 1.0)
+    never_similar = CitationChecker(similarity=lambda sentence, text: 0.0)
+    checked = never_similar.check("Choose View - Field Names[1]", [passage])
+    assert checked.text == "Choose View - Field Names[1]" and not checked.dropped
+    assert never_similar.check("Choose Tools - Options[1]", [passage]).text == ""

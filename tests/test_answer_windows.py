@@ -1,0 +1,64 @@
+"""What the quote finder takes around its best sentence, on text from the Debian FAQ (the `debfaq`
+corpus): list items of several sentences, a sentence a code block interrupts, and whether a question
+asking for a quantity got one. Lexical scoring alone (no embedder): these are structure, not wording.
+"""
+
+from __future__ import annotations
+
+from app.confidence import Calibration
+from app.models import Passage
+from app.quotes import QuoteFinder
+
+PRIORITIES = (
+    "## 7.7. 什么是必备、必需、重要、标准、可选和额外软件包？\n\n"
+    "每一个 Debian 软件包都被发行版的维护者赋予了一个优先级，以辅助软件包管理系统。优先级有：\n\n"
+    "- 必需（Required）：系统正常运行必需的软件包。 这包括了所有修复系统故障所必需的软件包。"
+    "您不可以卸载这些软件包，否则您的系统可能完全损坏，而您甚至可能无法使用 dpkg 来修复它。"
+    "只包含“必需”软件包的系统或许无法使用，但却足以让系统管理员引导系统并安装更多软件。\n"
+    "- 重要（Important） 软件包应当能在任何类 Unix 系统上找到。\n"
+    "- 标准（Standard） 软件包是任何 Linux 系统的标准组成部分。\n"
+    "- 可选（Optional） 软件包包括了所有在您不认识它们的情况下可能想要安装的软件包。\n"
+)
+
+DPKG_LOG = (
+    "## 9.4. 我应该如何保存关于安装了哪些软件包的日志？\n\n"
+    "dpkg 的 --log 选项使 dpkg 记录软件包的状态改变和动作。"
+    "如果您想记录所有的 dpkg 调用（包括来自前端，如 aptitude 的调用），您可以将\n\n"
+    "```\nlog /var/log/dpkg.log\n```\n\n"
+    "添加到您的 /etc/dpkg/dpkg.cfg 文件中。请确保配置了日志文件的周期性滚动。\n"
+)
+
+
+def _answer(text: str, question: str, source: str = "faq.html"):
+    passage = Passage(source, "c1", text, 0, len(text), 1.0)
+    draft = QuoteFinder().find(question, question, [passage], {})
+    return draft, QuoteFinder.render(draft.quotes)
+
+
+def test_every_item_of_a_list_comes_each_on_its_line_with_a_short_items_sentences():
+    _, text = _answer(PRIORITIES, "Debian 软件包都有哪几种优先级？")
+    lines = text.splitlines()
+    items = [line for line in lines if line.startswith("- ")]
+    assert [line.split("(")[0] for line in items] == ["- 必需", "- 重要", "- 标准", "- 可选"], text
+    # the first item's second sentence stays on its line; its long remainder is left out, so the
+    # items after it still fit
+    assert "这包括了所有修复系统故障所必需的软件包" in items[0]
+    assert "系统管理员引导系统" not in text
+
+
+def test_a_sentence_a_code_block_interrupts_is_finished():
+    _, text = _answer(DPKG_LOG, "想让 dpkg 把每次装包卸包都记到日志里，要怎么配置？")
+    assert "log /var/log/dpkg.log" in text and "/etc/dpkg/dpkg.cfg" in text, text
+    assert "周期性滚动" not in text  # the sentence after it is another matter
+
+
+def test_a_question_asking_for_a_quantity_is_less_sure_of_a_quote_stating_none():
+    """The FAQ says which priorities exist but counts nothing: "几种" wants a number the quote lacks."""
+    watermark = "选择水印的旋转角度。文本将以逆时针方向按该角度旋转。"
+    asked, _ = _answer(watermark, "水印默认的旋转角度是多少度？")
+    how, _ = _answer(watermark, "水印的旋转角度在哪里设置？")
+    stated, _ = _answer("水印默认的旋转角度为四十五度。", "水印默认的旋转角度是多少度？")
+    assert asked.signals["quantity"] == 0.0
+    assert how.signals["quantity"] == 1.0 and stated.signals["quantity"] == 1.0
+    model = Calibration.load()
+    assert model.probability(asked.signals) < model.probability({**asked.signals, "quantity": 1.0})
