@@ -1,10 +1,9 @@
 """What belongs with the best sentence of an answer, read from the text's structure, not its words.
 
 A unit that introduces something (it ends with a colon) brings what follows — list items, a fenced
-code block, table rows, indented lines — reading on into the passage that continues its own; an
-indented description brings the short term line above it (a command option); a best sentence
-standing alone brings the sentences after it in its paragraph. Used by the quote finder
-(`app/quotes.py`).
+code block, table rows, indented lines — reading on into the passage that continues its own; a list
+item brings its later sentences on its line; a best sentence standing alone brings the sentences after
+it in its paragraph. Used by the quote finder (`app/quotes.py`).
 """
 
 from __future__ import annotations
@@ -43,11 +42,8 @@ def structural_window(
     passage that continues its own)."""
     text = passages[best.n - 1].text
     same = [u for u in units if u.n == best.n]
-    i = same.index(best)
     window = [best]
-    if i > 0 and _is_term_of(same[i - 1], best, text):
-        window.insert(0, same[i - 1])
-    n, following = best.n, same[i + 1 :]
+    n, following = best.n, same[same.index(best) + 1 :]
     while n in continues:  # what follows the passage's end, as units of the passage holding it
         n = continues[n]
         following += [u for u in units if u.n == n]
@@ -66,7 +62,6 @@ def structural_window(
                 and not item
                 and not _belongs_below(window[-1], nxt, text)
                 and not ITEM.match(nxt.text)
-                and not _resumes(window, nxt)
             ):
                 break
             if across and not ITEM.match(nxt.text) and window[-1].text.rstrip()[-1:] not in ":：":
@@ -112,31 +107,9 @@ def _item_chars(window: list[Unit], text: str) -> int:
     return sum(len(u.text) for u in window if u.n == window[-1].n and u.start >= line)
 
 
-def _resumes(window: list[Unit], nxt: Unit) -> bool:
-    """`nxt` finishes the sentence a code block interrupted ("您可以将 ```log …``` 添加到 … 中。")."""
-    return (
-        len(window) >= 2
-        and window[-1].text.lstrip().startswith(FENCE)
-        and window[-2].text.rstrip()[-1:] not in "。.！!？?；;：:"
-        and not ITEM.match(nxt.text)
-    )
-
-
 def _indent(text: str, pos: int) -> int:
     line_start = text.rfind("\n", 0, pos) + 1
     return len(text[line_start:pos]) - len(text[line_start:pos].lstrip(" \t"))
-
-
-def _is_term_of(above: Unit, unit: Unit, text: str) -> bool:
-    """`above` is a short term line that `unit`, indented more and right below it, describes
-    ("-a, --all" above "不隐藏任何以. 开始的项目")."""
-    gap = text[above.end : unit.start]
-    return (
-        gap.count("\n") == 1
-        and len(above.text.strip()) <= 40
-        and above.text.rstrip()[-1:] not in "。.！!；;"
-        and _indent(text, unit.start) > _indent(text, above.start)
-    )
 
 
 def _belongs_below(unit: Unit, nxt: Unit, text: str) -> bool:

@@ -1,10 +1,10 @@
 """The offline answerer: answers a message by quoting the passages, or refuses.
 
-A message holding several questions (or one question about two subjects) is split into parts; the
-quote finder (`app/quotes.py`) answers each part, reading on into the next chunk while a quoted list
-runs past its passage's end. A part is quoted when the calibrated confidence of its signals
-(`app/confidence.py`) reaches the threshold; when no part does, the answer is a refusal. A question
-none of whose words the collection uses is refused without looking further.
+A message holding several questions is split into them; the quote finder (`app/quotes.py`) answers
+each, reading on into the next chunk while a quoted list runs past its passage's end. A question is
+quoted when the calibrated confidence of its signals (`app/confidence.py`) reaches the threshold;
+when none does, the answer is a refusal. A question none of whose words the collection uses is
+refused without looking further.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from app.citations import CitationChecker, citations_for
 from app.confidence import Calibration
 from app.glossary import gloss
 from app.models import Answer, Passage
-from app.questions import is_english, split_compound, split_questions
+from app.questions import is_english, split_questions
 from app.quotes import Draft, Quote, QuoteFinder
 from app.retrieval import Retriever
 from ingest.lexical import query_tokens
@@ -45,11 +45,11 @@ class ExtractiveAnswerer(Answerer):
         if not context and not any(self.index.lexical.document_frequency(own).values()):
             return refusal(question, passages, self.mode, 0.0)  # no word the documents use
         drafts = []
-        parts = self._parts(question, request.query, passages)
-        for i, (part, home) in enumerate(parts):  # a later question of a message may leave its subject out
-            before = context + (parts[0][0] + " " if i and home is None else "")
+        parts = split_questions(question)
+        for i, part in enumerate(parts):  # a later question of a message may leave its subject out
+            before = context + (parts[0] + " " if i else "")
             vector = request.query_vector if part == request.query and not before else None
-            draft = self._draft(part, before, passages, home, vector)
+            draft = self._draft(part, before, passages, vector)
             drafts.append((draft, self.calibration.probability(draft.signals)))
         surest, confidence = max(drafts, key=lambda d: d[1])
         chosen: list[Quote] = []
@@ -81,23 +81,7 @@ class ExtractiveAnswerer(Answerer):
             signals=surest.signals,
         )
 
-    def _parts(self, question: str, query: str, passages: list[Passage]) -> list[tuple[str, str | None]]:
-        """(sub-question, the document it is answered from or None). A two-subject question is answered
-        subject by subject from the documents retrieval searched for each, when it searched that way."""
-        parts: list[tuple[str, str | None]] = []
-        homes = list(dict.fromkeys(p.source for p in passages))
-        for sub in split_questions(question):
-            compound = None if is_english(sub) else split_compound(sub)
-            if compound is None:
-                parts.append((sub, None))
-                continue
-            per_subject = split_compound(query) == compound and len(homes) >= len(compound.parts)
-            parts += [(p, homes[i] if per_subject else None) for i, p in enumerate(compound.parts)]
-        return parts
-
-    def _draft(
-        self, question: str, context: str, passages: list[Passage], home: str | None, vector=None
-    ) -> Draft:
+    def _draft(self, question: str, context: str, passages: list[Passage], vector=None) -> Draft:
         """The quotes answering one question, reading on past a passage's end while what it quotes
         continues there (`passages` grows). `vector`: the question's embedding, if retrieval made it."""
         if context and len(query_tokens(question)) < 2:  # "那呢?": the question is the earlier subject's
@@ -105,7 +89,7 @@ class ExtractiveAnswerer(Answerer):
         wording = question + " " + gloss(question) if is_english(question) else question
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
         continues: dict[int, int] = {}
-        draft = self.finder.find(question, wording, passages, idf, context, home, None, vector)
+        draft = self.finder.find(question, wording, passages, idf, context, None, vector)
         for _ in range(READ_ON):
             own = [q for q in draft.quotes if q.n == draft.quotes[0].n] if draft.quotes else []
             if not any(q.text.rstrip().endswith((":", "：")) for q in own):  # introduces nothing
@@ -113,7 +97,7 @@ class ExtractiveAnswerer(Answerer):
             last = max(own, key=lambda q: q.end)
             if not self._read_on(passages, passages[last.n - 1], last, continues):
                 break
-            draft = self.finder.find(question, wording, passages, idf, context, home, continues, vector)
+            draft = self.finder.find(question, wording, passages, idf, context, continues, vector)
         own = set(query_tokens(wording))
         frequency = self.index.lexical.document_frequency(sorted(own))
         unseen = sum(idf.get(t, 1.0) for t, d in frequency.items() if d == 0)

@@ -1,14 +1,14 @@
 """Reading a question before it is answered: its language, the several questions one message may
-hold, the two subjects of a "A和B分别…" question, and the subject a follow-up leaves out.
+hold, whether it asks for a number or a date, and the subject a follow-up leaves out.
 
-Retrieval (`app/retrieval.py`) searches a two-subject question per subject and a follow-up with the
-earlier subject; the extractive answerer (`app/extractive.py`) answers each part on its own.
+The chain searches a follow-up with the earlier subject; the extractive answerer (`app/extractive.py`)
+answers each question of a message on its own, and its refusal model asks whether a question wanting
+a number got one.
 """
 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from ingest.clean import CJK_CHAR
 
@@ -73,31 +73,3 @@ def history_aware_query(question: str, history: list[dict] | None, carry: int = 
     if len(question) <= 12 or _FOLLOWUP.search(question.strip()):
         return f"{previous[-1][:carry]} {question}"
     return question
-
-
-_COMPOUND = re.compile(
-    r"^(?P<a>[^,，。?？]{2,}?)(?:和|与|以及|及)(?P<b>[^,，。?？]{2,}?)[,，]?\s*(?P<cue>分别|各自|各|都)(?P<rest>.+)$"
-)
-
-
-class CompoundQuestion(NamedTuple):
-    parts: list[str]  # one question per subject
-    predicate: str  # what is asked of both
-
-
-def split_compound(question: str) -> CompoundQuestion | None:
-    """A question about two subjects at once ("A和B分别…", "A与B各是多少") as one question per subject,
-    so each subject gets its own retrieval and its own quotes; None for any other question.
-
-    >>> split_compound("中科院联盟企业数量和大连双D港规模以上企业数量各是多少?").parts
-    ['中科院联盟企业数量是多少?', '大连双D港规模以上企业数量是多少?']
-    >>> split_compound("深圳的创新中心和重庆的行动计划,分别计划建设哪些平台?").parts
-    ['深圳的创新中心计划建设哪些平台?', '重庆的行动计划计划建设哪些平台?']
-    >>> split_compound("辽宁生物医药产业的规模多大?") is None
-    True
-    """
-    m = _COMPOUND.match(question.strip())
-    rest = m["rest"].lstrip(",，") if m else ""
-    if len(rest.strip("?？ ")) < 2:
-        return None
-    return CompoundQuestion([m["a"].strip() + rest, m["b"].strip() + rest], rest)

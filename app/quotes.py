@@ -11,8 +11,8 @@ with two general signals and no phrase rules:
 
 The answer is a contiguous window of the best passage around its best unit, shaped by the text's
 structure, not by its words: a unit that introduces something (it ends with a colon) brings what
-follows (items, code, table rows, indented lines); an indented description brings the short term line
-above it (a command option); close runners-up of the same document join. The confidence that the
+follows (items, code, table rows, indented lines); a list item brings its later sentences on its line;
+close runners-up of the same document join. The confidence that the
 documents answer the question is a calibrated probability (`app/confidence.py`) of the signals
 returned with the quotes.
 """
@@ -94,15 +94,14 @@ class QuoteFinder:
         passages: list[Passage],
         idf: dict[str, float],
         context: str = "",
-        source: str | None = None,
         continues: dict[int, int] | None = None,
         question_vector=None,
     ) -> Draft:
         """`wording`: what is matched lexically (the question, or its glossed Chinese terms);
-        `context`: the subject of earlier turns (counts for less); `source`: quote only that document;
-        `continues`: passage n → the passage holding the text right after it (an answer window runs on);
+        `context`: the subject of earlier turns (counts for less); `continues`: passage n → the passage
+        holding the text right after it (an answer window runs on);
         `question_vector`: the e5 query embedding of the normalised question, when retrieval made it."""
-        units = self.units(passages, source)
+        units = self.units(passages)
         if not units:
             return Draft(
                 [], {"semantic": 0.0, "lexical": 0.0, "coverage": 0.0, "english": float(is_english(question))}
@@ -161,13 +160,11 @@ class QuoteFinder:
         return Draft(quotes, signals)
 
     @staticmethod
-    def units(passages: list[Passage], source: str | None = None) -> list[Unit]:
+    def units(passages: list[Passage]) -> list[Unit]:
         """The candidate sentences of the passages; headings are not candidates but label what follows;
         a fenced code block is one unit."""
         units: list[Unit] = []
         for n, passage in enumerate(passages, start=1):
-            if source is not None and passage.source != source:
-                continue
             heading = (
                 set(tokenize(search_text(passage.heading.split(" › ")[-1]))) if passage.heading else set()
             )

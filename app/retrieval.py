@@ -8,7 +8,6 @@ what goes to the answerer stops at `top_k` passages or `context_tokens` tokens, 
 
 from __future__ import annotations
 
-import itertools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -18,7 +17,6 @@ from typing import Literal
 from app.dictionary import chinese_terms
 from app.glossary import gloss
 from app.models import Passage
-from app.questions import split_compound
 from ingest.clean import CJK_CHAR, normalize_query
 from ingest.lexical import query_tokens
 from ingest.records import Chunk
@@ -94,26 +92,9 @@ class HybridRetriever(Retriever):
         self.settings = settings or RetrievalSettings()
 
     def search(self, query: str, top_k: int | None = None, vector=None) -> list[Passage]:
-        """Passages for `query`. A two-subject question ("A和B分别…") is searched per subject: each
-        subject finds its document, the shared predicate ("…建设哪些平台") is searched within that
-        document, and the two subjects' rankings are interleaved so neither crowds out the other.
-        `vector`: `query_vector(query)`, when the caller has it already (the answerer uses it too)."""
-        compound = split_compound(query)
-        if compound is None:
-            return self._merge_and_budget(self._ranked(query, vector=vector), top_k or self.settings.top_k)
-        predicate = self.query_vector(compound.predicate)
-        rankings = []
-        for part in compound.parts:
-            vector = self.query_vector(part)
-            ranked = self._ranked(part, vector=vector)
-            if ranked:  # the subject's document, searched on its own for the predicate and for the whole part
-                home = ranked[0][0].source
-                rankings.append(
-                    _interleave(
-                        self._ranked(compound.predicate, home, predicate), self._ranked(part, home, vector)
-                    )
-                )
-        return self._merge_and_budget(_interleave(*rankings), top_k or self.settings.top_k)
+        """Passages for `query`. `vector`: `query_vector(query)`, when the caller has it already (the
+        answerer uses it too)."""
+        return self._merge_and_budget(self._ranked(query, vector=vector), top_k or self.settings.top_k)
 
     def read_on(self, passage: Passage) -> Passage | None:
         """The text that follows `passage` in its section (its next chunk): merged into `passage` when
@@ -131,16 +112,16 @@ class HybridRetriever(Retriever):
         """The e5 query embedding `search` ranks `query` by."""
         return self.index.embedder.embed_query(normalize_query(query))
 
-    def _ranked(self, query: str, source: str | None = None, vector=None) -> list[list]:
-        """Dense and lexical candidates (of one `source` when given) fused, then re-ranked:
+    def _ranked(self, query: str, vector=None) -> list[list]:
+        """Dense and lexical candidates fused, then re-ranked:
         [chunk, score, dense, bm25]. `vector`: the query's embedding, when already made."""
         s = self.settings
         vector = self.query_vector(query) if vector is None else vector
-        dense = self.index.dense_search(vector, s.candidates, source)
+        dense = self.index.dense_search(vector, s.candidates)
         tokens = lexical_tokens(
             query, s.glossary, self.index.lexical.document_frequency if s.dictionary else None
         )
-        lexical = self.index.lexical_search(tokens, s.candidates, source)
+        lexical = self.index.lexical_search(tokens, s.candidates)
         fused: dict[str, list] = {}  # id -> [chunk, fused score, dense cosine or None, bm25 or None]
         for hits, side, weight in ((dense, 2, s.dense_weight), (lexical, 3, s.lexical_weight)):
             if weight <= 0:  # a side weighted 0 brings no candidates (the baselines' dense-only, BM25-only)
@@ -249,17 +230,6 @@ def convex_fusion(entries, alpha: float) -> None:
         dense = 0.0 if e[2] is None else (e[2] - low) / (high - low) if high > low else 1.0
         bm25 = e[3] / top_bm25 if e[3] is not None and top_bm25 > 0 else 0.0
         e[1] = alpha * dense + (1 - alpha) * bm25
-
-
-def _interleave(*rankings: list[list]) -> list[list]:
-    """Round-robin over rankings of [chunk, …] entries, each chunk once."""
-    out, seen = [], set()
-    for entries in itertools.zip_longest(*rankings):
-        for entry in entries:
-            if entry is not None and entry[0].id not in seen:
-                seen.add(entry[0].id)
-                out.append(entry)
-    return out
 
 
 def _passage(chunk: Chunk, score: float) -> Passage:

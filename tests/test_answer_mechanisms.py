@@ -2,8 +2,8 @@
 page, a product sheet), through the real chain with the real e5 embedder (a tiny index: seconds).
 
 Structure, not wording, decides what belongs together: a sentence that introduces a command brings
-the command; an option's description brings the option above it; two questions in one message get
-two answers; a Chinese numeral answers "多少"; and refusal is the calibrated confidence.
+the command; two questions in one message get two answers; a Chinese numeral answers "多少"; and
+refusal is the calibrated confidence.
 """
 
 from __future__ import annotations
@@ -74,18 +74,6 @@ def test_a_command_after_its_introduction_is_quoted(chain):
     assert "```" in answer.answer  # shown as a code block
     assert answer.answer.index("请执行以下命令") < answer.answer.index("unopkg")
     assert "首页" not in answer.answer and "版权所有" not in answer.answer
-
-
-def test_an_option_is_quoted_with_its_description():
-    """The option line above an indented description comes with it (lexical scoring alone here)."""
-    from app.models import Passage
-    from app.quotes import QuoteFinder
-
-    passage = Passage("ls.1.txt", "c1", MAN_PAGE, 0, len(MAN_PAGE), 1.0)
-    draft = QuoteFinder().find("ls 怎样逆序排列？", "ls 怎样逆序排列？", [passage], {})
-    text = QuoteFinder.render(draft.quotes)
-    assert "-r, --reverse" in text and "逆序排列" in text
-    assert MAN_PAGE[draft.quotes[0].start : draft.quotes[0].end].startswith("-r, --reverse")
 
 
 DROP_CAP_HELP = """### 行
