@@ -26,6 +26,8 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "item_lines": {"app.answer_window._same_item": lambda *args: False},
     "split_questions": {"app.extractive.split_questions": lambda message: [message]},
     "quantity": {"app.quotes.asks_quantity": lambda question: False},
+    # a follow-up ("那…呢?") searched and answered without the earlier question's subject
+    "followup_subject": {"app.chain.history_aware_query": lambda question, history, carry=0: question},
 }
 METRICS = ("all_facts", "false_refusal", "refusal_correct", "citation_right_doc")
 
