@@ -49,12 +49,15 @@ def structural_window(
         following += [u for u in units if u.n == n]
     if best.text.rstrip()[-1:] in ":：" or (following and _belongs_below(best, following[0], text)):
         chars = sum(len(u.text) for u in window)
+        cut: tuple[int, int] | None = None  # (passage, line) of the item whose rest is left out
         for nxt in following:
             across = nxt.n != window[-1].n  # the next passage: its first unit follows directly
             text = passages[nxt.n - 1].text
             item = not across and _same_item(window, nxt, text)  # an item's later sentences, on its line
-            if item and _item_chars(window, text) + len(nxt.text) > ITEM_CHARS:
-                continue  # a long item's first sentence stands for it; the next item still follows
+            line = (nxt.n, line_start(text, nxt.start))
+            if item and (cut == line or _item_chars(window, text) + len(nxt.text) > ITEM_CHARS):
+                cut = line  # a long item's first sentences stand for it; the next item still follows
+                continue
             if len(window) >= MAX_WINDOW_UNITS or chars + len(nxt.text) > MAX_WINDOW_CHARS:
                 break
             if (
@@ -88,23 +91,36 @@ def paragraph_window(best: Unit, same: list[Unit], text: str) -> list[Unit]:
     return window
 
 
-def _line_start(text: str, pos: int) -> int:
+def line_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
 
 def _same_item(window: list[Unit], nxt: Unit, text: str) -> bool:
-    """`nxt` continues, on the same line, the list item the window ends with."""
+    """`nxt` continues, on the same line, the list item the window ends with (a unit that opens an
+    item of its own, "二是…" after "一是…", does not)."""
     last = window[-1]
-    line = _line_start(text, last.start)
-    return "\n" not in text[last.end : nxt.start] and bool(ITEM.match(text[line : last.end]))
+    line = line_start(text, last.start)
+    return (
+        "\n" not in text[last.end : nxt.start]
+        and bool(ITEM.match(text[line : last.end]))
+        and not ITEM.match(nxt.text)
+    )
 
 
 def _item_chars(window: list[Unit], text: str) -> int:
-    """Characters of the window's last item so far (a table row is never cut: it counts as none)."""
-    line = _line_start(text, window[-1].start)
+    """Characters of the window's last item so far, from the unit that opens it (a table row is never
+    cut: it counts as none)."""
+    line = line_start(text, window[-1].start)
     if text[line:].lstrip().startswith("|"):
         return 0
-    return sum(len(u.text) for u in window if u.n == window[-1].n and u.start >= line)
+    total = 0
+    for u in reversed(window):
+        if u.n != window[-1].n or u.start < line:
+            break
+        total += len(u.text)
+        if ITEM.match(u.text):
+            break
+    return total
 
 
 def _indent(text: str, pos: int) -> int:

@@ -21,7 +21,7 @@ from app.models import Citation, Dropped, Passage
 from app.quotes import bigrams
 from ingest.clean import CJK_CHAR, search_text
 from ingest.lexical import tokenize
-from ingest.split import sentence_spans
+from ingest.split import ITEM_MARKER, sentence_spans
 
 MARKER = re.compile(r"\s*[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
 _MARKER_RUN = re.compile(r"(?:\s*[\[【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]】])+")
@@ -68,7 +68,7 @@ def lexical_support(sentence: str, passage_search_text: str) -> float:
     words = set(tokenize(norm))
     if not grams and not words:
         return 1.0
-    if any(n not in passage_search_text for n in re.findall(r"\d+(?:\.\d+)?", norm)):
+    if _unstated_number(sentence, passage_search_text):
         return 0.0  # a number the passage does not state is never supported ("12340亿元" vs "11340亿元")
     passage_grams = bigrams(passage_search_text)
     gram_share = len(grams & passage_grams) / max(1, len(grams))
@@ -76,8 +76,52 @@ def lexical_support(sentence: str, passage_search_text: str) -> float:
     return max(gram_share, 0.5 * gram_share + 0.5 * word_share)
 
 
-def _compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+def _unstated_number(sentence: str, passage_search_text: str) -> bool:
+    """Whether the sentence states a number the passage does not (as a whole number: 500 is not in 1500)."""
+    numbers = re.findall(r"\d+(?:\.\d+)?", search_text(sentence))
+    return any(not re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", passage_search_text) for n in numbers)
+
+
+_SENTENCE_START = "\n。.!?！？;；:：”」』)）"
+_LINE_ITEM = re.compile(rf"(?:^|\n)[ \t]*(?:{ITEM_MARKER}|[-*+|])[ \t]*$")  # a list marker opening its line
+
+
+def states_word_for_word(sentence: str, passage_text: str) -> bool:
+    r"""Whether the passage states the sentence word for word (whitespace aside, after normalisation),
+    neither starting nor ending inside a word or a number; a sentence of six letters or digits or more
+    must also start where a sentence or a line of the passage starts (so "remove it." is not read out
+    of "You cannot remove it.").
+
+    >>> page = "You cannot remove it. Version 10 is out.\n- Choose View - Field Names"
+    >>> [states_word_for_word(s, page) for s in ("Version 10 is out.", "Choose View - Field Names", "|")]
+    [True, True, False]
+    >>> [states_word_for_word(s, page) for s in ("cannot remove it.", "Version 1", "out.")]
+    [False, False, True]
+    """
+    chars = [c for c in search_text(sentence) if not c.isspace()]
+    if not chars:
+        return False
+    whole = sum(c.isalnum() for c in chars) >= 6
+    text = "\n".join(search_text(line) for line in passage_text.split("\n"))  # keeps the line breaks
+    for m in re.finditer(r"\s*".join(map(re.escape, chars)), text):
+        before = text[: m.start()].rstrip(" \t")
+        if whole and before and before[-1] not in _SENTENCE_START and not _LINE_ITEM.search(before):
+            continue
+        if _runs_on(text[m.start() - 1 : m.start()], chars[0]) or _runs_on(
+            text[m.end() : m.end() + 1], chars[-1]
+        ):
+            continue  # "Version 1" inside "Version 10"
+        return True
+    return False
+
+
+def _runs_on(neighbour: str, edge: str) -> bool:
+    """Whether `neighbour` continues the word or number that `edge` ends (or starts)."""
+    if not neighbour:
+        return False
+    if edge.isdigit():
+        return neighbour.isdigit()
+    return edge.isascii() and edge.isalnum() and neighbour.isascii() and neighbour.isalnum()
 
 
 @dataclass
@@ -104,10 +148,12 @@ class CitationChecker:
         """(score, threshold) for `sentence` against `passage`; a sentence the passage states word for
         word (as a quote is) is supported whatever its language."""
         passage_text = passage.search_text or search_text(passage.text)
-        if _compact(search_text(sentence)) in _compact(passage_text):
+        if states_word_for_word(sentence, passage.text):
             return 1.0, self.lexical_threshold
         if CJK_CHAR.search(sentence) or self.similarity is None:
             return lexical_support(sentence, passage_text), self.lexical_threshold
+        if _unstated_number(sentence, passage_text):
+            return 0.0, self.semantic_threshold
         return self.similarity(sentence, passage.text), self.semantic_threshold
 
     def check(self, answer: str, passages: list[Passage]) -> CheckedAnswer:

@@ -9,6 +9,7 @@ refused without looking further.
 
 from __future__ import annotations
 
+from app.answer_window import ITEM, line_start
 from app.answering import Answerer, AnswerRequest, refusal
 from app.citations import CitationChecker, citations_for
 from app.confidence import Calibration
@@ -55,13 +56,13 @@ class ExtractiveAnswerer(Answerer):
         chosen: list[Quote] = []
         for draft, probability in drafts:
             if probability >= self.calibration.threshold:
-                chosen += [q for q in draft.quotes if all((q.n, q.start) != (c.n, c.start) for c in chosen)]
+                chosen += [q for q in draft.quotes if not any(_within(q, c) for c in chosen)]
         if not chosen:
             return refusal(question, passages, self.mode, confidence, surest.signals)
         rendered = self.finder.render(chosen)
         checked = self.checker.check(rendered, passages)
         if not checked.text:  # nothing the passages support: say so rather than answer with nothing
-            answer = refusal(question, passages, self.mode, confidence, surest.signals)
+            answer = refusal(question, passages, self.mode, 0.0, surest.signals)  # refused at any threshold
             answer.dropped = checked.dropped
             return answer
         text = rendered if not checked.dropped else checked.text  # verbatim quotes keep their line layout
@@ -110,8 +111,10 @@ class ExtractiveAnswerer(Answerer):
         """Whether the text after `passage` was found (merged into it, or appended to `passages` and
         recorded in `continues`), when the quote `last` is on its last line (a list item's later
         sentences may be left out)."""
-        rest = passage.text[last.end - passage.start :].strip()
-        if "\n" in rest or last.n in continues:  # not on its last line, or read on already
+        rest = passage.text[last.end - passage.start :]
+        line = passage.text[line_start(passage.text, last.start - passage.start) : last.end - passage.start]
+        item_rest = "\n" not in rest.strip() and ITEM.match(line)  # the left-out rest of a list item
+        if (len(rest.strip()) > 2 and not item_rest) or last.n in continues:  # not at its end, or read on
             return False
         following = self.retriever.read_on(passage)
         if following is None:
@@ -129,3 +132,8 @@ class ExtractiveAnswerer(Answerer):
                 passages.append(following)
             continues[last.n] = same or len(passages)
         return True
+
+
+def _within(quote: Quote, other: Quote) -> bool:
+    """`quote` repeats (part of) `other`: the same passage, a span inside its span."""
+    return quote.n == other.n and other.start <= quote.start and quote.end <= other.end

@@ -18,8 +18,9 @@ def is_english(text: str) -> bool:
 
 
 _ASKS_QUANTITY = re.compile(
-    r"多少|(?<![哪好这那前后])几[个项家年月天种次位名款倍成十百千万亿]|多[大长久高远重宽深]|哪一?[年天]|何时|"
-    r"什么时候|百分之|^\s*when\b|\bhow (many|much|long|large|big|old|often)\b|\bwhat (year|percentage)\b",
+    r"多少|(?<![哪好这那前后近])几[个项家年月天种次位名款倍成十百千万亿]|(?<![很许诸好众])多[大长久高远宽深]|"
+    r"哪一?[年天]|何时|什么时候|百分之|^\s*when (did|was|is|were|will|does|do)\b|"
+    r"\bhow (many|much|long|large|big|old|often)\b|\bwhat (year|percentage)\b|\bwhich year\b",
     re.IGNORECASE,
 )
 
@@ -30,6 +31,8 @@ def asks_quantity(question: str) -> bool:
 
     >>> [asks_quantity(q) for q in ("年产能是多少？", "分哪几类？", "When was it founded?", "怎么插入页脚？")]
     [True, False, True, False]
+    >>> [asks_quantity(q) for q in ("如何配置多重引导？", "很多大公司在用吗？", "When I print, what then?")]
+    [False, False, False]
     """
     return bool(_ASKS_QUANTITY.search(question))
 

@@ -58,6 +58,7 @@ def switched_off(rule: str) -> Iterator[None]:
 def run(corpus: str, rules: list[str]) -> list[dict]:
     from app.chain import build_chain
     from app.config import Settings
+    from app.errors import WendaError
     from evals.gold import load_gold
     from evals.metrics import item_scores
     from evals.per_corpus import corpus_settings, gold_path
@@ -69,9 +70,13 @@ def run(corpus: str, rules: list[str]) -> list[dict]:
         with switched_off(rule):
             scores = []
             for item in items:
-                answer = chain.ask(item["question"], item.get("history"))
                 source = item["source"] if isinstance(item["source"], list) else [item["source"]]
-                scores.append(item_scores({**item, **answer.to_dict(), "gold_source": source}))
+                try:
+                    answer = chain.ask(item["question"], item.get("history")).to_dict()
+                except WendaError as exc:  # scored as a failed item, as `wenda eval` does; the run goes on
+                    answer = {"answer": "", "refused": False, "citations": [], "retrieved": []}
+                    answer["error"] = str(exc)
+                scores.append(item_scores({**item, **answer, "gold_source": source}))
         row = {"corpus": corpus, "rule": rule}
         for metric in METRICS:
             values = [s[metric] for s in scores if s.get(metric) is not None]

@@ -49,6 +49,15 @@ PRODUCT_SHEET = """星河一号发酵罐
 """
 
 
+PRIORITIES = """软件包优先级
+
+每一个软件包都被维护者赋予了一个优先级。优先级有：
+
+- 必需（Required）：系统正常运行必需的软件包。这包括了修复系统故障所必需的软件包。
+- 重要（Important） 软件包应当能在任何类 Unix 系统上找到。
+"""
+
+
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
     from app.chain import build_chain
@@ -62,6 +71,7 @@ def chain(tmp_path_factory):
     (docs / "extensions.html").write_text(HELP_PAGE, encoding="utf-8")
     (docs / "ls.1.txt").write_text(MAN_PAGE, encoding="utf-8")
     (docs / "fermenter.txt").write_text(PRODUCT_SHEET, encoding="utf-8")
+    (docs / "priorities.txt").write_text(PRIORITIES, encoding="utf-8")
     settings = Settings.load(env={}, dotenv=None, data_dir=root / "data")
     ingest_paths(open_index(settings), [docs], settings=chunk_settings(settings), progress=False)
     return build_chain(settings)
@@ -136,6 +146,14 @@ def test_two_questions_in_one_message_get_two_answers(chain):
     assert "东方生物装备研究所" in answer.answer and "八百吨" in answer.answer
 
 
+def test_a_sentence_two_questions_both_find_is_quoted_once(chain):
+    """The second question's best sentence is the first item's second sentence, already quoted with
+    its item for the first question: it is not repeated."""
+    answer = chain.ask("软件包的优先级有哪些？修复系统故障需要哪些软件包？")
+    assert not answer.refused, answer.answer
+    assert answer.answer.count("这包括了修复系统故障所必需的软件包") == 1, answer.answer
+
+
 def test_refusal_is_the_calibrated_confidence(chain):
     """Refused exactly when the calibrated confidence is under the threshold. (This near miss — the
     sheet names the product but no price — is not told apart: it scores 0.36 against the answered
@@ -163,7 +181,7 @@ def test_an_answer_whose_quotes_are_all_dropped_is_a_refusal(chain):
     finally:
         answerer.checker = saved
     assert answer.refused and answer.answer.strip() and not answer.citations
-    assert answer.dropped
+    assert answer.dropped and answer.confidence == 0.0  # refused at any threshold of the refusal sweep
 
 
 def test_the_confidence_signals_do_not_depend_on_the_process(tmp_path):

@@ -38,8 +38,35 @@ def test_every_item_of_a_list_comes_each_on_its_line_with_a_short_items_sentence
     assert "系统管理员引导系统" not in text
 
 
+TASKS = (
+    "重点任务如下：\n"
+    "一是提升创新能力，加快突破生物制造领域的关键核心技术。二是培育产业集群，建设一批特色鲜明的产业园区。"
+    "三是优化发展环境，完善金融财税等配套政策措施。四是加强人才队伍建设，引进一批高层次创新团队。\n"
+)
+
+
+def test_items_that_share_a_line_all_come():
+    """Policy text runs its items on one line ("一是…。二是…。"): each opens an item of its own."""
+    _, text = _answer(TASKS, "重点任务有哪些？")
+    assert all(f"{n}是" in text for n in "一二三四"), text
+
+
+def test_a_long_items_left_out_rest_stays_out():
+    page = (
+        "优先级有：\n\n"
+        "- 必需（Required）：系统正常运行必需的软件包。"
+        + "您不可以卸载这些软件包，否则系统可能完全损坏。"
+        * 3
+        + "请谨慎。\n"
+        "- 可选（Optional） 软件包包括了所有可能想要安装的软件包。\n"
+    )
+    _, text = _answer(page, "软件包有哪几种优先级？")
+    assert "- 可选" in text and "请谨慎" not in text, text
+
+
 def test_a_question_asking_for_a_quantity_is_less_sure_of_a_quote_stating_none():
-    """The FAQ says which priorities exist but counts nothing: "几种" wants a number the quote lacks."""
+    """LibreOffice's help names the watermark's angle setting but no default: "多少度" wants a number the
+    quote lacks; "在哪里设置" does not, and a quote stating the angle has one."""
     watermark = "选择水印的旋转角度。文本将以逆时针方向按该角度旋转。"
     asked, _ = _answer(watermark, "水印默认的旋转角度是多少度？")
     how, _ = _answer(watermark, "水印的旋转角度在哪里设置？")

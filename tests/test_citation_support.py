@@ -76,3 +76,12 @@ def test_a_line_the_passage_states_word_for_word_is_supported_in_any_language():
     checked = never_similar.check("Choose View - Field Names[1]", [passage])
     assert checked.text == "Choose View - Field Names[1]" and not checked.dropped
     assert never_similar.check("Choose Tools - Options[1]", [passage]).text == ""
+
+
+def test_a_number_the_passage_does_not_state_is_never_supported_in_english_either():
+    page = "Each user may store up to 100 MB of mail; larger mailboxes are archived every night."
+    passage = Passage("quota.html", "q", page, 0, len(page), 1.0)
+    always_similar = CitationChecker(similarity=lambda sentence, text: 0.99)
+    assert always_similar.check("Each user may store up to 100 MB[1].", [passage]).text
+    assert always_similar.check("Each user may store up to 500 MB[1].", [passage]).text == ""
+    assert lexical_support("限额为10兆。", search_text("限额为100兆。")) == 0.0  # 10 is not 100
