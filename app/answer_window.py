@@ -95,14 +95,18 @@ def line_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
 
+def on_item_line(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` lies on a line that opens a list item (or a table row)."""
+    return bool(ITEM.match(text[line_start(text, start) : end]))
+
+
 def _same_item(window: list[Unit], nxt: Unit, text: str) -> bool:
     """`nxt` continues, on the same line, the list item the window ends with (a unit that opens an
     item of its own, "二是…" after "一是…", does not)."""
     last = window[-1]
-    line = line_start(text, last.start)
     return (
         "\n" not in text[last.end : nxt.start]
-        and bool(ITEM.match(text[line : last.end]))
+        and on_item_line(text, last.start, last.end)
         and not ITEM.match(nxt.text)
     )
 
@@ -124,8 +128,8 @@ def _item_chars(window: list[Unit], text: str) -> int:
 
 
 def _indent(text: str, pos: int) -> int:
-    line_start = text.rfind("\n", 0, pos) + 1
-    return len(text[line_start:pos]) - len(text[line_start:pos].lstrip(" \t"))
+    line = text[line_start(text, pos) : pos]
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def _belongs_below(unit: Unit, nxt: Unit, text: str) -> bool:

@@ -13,6 +13,7 @@ it. A marker naming a passage that was not given is removed; a sentence its pass
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ def lexical_support(sentence: str, passage_search_text: str) -> float:
     words = set(tokenize(norm))
     if not grams and not words:
         return 1.0
-    if _unstated_number(sentence, passage_search_text):
+    if _unstated_number(norm, passage_search_text):
         return 0.0  # a number the passage does not state is never supported ("12340亿元" vs "11340亿元")
     passage_grams = bigrams(passage_search_text)
     gram_share = len(grams & passage_grams) / max(1, len(grams))
@@ -76,9 +77,10 @@ def lexical_support(sentence: str, passage_search_text: str) -> float:
     return max(gram_share, 0.5 * gram_share + 0.5 * word_share)
 
 
-def _unstated_number(sentence: str, passage_search_text: str) -> bool:
-    """Whether the sentence states a number the passage does not (as a whole number: 500 is not in 1500)."""
-    numbers = re.findall(r"\d+(?:\.\d+)?", search_text(sentence))
+def _unstated_number(sentence_search_text: str, passage_search_text: str) -> bool:
+    """Whether the (normalised) sentence states a number the passage does not, as a whole number: 500
+    is not in 1500."""
+    numbers = re.findall(r"\d+(?:\.\d+)?", sentence_search_text)
     return any(not re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", passage_search_text) for n in numbers)
 
 
@@ -102,7 +104,7 @@ def states_word_for_word(sentence: str, passage_text: str) -> bool:
     if not chars:
         return False
     whole = sum(c.isalnum() for c in chars) >= 6
-    text = "\n".join(search_text(line) for line in passage_text.split("\n"))  # keeps the line breaks
+    text = _searchable_lines(passage_text)
     for m in re.finditer(r"\s*".join(map(re.escape, chars)), text):
         before = text[: m.start()].rstrip(" \t")
         if whole and before and before[-1] not in _SENTENCE_START and not _LINE_ITEM.search(before):
@@ -113,6 +115,13 @@ def states_word_for_word(sentence: str, passage_text: str) -> bool:
             continue  # "Version 1" inside "Version 10"
         return True
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _searchable_lines(passage_text: str) -> str:
+    """The passage normalised like `search_text`, line by line (its line breaks kept); remembered, as the
+    check asks it of the same passages for each sentence of an answer."""
+    return "\n".join(search_text(line) for line in passage_text.split("\n"))
 
 
 def _runs_on(neighbour: str, edge: str) -> bool:
@@ -147,12 +156,12 @@ class CitationChecker:
     def support(self, sentence: str, passage: Passage) -> tuple[float, float]:
         """(score, threshold) for `sentence` against `passage`; a sentence the passage states word for
         word (as a quote is) is supported whatever its language."""
-        passage_text = passage.search_text or search_text(passage.text)
         if states_word_for_word(sentence, passage.text):
             return 1.0, self.lexical_threshold
+        passage_text = passage.search_text or search_text(passage.text)
         if CJK_CHAR.search(sentence) or self.similarity is None:
             return lexical_support(sentence, passage_text), self.lexical_threshold
-        if _unstated_number(sentence, passage_text):
+        if _unstated_number(search_text(sentence), passage_text):
             return 0.0, self.semantic_threshold
         return self.similarity(sentence, passage.text), self.semantic_threshold
 

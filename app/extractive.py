@@ -9,7 +9,7 @@ refused without looking further.
 
 from __future__ import annotations
 
-from app.answer_window import ITEM, line_start
+from app.answer_window import on_item_line
 from app.answering import Answerer, AnswerRequest, refusal
 from app.citations import CitationChecker, citations_for
 from app.confidence import Calibration
@@ -111,9 +111,10 @@ class ExtractiveAnswerer(Answerer):
         """Whether the text after `passage` was found (merged into it, or appended to `passages` and
         recorded in `continues`), when the quote `last` is on its last line (a list item's later
         sentences may be left out)."""
-        rest = passage.text[last.end - passage.start :]
-        line = passage.text[line_start(passage.text, last.start - passage.start) : last.end - passage.start]
-        item_rest = "\n" not in rest.strip() and ITEM.match(line)  # the left-out rest of a list item
+        start, end = last.start - passage.start, last.end - passage.start
+        rest = passage.text[end:]
+        # the left-out rest of a list item
+        item_rest = "\n" not in rest.strip() and on_item_line(passage.text, start, end)
         if (len(rest.strip()) > 2 and not item_rest) or last.n in continues:  # not at its end, or read on
             return False
         following = self.retriever.read_on(passage)

@@ -56,33 +56,29 @@ def switched_off(rule: str) -> Iterator[None]:
 
 
 def run(corpus: str, rules: list[str]) -> list[dict]:
+    """One row of figures per rule: the corpus's gold set answered (as `wenda eval` answers it, through
+    `evals.runner.run_items`) with that rule switched off."""
+    import tempfile
+    from pathlib import Path
+
     from app.chain import build_chain
     from app.config import Settings
-    from app.errors import WendaError
     from evals.gold import load_gold
-    from evals.metrics import item_scores
+    from evals.metrics import summarize
     from evals.per_corpus import corpus_settings, gold_path
+    from evals.runner import run_items
 
     chain = build_chain(corpus_settings(Settings.load(), corpus))
     items = load_gold(gold_path(corpus))
     out = []
-    for rule in rules:
-        with switched_off(rule):
-            scores = []
-            for item in items:
-                source = item["source"] if isinstance(item["source"], list) else [item["source"]]
-                try:
-                    answer = chain.ask(item["question"], item.get("history")).to_dict()
-                except WendaError as exc:  # scored as a failed item, as `wenda eval` does; the run goes on
-                    answer = {"answer": "", "refused": False, "citations": [], "retrieved": []}
-                    answer["error"] = str(exc)
-                scores.append(item_scores({**item, **answer, "gold_source": source}))
-        row = {"corpus": corpus, "rule": rule}
-        for metric in METRICS:
-            values = [s[metric] for s in scores if s.get(metric) is not None]
-            row[metric] = round(sum(values) / len(values), 3) if values else None
-        out.append(row)
-        print("  ".join(f"{k} {v}" for k, v in row.items()), flush=True)
+    with tempfile.TemporaryDirectory(prefix="wenda-ablate-") as tmp:
+        for rule in rules:
+            with switched_off(rule):
+                rows = run_items(chain, items, Path(tmp) / f"{rule}.jsonl", fresh=True, progress=False)
+            overall = summarize(rows)["overall"]
+            row = {"corpus": corpus, "rule": rule} | {m: overall.get(m) for m in METRICS}
+            out.append(row)
+            print("  ".join(f"{k} {v}" for k, v in row.items()), flush=True)
     return out
 
 
