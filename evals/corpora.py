@@ -10,16 +10,19 @@ other kinds, rebuilt byte for byte from the same package versions on any Debian 
   commands in simplified Chinese plus a few other commands in traditional Chinese.
 - `debfaq`: the Debian FAQ in simplified Chinese (`debian-faq-zh-cn`), its HTML pages (one per
   chapter, plus the index page) copied as they are, names unchanged; question headings with answers.
+- `debref`: five chapters of the Debian Reference in simplified Chinese (`debian-reference-zh-cn`),
+  HTML copied as it is: reference text with commands, files and packages in tables and code blocks.
 
 `build(name, root)` returns `root/<name>/docs`, building it when it is missing, when a file in it
 went away or when its recipe changed (`RECIPES`); `root/<name>/stamp.json` records the package and
 tool versions. Packages come from `apt-get download` into `root/debs/` (a `.deb` already there is
 reused). Missing tools (groff, the CJK font, Chromium) are installed with apt-get when running as
-root. The recipes are `evals/corpus_lohelp.py`, `evals/corpus_manpages.py` and
-`evals/corpus_debfaq.py`; the Debian side, `evals/corpus_debian.py`. What it leaves out: writing gold
-questions, and ingesting the corpora.
+root. The recipes are `evals/corpus_lohelp.py`, `evals/corpus_manpages.py`,
+`evals/corpus_debfaq.py` and `evals/corpus_debref.py`; the Debian side, `evals/corpus_debian.py`.
+What it leaves out: writing gold questions, and ingesting the corpora.
 
-    python -m evals.corpora build [lohelp manpages debfaq] [--root DIR]   # default <WENDA_DATA_DIR>/corpora
+    python -m evals.corpora build [lohelp manpages debfaq debref] [--root DIR]
+    # --root: default <WENDA_DATA_DIR>/corpora
 """
 
 from __future__ import annotations
@@ -36,14 +39,20 @@ from pathlib import Path
 from app.errors import WendaError
 from evals.corpus_debfaq import build_debfaq
 from evals.corpus_debian import CorpusError, fetch, unpack
+from evals.corpus_debref import build_debref
 from evals.corpus_lohelp import build_lohelp, html_text
 from evals.corpus_manpages import build_manpages
 
-NAMES = ("lohelp", "manpages", "debfaq")
-RECIPES = {"lohelp": 1, "manpages": 1, "debfaq": 1}  # bump when a recipe changes what it writes
-PACKAGES = {"lohelp": "libreoffice-help-zh-cn", "manpages": "manpages-zh", "debfaq": "debian-faq-zh-cn"}
+NAMES = ("lohelp", "manpages", "debfaq", "debref")
+RECIPES = {"lohelp": 1, "manpages": 1, "debfaq": 1, "debref": 1}  # bump when a recipe changes what it writes
+PACKAGES = {
+    "lohelp": "libreoffice-help-zh-cn",
+    "manpages": "manpages-zh",
+    "debfaq": "debian-faq-zh-cn",
+    "debref": "debian-reference-zh-cn",
+}
 
-RECIPE = {"lohelp": build_lohelp, "manpages": build_manpages, "debfaq": build_debfaq}
+RECIPE = {"lohelp": build_lohelp, "manpages": build_manpages, "debfaq": build_debfaq, "debref": build_debref}
 
 
 # --- build -------------------------------------------------------------------------------------

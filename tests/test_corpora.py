@@ -1,5 +1,5 @@
-"""evals/corpora.py: the three out-of-domain corpora, built for real from Debian packages (slow), and
-the roff-to-text cleanup and the FAQ recipe on tiny inline pages (fast)."""
+"""evals/corpora.py: the four out-of-domain corpora, built for real from Debian packages (slow), and
+the roff-to-text cleanup and the FAQ and Reference recipes on tiny inline pages (fast)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from evals.corpora import NAMES, build, doc_chars
 from evals.corpus_debfaq import FAQ_HTML, build_debfaq
 from evals.corpus_debian import CorpusError, run
+from evals.corpus_debref import CHAPTERS, REFERENCE_HTML, build_debref
 from evals.corpus_lohelp import cjk_share, html_text, own_text
 from evals.corpus_manpages import MAN_CN, MAN_TW, clean_terminal, roff_to_text
 
@@ -35,7 +36,7 @@ def test_roff_to_text_renders_cjk_plainly():
 
 
 def test_unknown_corpus_is_a_clear_error(tmp_path):
-    with pytest.raises(CorpusError, match="lohelp, manpages, debfaq"):
+    with pytest.raises(CorpusError, match="lohelp, manpages, debfaq, debref"):
         build("wiki", tmp_path, progress=False)
 
 
@@ -66,6 +67,34 @@ def test_faq_recipe_without_its_index_page_is_a_clear_error(tmp_path):
     tree = _faq_package(tmp_path / "tree", ["pkgtools.zh-cn.html"])
     with pytest.raises(CorpusError, match="no usr/share/doc/debian/FAQ/zh-cn/index.zh-cn.html"):
         build_debfaq(tree, tmp_path, tmp_path, lambda msg: None)
+
+
+def _reference_package(tree: Path, chapters: list[str]) -> Path:
+    """An unpacked debian-reference-zh-cn as the recipe sees it: every chapter, the PDF, the text."""
+    html = tree / REFERENCE_HTML
+    html.mkdir(parents=True)
+    for chapter in chapters:
+        page = f"<html><body><h1>{chapter}</h1><table><tr><td>ip</td><td>网络</td></tr></table></body></html>"
+        (html / f"{chapter}.zh-cn.html").write_text(page, encoding="utf-8")
+    (html / "debian-reference.zh-cn.pdf").write_bytes(b"%PDF-1.4")
+    (html / "debian-reference.zh-cn.txt.gz").write_bytes(b"")
+    return tree
+
+
+def test_reference_recipe_copies_its_chapters_as_they_are(tmp_path):
+    tree = _reference_package(tmp_path / "tree", ["ch01", "index", *CHAPTERS, "ch12"])
+    out = tmp_path / "out"
+    out.mkdir()
+    assert build_debref(tree, out, tmp_path, lambda msg: None) == {}
+    assert sorted(p.name for p in out.iterdir()) == [f"{c}.zh-cn.html" for c in CHAPTERS]
+    page = "ch05.zh-cn.html"
+    assert (out / page).read_bytes() == (tree / REFERENCE_HTML / page).read_bytes()
+
+
+def test_reference_recipe_without_a_chapter_is_a_clear_error(tmp_path):
+    tree = _reference_package(tmp_path / "tree", [c for c in CHAPTERS if c != "ch05"])
+    with pytest.raises(CorpusError, match="no usr/share/debian-reference/ch05.zh-cn.html"):
+        build_debref(tree, tmp_path, tmp_path, lambda msg: None)
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +199,18 @@ def test_debfaq_is_the_package_pages_unchanged(built, tmp_path):
     assert "Debian GNU/Linux 常见问题" in index and 'href="pkgtools.zh-cn.html' in index
     text = (docs / "pkgtools.zh-cn.html").read_text(encoding="utf-8")
     assert "Debian 提供了哪些软件包管理程序？" in text and cjk_share(html_text(text)) > 0.5
+
+
+@pytest.mark.slow
+@needs_debian
+def test_debref_is_five_reference_chapters_unchanged(built, tmp_path):
+    docs = built("debref")
+    names = sorted(p.name for p in docs.iterdir())
+    assert names == [f"{chapter}.zh-cn.html" for chapter in CHAPTERS]
+    assert 45_000 <= _total(docs) <= 70_000
+    deb = next((docs.parent.parent / "debs").glob("debian-reference-zh-cn_*.deb"))
+    assert run(["dpkg-deb", "-x", str(deb), str(tmp_path)]).returncode == 0
+    for name in names:  # the original HTML, byte for byte
+        assert (docs / name).read_bytes() == (tmp_path / REFERENCE_HTML / name).read_bytes(), name
+    text = (docs / "ch05.zh-cn.html").read_text(encoding="utf-8")
+    assert "网络设置" in text and "<table" in text and cjk_share(html_text(text)) > 0.5
