@@ -90,11 +90,13 @@ def _drop_boilerplate(root) -> None:
 
 
 def _drop_link_lists(root) -> None:
-    """Drop menus, tables of contents and "related" lists: blocks whose text is mostly links."""
+    """Drop menus, tables of contents and "related" lists: blocks whose text is mostly links. Links in
+    the cells of a data table (one with header cells) are its content — a package table whose every
+    cell links to the package's page — so they are not counted."""
     for element in list(root.iter("ul", "ol", "dl", "table", "div", "section", "p", "td")):
         if element is root or element.getparent() is None or not _in_tree(element, root):
             continue
-        links = element.findall(".//a")
+        links = [a for a in element.iterfind(".//a") if not a.xpath("ancestor::table[.//th]")]
         if len(links) < _MIN_LINKS:
             continue
         text = _text_len(element)

@@ -103,6 +103,27 @@ def test_a_page_made_mostly_of_navigation_is_not_ingested_as_navigation(tmp_path
         load_document(path)
 
 
+def test_a_data_table_whose_cells_are_links_is_content_not_a_menu():
+    """As in the Debian Reference: every package, popularity and size cell links somewhere."""
+    rows = "".join(
+        f'<tr><td><a href="/p/{name}">{name}</a></td><td><a href="/pop/{name}">V:0, I:{i}</a></td>'
+        f"<td>{lang}</td></tr>"
+        for i, (name, lang) in enumerate(
+            [("ibus-mozc", "日文"), ("ibus-chewing", "中文 (zh_TW)"), ("ibus-rime", "中文")]
+        )
+    )
+    html = (
+        '<body><div class="navheader"><a href="/a">上一页</a><a href="/b">下一页</a>'
+        '<a href="/c">起始页</a></div>'
+        "<h2>IBus 支持的输入法</h2><p>下面是 IBus 和它的引擎软件包列表。</p>"
+        f'<div class="table"><table><thead><tr><th>软件包</th><th>流行度</th><th>支持的语言</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></div></body>"
+    )
+    text = html_to_text(html)
+    assert "| ibus-chewing | V:0, I:1 | 中文 (zh_TW) |" in text
+    assert "下一页" not in text
+
+
 def test_an_article_header_keeps_its_title_and_a_sidebar_wrapper_keeps_the_page():
     html = (
         '<body class="has-sidebar"><div class="layout with-sidebar"><article><header><h1>标题</h1>'
