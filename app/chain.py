@@ -11,6 +11,7 @@ citation check.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -62,8 +63,11 @@ class WendaChain:
         checker = CitationChecker(
             similarity=lambda sentence, text: float(vectors.similarities(sentence, [text])[0])
         )
+        calibration = Calibration.for_embedder(index.embedder.key)
+        if settings.refusal_threshold is not None:  # the user's trade-off instead of the calibrated one
+            calibration = dataclasses.replace(calibration, threshold=settings.refusal_threshold)
         self.extractive = ExtractiveAnswerer(
-            index, self.retriever, QuoteFinder(vectors), checker, Calibration.for_embedder(index.embedder.key)
+            index, self.retriever, QuoteFinder(vectors), checker, calibration
         )
         self.llm = llm if llm is not None else (OpenAIChat(settings) if settings.llm == "openai" else None)
         self.llm_answerer = LLMAnswerer(self.llm, checker) if self.llm is not None else None

@@ -43,6 +43,7 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024
     max_upload_chars: int = 500_000
     max_queued_uploads: int = 8
+    refusal_threshold: float | None = None  # None: the calibrated one (app/data/confidence.json)
 
     # environment variable → field; the documented names first
     ENV = {
@@ -68,6 +69,7 @@ class Settings:
         "WENDA_MAX_UPLOAD_BYTES": "max_upload_bytes",
         "WENDA_MAX_UPLOAD_CHARS": "max_upload_chars",
         "WENDA_MAX_QUEUED_UPLOADS": "max_queued_uploads",
+        "WENDA_REFUSAL_THRESHOLD": "refusal_threshold",
     }
 
     @classmethod
@@ -105,6 +107,10 @@ class Settings:
             raise ConfigError("WENDA_CHUNK_OVERLAP must be smaller than WENDA_CHUNK_TOKENS")
         if self.top_k < 1 or self.context_tokens < 100:
             raise ConfigError("WENDA_TOP_K must be ≥ 1 and WENDA_CONTEXT_TOKENS ≥ 100")
+        if self.refusal_threshold is not None and not 0.0 <= self.refusal_threshold <= 1.0:
+            raise ConfigError(
+                f"WENDA_REFUSAL_THRESHOLD is a probability between 0 and 1, not {self.refusal_threshold}"
+            )
 
     @property
     def data_path(self) -> Path:

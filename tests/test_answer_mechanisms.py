@@ -168,6 +168,24 @@ def test_refusal_is_the_calibrated_confidence(chain):
     assert nothing_to_match.refused and nothing_to_match.confidence == 0.0
 
 
+def test_a_stricter_refusal_threshold_refuses_what_the_calibrated_one_answers(chain):
+    """WENDA_REFUSAL_THRESHOLD moves along the trade-off: the same answer, the same confidence, now
+    under the user's threshold, is a refusal."""
+    from app.chain import build_chain
+    from app.config import Settings
+
+    answered = chain.ask("星河一号的年产能是多少？")
+    assert not answered.refused and answered.confidence < 0.99
+    settings = Settings.load(
+        env={"WENDA_REFUSAL_THRESHOLD": "0.99"}, dotenv=None, data_dir=chain.settings.data_dir
+    )
+    strict = build_chain(settings)
+    assert strict.refusal_threshold == 0.99
+    refused = strict.ask("星河一号的年产能是多少？")
+    assert refused.refused and refused.confidence == answered.confidence
+    assert "八百吨" not in refused.answer
+
+
 def test_an_answer_whose_quotes_are_all_dropped_is_a_refusal(chain):
     """A checker that supports nothing leaves no sentence: the answer says the documents do not hold
     one (refused, with what was dropped) instead of an empty answer."""
