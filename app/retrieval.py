@@ -59,6 +59,7 @@ class RetrievalSettings:
     alpha: float = 0.5  # the dense share of a convex fusion
     dictionary: bool = True  # an English question is also searched by CC-CEDICT's Chinese for its words
     glossary: bool = True  # an English question is searched lexically by its glossary translation
+    dense_best_by: int | None = 2  # the dense side's best chunk ranks at this place or earlier (None: off)
     encoding: str = (
         "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
     )
@@ -136,8 +137,10 @@ class HybridRetriever(Retriever):
             convex_fusion(
                 fused.values(), dense_share / ((dense_share + (1 - s.alpha) * s.lexical_weight) or 1)
             )
-        ranked = sorted(fused.values(), key=lambda e: e[1], reverse=True)
-        return self._rerank(query, tokens, ranked)
+        ranked = self._rerank(query, tokens, sorted(fused.values(), key=lambda e: e[1], reverse=True))
+        if dense and s.dense_best_by is not None and s.dense_weight > 0 and s.lexical_weight > 0:
+            _move_up(ranked, dense[0][0].id, s.dense_best_by)
+        return ranked
 
     def _rerank(self, query: str, tokens: list[str], ranked: list[list]) -> list[list]:
         """Re-order the leading candidates by fused score plus how much of the question's (IDF-weighted)
@@ -230,6 +233,21 @@ def convex_fusion(entries, alpha: float) -> None:
         dense = 0.0 if e[2] is None else (e[2] - low) / (high - low) if high > low else 1.0
         bm25 = e[3] / top_bm25 if e[3] is not None and top_bm25 > 0 else 0.0
         e[1] = alpha * dense + (1 - alpha) * bm25
+
+
+def _move_up(ranked: list[list], chunk_id: str, place: int) -> None:
+    """Move the entry of `chunk_id` up to `place` when it ranks later. The lexical side and the re-rank
+    reward the question's words, so a colloquial question ("装了个包想看看…") can bury the chunk
+    that dense search put first; it stays in the context, near the front.
+
+    >>> from types import SimpleNamespace as Chunk
+    >>> ranked = [[Chunk(id=name)] for name in "abcd"]
+    >>> _move_up(ranked, "d", 1); [entry[0].id for entry in ranked]
+    ['a', 'd', 'b', 'c']
+    """
+    at = next((i for i, entry in enumerate(ranked) if entry[0].id == chunk_id), None)
+    if at is not None and at > place:
+        ranked.insert(place, ranked.pop(at))
 
 
 def _passage(chunk: Chunk, score: float) -> Passage:

@@ -37,6 +37,7 @@ VARIANTS: dict[str, dict] = {
     "no-glossary": {"glossary": False},
     "rrf": {"fusion": "rrf"},
     "no-dictionary": {"dictionary": False},
+    "no-dense-best": {"dense_best_by": None},
     **{f"alpha{a}": {"alpha": a} for a in (0.3, 0.7)},
 }
 SCORES = ("hit@1", "evidence@1500")

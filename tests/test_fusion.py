@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from app.retrieval import RetrievalSettings, convex_fusion
@@ -83,3 +86,26 @@ def test_the_dense_search_explores_ef_search_candidates_also_on_an_older_index(t
     index._chroma.disconnect()
     index.count()
     assert index._chunks._collection.configuration_json["hnsw"]["ef_search"] == EF_SEARCH
+
+
+def test_the_dense_sides_best_chunk_stays_in_the_first_three_passages(tmp_path):
+    """Colloquial questions ("可那个包我压根还没装，这种怎么查？") share their filler words with many
+    chunks, so BM25 and the word-coverage re-rank can push back the chunk dense search found first; it
+    is kept among the first three passages (`dense_best_by`). Real Debian FAQ text, hash embedder."""
+    from app.retrieval import HybridRetriever
+    from tests.tiny_corpus import hash_chain
+
+    data = json.loads((Path(__file__).parent / "data" / "debfaq_colloquial.json").read_text("utf-8"))
+    _, chain = hash_chain(tmp_path, data["docs"])
+    hybrid = HybridRetriever(chain.index)
+    without = HybridRetriever(chain.index, RetrievalSettings(dense_best_by=None))
+
+    def shown(passages, chunk) -> bool:
+        return any(p.source == chunk.source and p.start <= chunk.start < p.end for p in passages[:3])
+
+    pushed_back = 0
+    for question in data["questions"]:
+        best = chain.index.dense_search(hybrid.query_vector(question), 1)[0][0]
+        assert shown(hybrid.search(question), best), question
+        pushed_back += not shown(without.search(question), best)
+    assert pushed_back >= 2  # without the rule, the lexical side buries it for some of these questions
