@@ -59,7 +59,7 @@ class RetrievalSettings:
     alpha: float = 0.5  # the dense share of a convex fusion
     dictionary: bool = True  # an English question is also searched by CC-CEDICT's Chinese for its words
     glossary: bool = True  # an English question is searched lexically by its glossary translation
-    dense_best_by: int | None = 2  # the dense side's best chunk ranks at this place or earlier (None: off)
+    dense_best_within: int | None = 3  # the dense side's best chunk ranks in this many first (None: off)
     encoding: str = (
         "cl100k_base"  # tiktoken encoding the context budget is counted in (the model's own, when known)
     )
@@ -67,6 +67,10 @@ class RetrievalSettings:
     def __post_init__(self) -> None:
         if self.fusion not in ("convex", "rrf"):
             raise ValueError(f"fusion must be 'convex' or 'rrf', not {self.fusion!r}")
+        if self.dense_best_within is not None and self.dense_best_within < 1:
+            raise ValueError(
+                f"dense_best_within counts passages: 1 or more, or None; not {self.dense_best_within}"
+            )
         if not 0.0 <= self.alpha <= 1.0:
             raise ValueError(f"alpha is the dense share of the fusion: between 0 and 1, not {self.alpha}")
 
@@ -138,8 +142,8 @@ class HybridRetriever(Retriever):
                 fused.values(), dense_share / ((dense_share + (1 - s.alpha) * s.lexical_weight) or 1)
             )
         ranked = self._rerank(query, tokens, sorted(fused.values(), key=lambda e: e[1], reverse=True))
-        if dense and s.dense_best_by is not None and s.dense_weight > 0 and s.lexical_weight > 0:
-            _move_up(ranked, dense[0][0].id, s.dense_best_by)
+        if dense and s.dense_best_within is not None and s.dense_weight > 0 and s.lexical_weight > 0:
+            _move_up(ranked, dense[0][0].id, s.dense_best_within - 1)
         return ranked
 
     def _rerank(self, query: str, tokens: list[str], ranked: list[list]) -> list[list]:
@@ -236,9 +240,10 @@ def convex_fusion(entries, alpha: float) -> None:
 
 
 def _move_up(ranked: list[list], chunk_id: str, place: int) -> None:
-    """Move the entry of `chunk_id` up to `place` when it ranks later. The lexical side and the re-rank
-    reward the question's words, so a colloquial question ("装了个包想看看…") can bury the chunk
-    that dense search put first; it stays in the context, near the front.
+    """Move the entry of `chunk_id` up to `place` (0-based) when it ranks later. The lexical side and
+    the re-rank reward the question's words, so a colloquial question ("装了个包想看看…") can bury the
+    chunk dense search put first; it moves up near the front. What follows still bounds the context:
+    with `top_k` 1 or 2, or a token budget that ends before it, it is left out like any other chunk.
 
     >>> from types import SimpleNamespace as Chunk
     >>> ranked = [[Chunk(id=name)] for name in "abcd"]

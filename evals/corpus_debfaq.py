@@ -7,10 +7,9 @@ fetching the package and stamping the build (`evals/corpora.py`).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from evals.corpus_debian import CorpusError
+from evals.corpus_debian import CorpusError, copy_pages
 
 FAQ_HTML = "usr/share/doc/debian/FAQ/zh-cn"
 FAQ_PAGES = "*.zh-cn.html"
@@ -25,7 +24,6 @@ def build_debfaq(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
             f"debian-faq-zh-cn has no {FAQ_HTML}/{FAQ_INDEX} (found {len(pages)} pages): "
             "its layout changed; the recipe (evals/corpus_debfaq.py) needs updating"
         )
-    for page in pages:
-        shutil.copyfile(page, out / page.name)
+    copy_pages(pages, out)
     say(f"copied {len(pages)} FAQ pages, index included")
     return {}

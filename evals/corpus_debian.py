@@ -74,3 +74,9 @@ def unpack(deb: Path, into: Path) -> tuple[Path, str]:
         if done.returncode:
             raise CorpusError(f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}")
     return into, done.stdout.strip()
+
+
+def copy_pages(pages: list[Path], out: Path) -> None:
+    """Copy `pages` into `out` as they are, names unchanged."""
+    for page in pages:
+        shutil.copyfile(page, out / page.name)

@@ -1,7 +1,7 @@
 """Retrieval alone, per corpus: does the hybrid ranking beat each of its parts, and which re-rank
 features earn their place?
 
-    python -m evals.fusion [--corpus all|seeds|lohelp|manpages|debfaq] [--variants hybrid,dense,bm25,…]
+    python -m evals.fusion [--corpus all|seeds|lohelp|manpages|debfaq|debref] [--variants hybrid,dense,…]
 
 For every answerable gold item it searches the way the chain does (a follow-up carries the previous
 question) and scores hit@1 and evidence@1500 exactly as `wenda eval` does, for each variant of the
@@ -37,7 +37,7 @@ VARIANTS: dict[str, dict] = {
     "no-glossary": {"glossary": False},
     "rrf": {"fusion": "rrf"},
     "no-dictionary": {"dictionary": False},
-    "no-dense-best": {"dense_best_by": None},
+    "no-dense-best": {"dense_best_within": None},
     **{f"alpha{a}": {"alpha": a} for a in (0.3, 0.7)},
 }
 SCORES = ("hit@1", "evidence@1500")

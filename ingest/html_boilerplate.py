@@ -90,13 +90,14 @@ def _drop_boilerplate(root) -> None:
 
 
 def _drop_link_lists(root) -> None:
-    """Drop menus, tables of contents and "related" lists: blocks whose text is mostly links. Links in
-    the cells of a data table (one with header cells) are its content — a package table whose every
-    cell links to the package's page — so they are not counted."""
+    """Drop menus, tables of contents and "related" lists: blocks whose text is mostly links. Links
+    that are a data table's cell values (`_cell_links`: a package table whose every cell links to the
+    package's page) are its content, so they are not counted."""
+    cell_links = _cell_links(root)
     for element in list(root.iter("ul", "ol", "dl", "table", "div", "section", "p", "td")):
         if element is root or element.getparent() is None or not _in_tree(element, root):
             continue
-        links = [a for a in element.iterfind(".//a") if not a.xpath("ancestor::table[.//th]")]
+        links = [a for a in element.iter("a") if a not in cell_links]
         if len(links) < _MIN_LINKS:
             continue
         text = _text_len(element)
@@ -105,6 +106,36 @@ def _drop_link_lists(root) -> None:
         own_text = text - link_text >= _MIN_OWN_TEXT and bool(element.xpath(".//h1 | .//h2 | .//h3"))
         if text and link_text / text >= _LINK_DENSE and not own_text:
             _remove(element)
+
+
+def _cell_links(root) -> set:
+    """The links that stand as cell values of a data table: a table with header cells of its own and
+    rows of two or more cells with text, the link inside a cell with no list or block between. A menu
+    laid out in a table (a list in a cell, or one link per row under a "目录" header) is not data.
+    Computed once per page: the link-list pass looks at every link of every block."""
+    found: set = set()
+    for table in root.iter("table"):
+        rows = [tr for tr in table.iter("tr") if _nearest(tr, "table") is table]
+        cells = [[c for c in tr if c.tag in ("td", "th")] for tr in rows]
+        has_header = any(c.tag == "th" for row in cells for c in row)
+        columns = max((sum(1 for c in row if _text_len(c)) for row in cells), default=0)
+        if not has_header or columns < 2:
+            continue
+        for row in cells:
+            for cell in row:
+                for a in cell.iter("a"):
+                    between = list(a.iterancestors())
+                    between = between[: between.index(cell)] if cell in between else between
+                    if not any(e.tag in _NOT_A_CELL_VALUE for e in between):
+                        found.add(a)
+    return found
+
+
+_NOT_A_CELL_VALUE = {"ul", "ol", "dl", "li", "nav", "menu", "table", "div"}
+
+
+def _nearest(element, tag: str):
+    return next(element.iterancestors(tag), None)
 
 
 def _in_tree(element, root) -> bool:

@@ -171,7 +171,7 @@ def test_refusal_is_the_calibrated_confidence(chain):
 def test_a_stricter_refusal_threshold_refuses_what_the_calibrated_one_answers(chain):
     """WENDA_REFUSAL_THRESHOLD moves along the trade-off: the same answer, the same confidence, now
     under the user's threshold, is a refusal."""
-    from app.chain import build_chain
+    from app.chain import WendaChain
     from app.config import Settings
 
     answered = chain.ask("星河一号的年产能是多少？")
@@ -179,7 +179,7 @@ def test_a_stricter_refusal_threshold_refuses_what_the_calibrated_one_answers(ch
     settings = Settings.load(
         env={"WENDA_REFUSAL_THRESHOLD": "0.99"}, dotenv=None, data_dir=chain.settings.data_dir
     )
-    strict = build_chain(settings)
+    strict = WendaChain(settings, chain.index)
     assert strict.refusal_threshold == 0.99
     refused = strict.ask("星河一号的年产能是多少？")
     assert refused.refused and refused.confidence == answered.confidence

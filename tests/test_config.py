@@ -15,6 +15,8 @@ def load(**env: str) -> Settings:
 def test_the_refusal_threshold_is_the_calibrated_one_unless_set():
     assert load().refusal_threshold is None
     assert load(WENDA_REFUSAL_THRESHOLD="0.5").refusal_threshold == 0.5
+    assert load(WENDA_REFUSAL_THRESHOLD="0").refusal_threshold == 0.0  # answer everything it can
+    assert load(WENDA_REFUSAL_THRESHOLD="1").refusal_threshold == 1.0
 
 
 @pytest.mark.parametrize(

@@ -124,6 +124,27 @@ def test_a_data_table_whose_cells_are_links_is_content_not_a_menu():
     assert "下一页" not in text
 
 
+@pytest.mark.parametrize(
+    "menu_table",
+    [
+        # a list of links in a layout table with a header row
+        '<table><tr><th>导航</th></tr><tr><td><ul><li><a href="/a">首页</a></li><li><a href="/b">产品</a>'
+        '</li><li><a href="/c">支持</a></li></ul></td></tr></table>',
+        # a table of contents laid out as a table: one link per row under its header
+        '<table><tr><th>目录</th></tr><tr><td><a href="#1">第一章 安装</a></td></tr>'
+        '<tr><td><a href="#2">第二章 配置</a></td></tr>'
+        '<tr><td><a href="#3">第三章 使用</a></td></tr></table>',
+        # the only header cells are a nested data table's, not the layout table's own
+        '<table><tr><td><a href="/a">首页</a> <a href="/b">产品</a> <a href="/c">支持</a></td><td>'
+        "<table><tr><th>版本</th><th>日期</th></tr><tr><td>1.0</td><td>2024</td></tr></table></td></tr></table>",
+    ],
+)
+def test_a_menu_laid_out_in_a_table_is_still_a_menu(menu_table):
+    text = html_to_text(f"<body><h1>公告</h1><p>系统将于周六凌晨停机维护两小时。</p>{menu_table}</body>")
+    assert "产品" not in text and "第二章" not in text
+    assert "系统将于周六凌晨停机维护两小时。" in text
+
+
 def test_an_article_header_keeps_its_title_and_a_sidebar_wrapper_keeps_the_page():
     html = (
         '<body class="has-sidebar"><div class="layout with-sidebar"><article><header><h1>标题</h1>'
