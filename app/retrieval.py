@@ -118,8 +118,9 @@ class HybridRetriever(Retriever):
         return self.index.embedder.embed_query(normalize_query(query))
 
     def _ranked(self, query: str, vector=None) -> list[list]:
-        """Dense and lexical candidates fused, then re-ranked:
-        [chunk, score, dense, bm25]. `vector`: the query's embedding, when already made."""
+        """Dense and lexical candidates fused, then re-ranked: [chunk, score, dense, bm25]; the dense
+        best kept in the first `dense_best_within` passages (a colloquial question's filler words can
+        bury it on the lexical side). `vector`: the query's embedding, when already made."""
         s = self.settings
         vector = self.query_vector(query) if vector is None else vector
         dense = self.index.dense_search(vector, s.candidates)
@@ -143,7 +144,7 @@ class HybridRetriever(Retriever):
             )
         ranked = self._rerank(query, tokens, sorted(fused.values(), key=lambda e: e[1], reverse=True))
         if dense and s.dense_best_within is not None and s.dense_weight > 0 and s.lexical_weight > 0:
-            _move_up(ranked, dense[0][0].id, s.dense_best_within - 1)
+            _move_up(ranked, dense[0][0].id, s.dense_best_within)
         return ranked
 
     def _rerank(self, query: str, tokens: list[str], ranked: list[list]) -> list[list]:
@@ -239,20 +240,30 @@ def convex_fusion(entries, alpha: float) -> None:
         e[1] = alpha * dense + (1 - alpha) * bm25
 
 
-def _move_up(ranked: list[list], chunk_id: str, place: int) -> None:
-    """Move the entry of `chunk_id` up to `place` (0-based) when it ranks later. The lexical side and
-    the re-rank reward the question's words, so a colloquial question ("装了个包想看看…") can bury the
-    chunk dense search put first; it moves up near the front. What follows still bounds the context:
-    with `top_k` 1 or 2, or a token budget that ends before it, it is left out like any other chunk.
+def _move_up(ranked: list[list], chunk_id: str, passages: int) -> None:
+    """Move `chunk_id`'s entry up to open one of the first `passages` passages (overlapping entries of a
+    document make one, as `_merge_and_budget` merges them). `top_k` and the token budget still apply.
 
     >>> from types import SimpleNamespace as Chunk
-    >>> ranked = [[Chunk(id=name)] for name in "abcd"]
-    >>> _move_up(ranked, "d", 1); [entry[0].id for entry in ranked]
-    ['a', 'd', 'b', 'c']
+    >>> ranked = [[Chunk(id=i, source=s, start=a, end=b)] for i, s, a, b in
+    ...           [("a", "x", 0, 10), ("b", "x", 10, 20), ("c", "y", 0, 10), ("d", "z", 0, 10)]]
+    >>> _move_up(ranked, "d", 2); [entry[0].id for entry in ranked]  # a and b are one passage
+    ['a', 'b', 'd', 'c']
     """
-    at = next((i for i, entry in enumerate(ranked) if entry[0].id == chunk_id), None)
-    if at is not None and at > place:
-        ranked.insert(place, ranked.pop(at))
+    at = next((i for i, entry in enumerate(ranked) if entry[0].id == chunk_id), 0)
+    spans: list[list] = []  # [source, start, end] of each passage the entries before it open
+    for i, (chunk, *_) in enumerate(ranked[:at]):
+        span = next(
+            (sp for sp in spans if sp[0] == chunk.source and sp[1] <= chunk.end and chunk.start <= sp[2]),
+            None,
+        )
+        if span is not None:
+            span[1:] = min(span[1], chunk.start), max(span[2], chunk.end)
+        elif len(spans) == passages - 1:  # `chunk` would open the last of those passages
+            ranked.insert(i, ranked.pop(at))
+            return
+        else:
+            spans.append([chunk.source, chunk.start, chunk.end])
 
 
 def _passage(chunk: Chunk, score: float) -> Passage:
