@@ -12,6 +12,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Literal
 
 from app.dictionary import chinese_terms
@@ -251,19 +252,16 @@ def _move_up(ranked: list[list], chunk_id: str, passages: int) -> None:
     ['a', 'b', 'd', 'c']
     """
     at = next((i for i, entry in enumerate(ranked) if entry[0].id == chunk_id), 0)
-    spans: list[list] = []  # [source, start, end] of each passage the entries before it open
+    spans: list[SimpleNamespace] = []  # source, start, end of each passage the entries before it open
     for i, (chunk, *_) in enumerate(ranked[:at]):
-        span = next(
-            (sp for sp in spans if sp[0] == chunk.source and sp[1] <= chunk.end and chunk.start <= sp[2]),
-            None,
-        )
+        span = next((span for span in spans if _overlaps(span, chunk)), None)
         if span is not None:
-            span[1:] = min(span[1], chunk.start), max(span[2], chunk.end)
+            span.start, span.end = min(span.start, chunk.start), max(span.end, chunk.end)
         elif len(spans) == passages - 1:  # `chunk` would open the last of those passages
             ranked.insert(i, ranked.pop(at))
             return
         else:
-            spans.append([chunk.source, chunk.start, chunk.end])
+            spans.append(SimpleNamespace(source=chunk.source, start=chunk.start, end=chunk.end))
 
 
 def _passage(chunk: Chunk, score: float) -> Passage:
@@ -281,7 +279,7 @@ def _passage(chunk: Chunk, score: float) -> Passage:
     )
 
 
-def _overlaps(passage: Passage, chunk: Chunk) -> bool:
+def _overlaps(passage: Passage | SimpleNamespace, chunk: Chunk) -> bool:
     return passage.source == chunk.source and chunk.start <= passage.end and chunk.end >= passage.start
 
 

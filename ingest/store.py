@@ -223,11 +223,8 @@ class Index:
     def is_active(self, chunk: Chunk) -> bool:
         return self.active_versions().get(chunk.source) == chunk.doc_hash
 
-    def dense_search(
-        self, vector: np.ndarray, k: int, source: str | None = None
-    ) -> list[tuple[Chunk, float]]:
-        """Nearest chunks by cosine similarity, best first, current document versions only (of one
-        `source` when given)."""
+    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
+        """Nearest chunks by cosine similarity, best first, current document versions only."""
         n = self.active_chunks()
         if n == 0:
             return []
@@ -235,7 +232,6 @@ class Index:
             query_embeddings=[np.asarray(vector).tolist()],
             n_results=min(k, n),
             include=["metadatas", "distances"],
-            where={"source": source} if source else None,
         )
         hits = [
             (Chunk.from_record(cid, meta), 1.0 - float(dist))
@@ -255,22 +251,12 @@ class Index:
 
         return self.lexical.sync(self.fingerprint(), current_ids, texts)
 
-    def lexical_search(
-        self, tokens: list[str], k: int, source: str | None = None
-    ) -> list[tuple[Chunk, float]]:
-        """Best BM25 chunks, current versions only (of one `source` when given: searched deeper, then
-        filtered)."""
+    def lexical_search(self, tokens: list[str], k: int) -> list[tuple[Chunk, float]]:
+        """Best BM25 chunks, current versions only."""
         self.sync_lexical()
-        hits = self.lexical.search(tokens, k * 10 if source else k)
+        hits = self.lexical.search(tokens, k)
         chunks = self.get_chunks([cid for cid, _ in hits])
-        found = [
-            (chunks[cid], score)
-            for cid, score in hits
-            if cid in chunks
-            and self.is_active(chunks[cid])
-            and (source is None or chunks[cid].source == source)
-        ]
-        return found[:k]
+        return [(chunks[cid], score) for cid, score in hits if cid in chunks and self.is_active(chunks[cid])]
 
 
 def _doc_id(source: str) -> str:

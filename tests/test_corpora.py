@@ -114,6 +114,15 @@ def _total(docs: Path) -> int:
     return sum(doc_chars(p) for p in docs.iterdir())
 
 
+def _assert_as_packaged(docs: Path, package: str, folder: str, tmp_path: Path) -> None:
+    """Every built page is the package's own file in `folder`, byte for byte (the .deb the build
+    fetched, unpacked again)."""
+    deb = next((docs.parent.parent / "debs").glob(f"{package}_*.deb"))
+    assert run(["dpkg-deb", "-x", str(deb), str(tmp_path)]).returncode == 0
+    for page in docs.iterdir():
+        assert page.read_bytes() == (tmp_path / folder / page.name).read_bytes(), page.name
+
+
 @pytest.mark.slow
 @needs_debian
 def test_lohelp_html_and_pdf(built):
@@ -191,10 +200,7 @@ def test_debfaq_is_the_package_pages_unchanged(built, tmp_path):
     names = sorted(p.name for p in docs.iterdir())
     assert names == sorted(f"{page}.zh-cn.html" for page in ["index", *FAQ_CHAPTERS])
     assert 60_000 <= _total(docs) <= 90_000
-    deb = next((docs.parent.parent / "debs").glob("debian-faq-zh-cn_*.deb"))
-    assert run(["dpkg-deb", "-x", str(deb), str(tmp_path)]).returncode == 0
-    for name in names:  # the original HTML, byte for byte
-        assert (docs / name).read_bytes() == (tmp_path / FAQ_HTML / name).read_bytes(), name
+    _assert_as_packaged(docs, "debian-faq-zh-cn", FAQ_HTML, tmp_path)
     index = (docs / "index.zh-cn.html").read_text(encoding="utf-8")
     assert "Debian GNU/Linux 常见问题" in index and 'href="pkgtools.zh-cn.html' in index
     text = (docs / "pkgtools.zh-cn.html").read_text(encoding="utf-8")
@@ -208,9 +214,6 @@ def test_debref_is_five_reference_chapters_unchanged(built, tmp_path):
     names = sorted(p.name for p in docs.iterdir())
     assert names == [f"{chapter}.zh-cn.html" for chapter in CHAPTERS]
     assert 45_000 <= _total(docs) <= 70_000
-    deb = next((docs.parent.parent / "debs").glob("debian-reference-zh-cn_*.deb"))
-    assert run(["dpkg-deb", "-x", str(deb), str(tmp_path)]).returncode == 0
-    for name in names:  # the original HTML, byte for byte
-        assert (docs / name).read_bytes() == (tmp_path / REFERENCE_HTML / name).read_bytes(), name
+    _assert_as_packaged(docs, "debian-reference-zh-cn", REFERENCE_HTML, tmp_path)
     text = (docs / "ch05.zh-cn.html").read_text(encoding="utf-8")
     assert "网络设置" in text and "<table" in text and cjk_share(html_text(text)) > 0.5
