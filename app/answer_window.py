@@ -47,7 +47,7 @@ def structural_window(
     while n in continues:  # what follows the passage's end, as units of the passage holding it
         n = continues[n]
         following += [u for u in units if u.n == n]
-    if best.text.rstrip()[-1:] in ":：" or (following and _belongs_below(best, following[0], text)):
+    if introduces(best.text) or (following and _belongs_below(best, following[0], text)):
         chars = sum(len(u.text) for u in window)
         cut: tuple[int, int] | None = None  # (passage, line) of the item whose rest is left out
         for nxt in following:
@@ -60,6 +60,9 @@ def structural_window(
                 continue
             if len(window) >= MAX_WINDOW_UNITS or chars + len(nxt.text) > MAX_WINDOW_CHARS:
                 break
+            if resumes(window, nxt):  # the sentence a block interrupted goes on: its end, and no more
+                window.append(nxt)
+                break
             if (
                 not across
                 and not item
@@ -67,11 +70,37 @@ def structural_window(
                 and not ITEM.match(nxt.text)
             ):
                 break
-            if across and not ITEM.match(nxt.text) and window[-1].text.rstrip()[-1:] not in ":：":
+            if across and not ITEM.match(nxt.text) and not introduces(window[-1].text):
                 break
             window.append(nxt)
             chars += len(nxt.text)
     return window
+
+
+def introduces(text: str) -> bool:
+    """Whether a unit introduces what follows it: it ends with a colon ("请执行：", "优先级有：")."""
+    return text.rstrip()[-1:] in ":："
+
+
+def resumes(window: list[Unit], nxt: Unit) -> bool:
+    """`nxt` finishes the sentence a code block interrupted: the window ends with the block, and the
+    sentence before it stopped mid-way, on a comma or a word ("您可以将 ```log /var/log/dpkg.log```
+    添加到您的 /etc/dpkg/dpkg.cfg 文件中。").
+
+    >>> unit = lambda text: Unit(1, 0, len(text), text, set(), 0)
+    >>> resumes([unit("您可以将"), unit("``` log /var/log/dpkg.log ```")], unit("添加到文件中。"))
+    True
+    >>> resumes([unit("请执行："), unit("``` apt update ```")], unit("然后重启。"))
+    False
+    """
+    last = window[-1]
+    if nxt.n != last.n or not last.text.strip().startswith(FENCE) or ITEM.match(nxt.text):
+        return False
+    before = next((u for u in reversed(window) if not u.text.strip().startswith(FENCE)), None)
+    if before is None or ITEM.match(before.text):
+        return False
+    end = before.text.rstrip()[-1:]
+    return end in ",，" or end.isalnum()
 
 
 def paragraph_window(best: Unit, same: list[Unit], text: str) -> list[Unit]:

@@ -41,7 +41,8 @@ class ExtractiveAnswerer(Answerer):
     def answer(self, request: AnswerRequest) -> Answer:
         """Each question of the message answered on its own; those the calibrated confidence says the
         documents answer are quoted, the others left out."""
-        question, passages, context = request.question, request.passages, request.context
+        question, context = request.question, request.context
+        passages = list(request.passages)  # reading on extends this list, not retrieval's
         own = query_tokens(question + " " + gloss(question))
         if not context and not any(self.index.lexical.document_frequency(own).values()):
             return refusal(question, passages, self.mode, 0.0)  # no word the documents use
@@ -93,9 +94,12 @@ class ExtractiveAnswerer(Answerer):
         draft = self.finder.find(question, wording, passages, idf, context, None, vector)
         for _ in range(READ_ON):
             own = [q for q in draft.quotes if q.n == draft.quotes[0].n] if draft.quotes else []
-            if not any(q.text.rstrip().endswith((":", "：")) for q in own):  # introduces nothing
+            last = max(own, key=lambda q: q.end) if own else None
+            # it introduces something, or ends in a list (two items or more) that may run on past the
+            # passage's end; a lone item after a sentence is not read on from
+            runs_on = last is not None and last.block and sum(q.block for q in own) >= 2
+            if last is None or not (runs_on or any(q.text.rstrip().endswith((":", "：")) for q in own)):
                 break
-            last = max(own, key=lambda q: q.end)
             if not self._read_on(passages, passages[last.n - 1], last, continues):
                 break
             draft = self.finder.find(question, wording, passages, idf, context, continues, vector)
@@ -108,9 +112,9 @@ class ExtractiveAnswerer(Answerer):
     def _read_on(
         self, passages: list[Passage], passage: Passage, last: Quote, continues: dict[int, int]
     ) -> bool:
-        """Whether the text after `passage` was found (merged into it, or appended to `passages` and
-        recorded in `continues`), when the quote `last` is on its last line (a list item's later
-        sentences may be left out)."""
+        """Whether the text after `passage` was found — a copy of it that runs on replaces it in
+        `passages`, or a passage of its own is appended and recorded in `continues` — when the quote
+        `last` is on its last line (a list item's later sentences may be left out)."""
         start, end = last.start - passage.start, last.end - passage.start
         rest = passage.text[end:]
         # the left-out rest of a list item
@@ -120,18 +124,20 @@ class ExtractiveAnswerer(Answerer):
         following = self.retriever.read_on(passage)
         if following is None:
             return False
-        if following is not passage:  # not touching: the rest is a passage of its own, maybe one we have
-            same = next(
-                (
-                    k
-                    for k, p in enumerate(passages, 1)
-                    if p.source == following.source and p.start <= following.start < p.end
-                ),
-                None,
-            )
-            if same is None:
-                passages.append(following)
-            continues[last.n] = same or len(passages)
+        if following.start == passage.start and following.source == passage.source:  # it runs on through
+            passages[last.n - 1] = following
+            return True
+        same = next(  # not touching: the rest is a passage of its own, maybe one we have
+            (
+                k
+                for k, p in enumerate(passages, 1)
+                if p.source == following.source and p.start <= following.start < p.end
+            ),
+            None,
+        )
+        if same is None:
+            passages.append(following)
+        continues[last.n] = same or len(passages)
         return True
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from app.answer_window import FENCE as _FENCE
 from app.answer_window import ITEM as _ITEM
-from app.answer_window import Unit, paragraph_window, structural_window
+from app.answer_window import Unit, introduces, paragraph_window, structural_window
 from app.models import Passage
 from app.questions import asks_quantity, is_english
 from ingest.clean import CJK_CHAR, display_text, normalize_query, search_text
@@ -198,7 +198,7 @@ class QuoteFinder:
         structured = len(window) > 1
         if not structured:
             window = paragraph_window(best, [u for u in units if u.n == best.n], passages[best.n - 1].text)
-            if window[-1] is not best and window[-1].text.rstrip()[-1:] in ":：":  # it ends introducing
+            if window[-1] is not best and introduces(window[-1].text):  # it ends introducing
                 window += structural_window(window[-1], units, passages, continues)[1:]
                 structured = True
         taken = {u.order for u in window}

@@ -8,6 +8,7 @@ what goes to the answerer stops at `top_k` passages or `context_tokens` tokens, 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -103,15 +104,16 @@ class HybridRetriever(Retriever):
         return self._merge_and_budget(self._ranked(query, vector=vector), top_k or self.settings.top_k)
 
     def read_on(self, passage: Passage) -> Passage | None:
-        """The text that follows `passage` in its section (its next chunk): merged into `passage` when
-        the two overlap or touch (returns `passage`), else a new passage; None at the end of the section
-        or the document."""
+        """The text that follows `passage` in its section (its next chunk): when the two overlap or
+        touch, a copy of `passage` that runs on through it (`passage` is left as retrieved), else a
+        passage of its own; None at the end of the section or the document."""
         chunk = self.index.following_chunk(passage.source, passage.end)
         if chunk is None or chunk.heading != passage.heading:  # across a heading: another section's text
             return None
         if chunk.start <= passage.end:
-            _merge_into(passage, chunk)
-            return passage
+            merged = dataclasses.replace(passage)
+            _merge_into(merged, chunk)
+            return merged
         return _passage(chunk, passage.score)
 
     def query_vector(self, query: str):

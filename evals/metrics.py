@@ -42,11 +42,29 @@ def token_f1(answer: str, reference: str) -> float:
     return round(2 * precision * recall / (precision + recall), 4)
 
 
+def retrieval_texts(row: dict) -> list[str]:
+    """The passages as retrieval returned them: `retrieved` is what the answerer read, which may run on
+    past a passage's end (`retrieval_spans`, recorded by `evals.runner`, says where retrieval's ended).
+
+    >>> row = {"retrieved": [{"text": "abcdef", "start": 10, "end": 16}], "retrieval_spans": [[10, 13]]}
+    >>> retrieval_texts(row)
+    ['abc']
+    """
+    retrieved = row.get("retrieved", [])
+    spans = row.get("retrieval_spans")
+    if not spans:
+        return [p["text"] for p in retrieved]
+    texts = []
+    for p, (start, end) in zip(retrieved, spans):
+        texts.append(p["text"][: end - start] if p.get("start") == start else p["text"])
+    return texts
+
+
 def item_scores(row: dict) -> dict:
     """Scores of one results line (None where a score does not apply)."""
     answerable = row["type"] != "unanswerable"
     failed = bool(row.get("error")) and not row.get("answer")
-    retrieved = [norm(p["text"]) for p in row.get("retrieved", [])]
+    retrieved = [norm(t) for t in retrieval_texts(row)]
     evidence = [norm(e) for e in row.get("evidence", [])]
     needs_all = row["type"] == "multi_doc"
     scores: dict = {
@@ -64,7 +82,7 @@ def item_scores(row: dict) -> dict:
         rank = next((i + 1 for i, p in enumerate(retrieved) if any(e in p for e in evidence)), None)
         scores.update({f"hit@{k}": float(rank is not None and rank <= k) for k in (1, 3, 5)})
         scores["mrr"] = 1.0 / rank if rank else 0.0
-    window = norm("".join(p["text"] for p in row.get("retrieved", []))[:EVIDENCE_WINDOW])
+    window = norm("".join(retrieval_texts(row))[:EVIDENCE_WINDOW])
     found = [e in window for e in evidence]
     scores["evidence@1500"] = float(all(found) if needs_all else any(found)) if evidence else None
     answer = norm(row.get("answer", ""))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.config import SEEDS_DIR, Settings
@@ -59,9 +61,12 @@ def run_items(
             if "known_bad" in item:  # a 👎 from users' feedback: the answer they rejected (app/feedback.py)
                 row["known_bad"] = item["known_bad"]
             try:
-                answer = chain.ask(item["question"], item.get("history") or []).to_dict()
+                with _retrieval_spans(chain) as spans:
+                    answer = chain.ask(item["question"], item.get("history") or []).to_dict()
                 answer.pop("id", None)  # the row's id is the gold item's
                 row.update(answer)
+                if spans:
+                    row["retrieval_spans"] = spans
             except WendaError as exc:
                 row["error"] = exc.message
             except Exception as exc:  # one broken item must not stop the run
@@ -70,6 +75,33 @@ def run_items(
             out.flush()
             done[item["id"]] = row
     return [done[g["id"]] for g in gold if g["id"] in done]
+
+
+@contextmanager
+def _retrieval_spans(chain) -> Iterator[list[list[int]]]:
+    """[start, end] of each passage retrieval returned, as it returned them, filled in while the block
+    asks: the extractive answerer may read on past a passage's end, and `retrieved` then holds the longer
+    passage it read; the retrieval metrics score what retrieval found (`evals.metrics.retrieval_texts`)."""
+    spans: list[list[int]] = []
+    retriever = getattr(chain, "retriever", None)
+    if retriever is None:
+        yield spans
+        return
+    search, own = retriever.search, "search" in vars(retriever)  # own: set on the object, not its class
+
+    def recording(*args, **kwargs):
+        found = search(*args, **kwargs)
+        spans[:] = [[p.start, p.end] for p in found]
+        return found
+
+    retriever.search = recording
+    try:
+        yield spans
+    finally:
+        if own:
+            retriever.search = search
+        else:
+            del retriever.search  # the class's method again
 
 
 def ensure_index(settings: Settings) -> None:

@@ -2,8 +2,9 @@
 scripts, styles and forms; the main element (a lone `<main>` / `role=main`, else a lone `<article>`,
 else `<body>`); inside it navigation, headers, footers and side bars (by tag, ARIA role, or a class/id
 word such as `nav`, `breadcrumb`, `toc`, `related`, `copyright`) and blocks made mostly of links
-(menus, tables of contents, "related topics" lists). What it leaves out: turning what is left into
-text (`ingest/html.py`).
+(menus, tables of contents, "related topics" lists) — but not the links of running text: a data
+table's cells, a paragraph that is a sentence, a list a paragraph leads into. What it leaves out:
+turning what is left into text (`ingest/html.py`).
 """
 
 from __future__ import annotations
@@ -104,8 +105,61 @@ def _drop_link_lists(root) -> None:
         link_text = sum(_text_len(a) for a in links)
         # a hub page's body is mostly links too, but it has headings and some text of its own
         own_text = text - link_text >= _MIN_OWN_TEXT and bool(element.xpath(".//h1 | .//h2 | .//h3"))
-        if text and link_text / text >= _LINK_DENSE and not own_text:
+        if text and link_text / text >= _LINK_DENSE and not own_text and not _in_prose(element, root, links):
             _remove(element)
+
+
+def _in_prose(element, root, links) -> bool:
+    """Whether the block is part of running text, not a menu: a paragraph whose own words (outside
+    its links) hold a sentence's punctuation ("Linux 容器，比如 Docker、LXC。参见 第 9.11 节"), or a list
+    that follows a paragraph ending a sentence ("…例如：", "…是以二进制格式存在。" over a list of linked
+    names). A menu stands alone, under a heading, or after something other than a paragraph.
+
+    >>> import lxml.html
+    >>> page = lxml.html.fromstring('<div><p>例如：</p><div><ul><li><a>AppArmor</a></li></ul></div></div>')
+    >>> _in_prose(page.find('.//ul'), page, [])
+    True
+    >>> page = lxml.html.fromstring('<div><h3>相关主题</h3><ul><li><a>页面水印</a></li></ul></div>')
+    >>> _in_prose(page.find('.//ul'), page, [])
+    False
+    """
+    if element.tag == "p":
+        return bool(_SENTENCE_MARK.search(_text_without(element, links)))
+    if not _is_list(element):
+        return False
+    while element is not root:
+        previous = element.getprevious()
+        if previous is not None:
+            return (
+                previous.tag == "p"
+                and not (previous.tail or "").strip()
+                and "".join(previous.itertext()).strip().endswith(_SENTENCE_ENDS)
+            )
+        parent = element.getparent()
+        if parent is None or (parent.text or "").strip():
+            return False
+        element = parent
+    return False
+
+
+def _is_list(element) -> bool:
+    """A list, or a wrapper holding nothing but one."""
+    children = [c for c in element if isinstance(c.tag, str)]
+    return element.tag in ("ul", "ol", "dl") or (
+        len(children) == 1 and not (element.text or "").strip() and _is_list(children[0])
+    )
+
+
+_SENTENCE_MARK = re.compile(r"[。，；！？]|[,;.!?](?:\s|$)")
+_SENTENCE_ENDS = (":", "：", "。", "！", "？", ".", "!", "?")
+
+
+def _text_without(element, links) -> str:
+    """The element's text less that of the given links inside it."""
+    text = "".join(element.itertext())
+    for a in links:
+        text = text.replace("".join(a.itertext()), "", 1)
+    return text
 
 
 def _cell_links(root) -> set:

@@ -231,3 +231,64 @@ def test_the_confidence_signals_do_not_depend_on_the_process(tmp_path):
     }
     assert len(runs) == 1, runs
     assert json.loads(runs.pop())["specific"] > 0
+
+
+ACCESS_CONTROL = "## 限制访问\n\n也还有许多方式来限制访问一些服务端的程序。\n\n" + "".join(
+    f"- {item}\n"
+    for item in (
+        '配置文件: "/etc/default/program_name"',
+        "后台守护进程的 Systemd 服务单元配置",
+        "PAM (Pluggable Authentication Modules)",
+        'super-server 使用 "/etc/inetd.conf"',
+        'TCP wrapper 使用 "/etc/hosts.deny" 和 "/etc/hosts.allow"',
+        'Sun RPC 使用 "/etc/rpc.conf"',
+        'atd 使用 "/etc/at.allow" 和 "/etc/at.deny"',
+        'crontab 使用 "/etc/cron.allow" 和 "/etc/cron.deny"',
+        "Network firewall 或 netfilter 框架",
+    )
+)
+
+
+def test_a_list_running_past_its_chunk_is_read_on_and_retrieval_is_scored_as_it_returned(tmp_path):
+    """The Debian Reference's list of ways to restrict access, in chunks smaller than the list, one
+    passage retrieved: the answer reads on to the last item; the passages retrieval returned are not
+    changed by it, and the eval scores retrieval on them (`retrieval_spans`), not on the longer text
+    the answerer read."""
+    from app.chain import build_chain
+    from app.config import Settings
+    from app.core import chunk_settings, open_index
+    from evals.metrics import retrieval_texts
+    from evals.runner import run_items
+    from ingest.pipeline import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "access.md").write_text(ACCESS_CONTROL, encoding="utf-8")
+    env = {"WENDA_CHUNK_TOKENS": "80", "WENDA_CHUNK_OVERLAP": "0", "WENDA_TOP_K": "1"}
+    settings = Settings.load(env=env, dotenv=None, data_dir=tmp_path / "data")
+    ingest_paths(open_index(settings), [docs], settings=chunk_settings(settings), progress=False)
+    chain = build_chain(settings)
+    assert chain.index.active_chunks() >= 2
+    question = "除了防火墙，还有哪些方式能限制访问服务端的程序？"
+    returned = []
+    search = chain.retriever.search
+    chain.retriever.search = lambda *a, **k: returned.append(search(*a, **k)) or returned[-1]
+    answer = chain.ask(question)
+    del chain.retriever.search
+    assert "/etc/inetd.conf" in answer.answer and "/etc/cron.allow" in answer.answer, answer.answer
+    first = returned[0][0]
+    assert first.text == ACCESS_CONTROL[first.start : first.end]  # as retrieved: not run on
+    assert "/etc/cron.allow" not in first.text
+    assert len(returned[0]) == 1 and "/etc/cron.allow" in "".join(p.text for p in answer.retrieved)
+    gold = {
+        "id": "a1",
+        "type": "list",
+        "question": question,
+        "answer": "",
+        "must_contain": ["/etc/cron.allow"],
+        "source": ["access.md"],
+        "evidence": ['crontab 使用 "/etc/cron.allow"'],
+    }
+    row = run_items(chain, [gold], tmp_path / "results.jsonl", progress=False)[0]
+    assert row["retrieval_spans"][0] == [first.start, first.end]
+    assert retrieval_texts(row)[0] == first.text

@@ -145,6 +145,27 @@ def test_a_menu_laid_out_in_a_table_is_still_a_menu(menu_table):
     assert "系统将于周六凌晨停机维护两小时。" in text
 
 
+def test_links_inside_running_text_are_content_not_a_menu():
+    """As in the Debian Reference: a sentence introduces a list of linked names, and a sentence whose
+    every noun links somewhere; a list of links right under a heading is still a menu."""
+    names = ("AppArmor", "SELinux", "Smack")
+    items = "".join(f'<li><p><a href="https://w/{n}">{n}</a></p></li>' for n in names)
+    html = (
+        "<body><h2>4.7 安全模块</h2>"
+        '<p><a href="https://w/lsm">Linux Security Module (LSM) 安全模块框架</a> 提供了一个'
+        '<a href="https://w/mac">多方面的安全检查机制</a>，和新的内核扩展关联。例如：</p>'
+        f'<div class="itemizedlist"><ul>{items}</ul></div>'
+        '<p><a href="https://w/lxc">Linux 容器</a>，比如 <a href="https://w/d">Docker</a>、'
+        '<a href="https://w/l">LXC</a>。参见 <a href="#v">第 9.11 节 “虚拟化系统”</a>。</p>'
+        '<h3>相关主题</h3><ul><li><a href="/a">页面水印</a></li><li><a href="/b">页面背景</a></li>'
+        '<li><a href="/c">页面样式</a></li></ul></body>'
+    )
+    text = html_to_text(html)
+    assert "例如：\n\n- AppArmor\n- SELinux\n- Smack" in text
+    assert "Linux 容器，比如 Docker、LXC。参见 第 9.11 节 “虚拟化系统”。" in text
+    assert "页面水印" not in text
+
+
 def test_an_article_header_keeps_its_title_and_a_sidebar_wrapper_keeps_the_page():
     html = (
         '<body class="has-sidebar"><div class="layout with-sidebar"><article><header><h1>标题</h1>'
