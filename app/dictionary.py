@@ -61,14 +61,28 @@ def chinese_terms(question: str, used: Callable[[list[str]], dict[str, int]]) ->
     """Chinese words for the English words and two-word phrases of `question` that the glossary does not
     translate, kept when the collection uses them (`used(words)` → {word: number of chunks holding it},
     e.g. `LexicalIndex.document_frequency`)."""
+    return translation(question, used)[0]
+
+
+def translation(question: str, used: Callable[[list[str]], dict[str, int]]) -> tuple[list[str], list[str]]:
+    """(`chinese_terms`, the content words none of whose Chinese the collection uses: names such as
+    "systemd" or "Writer", kept as they are).
+
+    >>> used = lambda words: {w: 1 for w in words if w in {"排序", "选中", "段落"}}
+    >>> translation("How can I sort selected paragraphs in Writer?", used)
+    (['排序', '选中', '段落'], ['writer'])
+    """
     words = re.findall(r"[a-z][a-z-]+", unglossed_text(question))
     content = [w for w in words if w not in _STOP]
     phrases = [f"{a} {b}" for a, b in zip(words, words[1:]) if a not in _STOP and b not in _STOP]
     senses = _senses()
     out: list[str] = []
+    untranslated: list[str] = []
     for item in phrases + content:
         candidates = sorted({c for form in _forms(item) for c in senses.get(form, [])})
         found = used([c for _, c in candidates]) if candidates else {}
         kept = list(dict.fromkeys(c for _, c in candidates if found.get(c)))[:PER_WORD]
         out += [c for c in kept if c not in out]
-    return out
+        if not kept and " " not in item and item not in untranslated:
+            untranslated.append(item)
+    return out, untranslated

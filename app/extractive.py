@@ -9,10 +9,13 @@ refused without looking further.
 
 from __future__ import annotations
 
+import re
+
 from app.answer_window import on_item_line
 from app.answering import Answerer, AnswerRequest, refusal
 from app.citations import CitationChecker, citations_for
 from app.confidence import Calibration
+from app.dictionary import translation
 from app.glossary import gloss
 from app.models import Answer, Passage
 from app.questions import is_english, split_questions
@@ -89,6 +92,12 @@ class ExtractiveAnswerer(Answerer):
         if context and len(query_tokens(question)) < 2:  # "那呢?": the question is the earlier subject's
             question, context = context + question, ""
         wording = question + " " + gloss(question) if is_english(question) else question
+        if is_english(question):  # matched by the Chinese words retrieval searched for, where there are any
+            terms, untranslated = translation(question, self.index.lexical.document_frequency)
+            if terms:
+                wording = " ".join(
+                    [gloss(question), *terms, *untranslated, *re.findall(r"\d+(?:\.\d+)?", question)]
+                )
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
         continues: dict[int, int] = {}
         draft = self.finder.find(question, wording, passages, idf, context, None, vector)

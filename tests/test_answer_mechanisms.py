@@ -292,3 +292,45 @@ def test_a_list_running_past_its_chunk_is_read_on_and_retrieval_is_scored_as_it_
     row = run_items(chain, [gold], tmp_path / "results.jsonl", progress=False)[0]
     assert row["retrieval_spans"][0] == [first.start, first.end]
     assert retrieval_texts(row)[0] == first.text
+
+
+SORT_HELP = """<html><body><main><h1>排序</h1>
+<p>按字母顺序或数字顺序对选中段落排序。选择「工具 - 排序」。</p>
+<p>最多可以定义三个排序关键字，并且排序关键字可以是字母和数字的组合。</p>
+</main></body></html>
+"""
+OTHER_HELP = {  # the rest of a help collection: what makes "排序" and "段落" rare words
+    "footnotes.html": "插入脚注或尾注。选择「插入 - 脚注与尾注」。编号格式在「工具 - 脚注/尾注」中设置。",
+    "headers.html": "页眉和页脚是页面顶部和底部的区域，可以在其中添加页码、日期等文字。",
+    "tables.html": "选择「表格 - 插入表格」可以插入表格。表格中的单元格可以合并或拆分。",
+    "fields.html": "字段用于插入随文档变化的数据，例如页码、日期和文档标题。按 Ctrl+F9 显示字段名称。",
+    "envelope.html": "选择「插入 - 信封」。输入信封上的收件人地址和发件人地址。",
+}
+STYLE_HELP = """<html><body><main><h1>段落样式</h1>
+<p>为选中的段落指定段落样式。</p>
+<p>Click Apply to apply the selected Paragraph Style to the defined context.</p>
+</main></body></html>
+"""
+
+
+def test_an_english_question_is_matched_by_the_chinese_words_retrieval_searched_for(tmp_path):
+    """LibreOffice's Chinese help keeps some lines in English: an English question's own words match
+    those lines best, so the answerer matches the question by the Chinese of its words (CC-CEDICT,
+    the words the collection uses), as retrieval does, and quotes the Chinese answer."""
+    from app.chain import build_chain
+    from app.config import Settings
+    from app.core import chunk_settings, open_index
+    from ingest.pipeline import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "sort.html").write_text(SORT_HELP, encoding="utf-8")
+    (docs / "styles.html").write_text(STYLE_HELP, encoding="utf-8")
+    for name, text in OTHER_HELP.items():
+        (docs / name).write_text(f"<html><body><main><p>{text}</p></main></body></html>", encoding="utf-8")
+    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
+    ingest_paths(open_index(settings), [docs], settings=chunk_settings(settings), progress=False)
+    answer = build_chain(settings).ask("How can I sort selected paragraphs alphabetically?")
+    assert not answer.refused, answer.answer
+    assert "工具 - 排序" in answer.answer and "Click Apply" not in answer.answer, answer.answer
+    assert {c.source for c in answer.citations} == {"sort.html"}
