@@ -5,9 +5,10 @@ writes a word that is not in a passage. Every sentence ("unit") of every retriev
 with two general signals and no phrase rules:
 
 - lexical: the IDF-weighted share of the question's words in the unit (its section heading counts
-  for less) and the share of the question's character bigrams;
+  for less) and the share of the question's character bigrams (an English question's words: the
+  Chinese ones retrieval searched for, `app/extractive.py`);
 - semantic: the e5 similarity of question and unit, for the leading candidates (vectors remembered in
-  `SentenceVectors`); an English question reaches Chinese text through it first, the glossary second.
+  `SentenceVectors`).
 
 The answer is a contiguous window of the best passage around its best unit, shaped by the text's
 structure, not by its words: a unit that introduces something (it ends with a colon) brings what
