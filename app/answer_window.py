@@ -1,9 +1,10 @@
 """What belongs with the best sentence of an answer, read from the text's structure, not its words.
 
 A unit that introduces something (it ends with a colon) brings what follows — list items, a fenced
-code block, table rows, indented lines — reading on into the passage that continues its own; a list
-item brings its later sentences on its line; a best sentence standing alone brings the sentences after
-it in its paragraph. Used by the quote finder (`app/quotes.py`).
+code block, table rows, indented lines — reading on into the passage that continues its own; a
+sentence a code block interrupts is quoted to its end; a list item brings its later sentences on its
+line; a best sentence standing alone brings the sentences after it in its paragraph. Used by the quote
+finder (`app/quotes.py`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ word lists. The answerer records more signals than the model uses:
 | `lexical` | the best unit's IDF-weighted word and bigram overlap with the question | no |
 | `coverage` | IDF-weighted share of the question's words found anywhere in the retrieved passages | no |
 | `specific` | IDF-weighted share of the question's three rarest words found in the quoted passage | no |
-| `unseen` | IDF-weighted share of the question's words the collection never uses | no |
+| `unseen` | IDF-weighted share of the question's words (an English one's Chinese) the collection lacks | no |
 | `quantity` | 0 when the question asks for a number or a date and the quote states none, else 1 | yes |
 
 The word-overlap signals separate answerable from unanswerable questions on the seeds (AUC 0.80–0.84)

@@ -66,13 +66,13 @@ def chinese_terms(question: str, used: Callable[[list[str]], dict[str, int]]) ->
 
 def translation(question: str, used: Callable[[list[str]], dict[str, int]]) -> tuple[list[str], list[str]]:
     """(`chinese_terms`, the content words none of whose Chinese the collection uses: names such as
-    "systemd" or "Writer", kept as they are).
+    "systemd" or "Writer", lower-cased).
 
     >>> used = lambda words: {w: 1 for w in words if w in {"排序", "选中", "段落"}}
     >>> translation("How can I sort selected paragraphs in Writer?", used)
     (['排序', '选中', '段落'], ['writer'])
     """
-    words = re.findall(r"[a-z][a-z-]+", unglossed_text(question))
+    words = re.findall(r"[a-z][a-z-]*[a-z]", unglossed_text(question))
     content = [w for w in words if w not in _STOP]
     phrases = [f"{a} {b}" for a, b in zip(words, words[1:]) if a not in _STOP and b not in _STOP]
     senses = _senses()
@@ -86,3 +86,26 @@ def translation(question: str, used: Callable[[list[str]], dict[str, int]]) -> t
         if not kept and " " not in item and item not in untranslated:
             untranslated.append(item)
     return out, untranslated
+
+
+def english_wording(question: str, used: Callable[[list[str]], dict[str, int]]) -> str | None:
+    """What an English question is matched by in Chinese text: the Chinese of its words (glossary and
+    CC-CEDICT, those the collection uses), the words with none, and its names holding digits ("ext4",
+    "IPv6", "2027") — not its English words, which a page's untranslated English lines would match
+    best. None when none of its words has Chinese the collection uses (an English collection).
+
+    >>> used = lambda words: {w: 1 for w in words if w in {"排序", "段落", "格式"}}
+    >>> english_wording("How do I sort paragraphs on ext4 in 2027?", used)
+    '排序 段落 ext4 2027'
+    >>> english_wording("How do I mount it?", used) is None
+    True
+    """
+    from app.glossary import gloss
+
+    terms, untranslated = translation(question, used)
+    glossed = [t for t in gloss(question).split() if not re.fullmatch(r"[\d.]+", t)]  # numbers: below
+    if not terms and not glossed:
+        return None
+    with_digits = re.findall(r"[a-z0-9][\w.+-]*\d[\w.+-]*|\d+(?:\.\d+)?", question.lower())
+    kept = [w for w in untranslated if not any(w in d for d in with_digits)]
+    return " ".join(dict.fromkeys(glossed + terms + kept + [d.rstrip(".") for d in with_digits]))

@@ -9,13 +9,11 @@ refused without looking further.
 
 from __future__ import annotations
 
-import re
-
 from app.answer_window import on_item_line
 from app.answering import Answerer, AnswerRequest, refusal
 from app.citations import CitationChecker, citations_for
 from app.confidence import Calibration
-from app.dictionary import translation
+from app.dictionary import chinese_terms, english_wording
 from app.glossary import gloss
 from app.models import Answer, Passage
 from app.questions import is_english, split_questions
@@ -47,6 +45,8 @@ class ExtractiveAnswerer(Answerer):
         question, context = request.question, request.context
         passages = list(request.passages)  # reading on extends this list, not retrieval's
         own = query_tokens(question + " " + gloss(question))
+        if is_english(question):  # and the Chinese of its words (CC-CEDICT: those the collection uses)
+            own += query_tokens(" ".join(chinese_terms(question, self.index.lexical.document_frequency)))
         if not context and not any(self.index.lexical.document_frequency(own).values()):
             return refusal(question, passages, self.mode, 0.0)  # no word the documents use
         drafts = []
@@ -91,13 +91,10 @@ class ExtractiveAnswerer(Answerer):
         continues there (`passages` grows). `vector`: the question's embedding, if retrieval made it."""
         if context and len(query_tokens(question)) < 2:  # "那呢?": the question is the earlier subject's
             question, context = context + question, ""
-        wording = question + " " + gloss(question) if is_english(question) else question
-        if is_english(question):  # matched by the Chinese words retrieval searched for, where there are any
-            terms, untranslated = translation(question, self.index.lexical.document_frequency)
-            if terms:
-                wording = " ".join(
-                    [gloss(question), *terms, *untranslated, *re.findall(r"\d+(?:\.\d+)?", question)]
-                )
+        wording = question
+        if is_english(question):  # matched by the Chinese of its words where the collection has it
+            chinese = english_wording(question, self.index.lexical.document_frequency)
+            wording = chinese if chinese is not None else question + " " + gloss(question)
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
         continues: dict[int, int] = {}
         draft = self.finder.find(question, wording, passages, idf, context, None, vector)

@@ -87,7 +87,8 @@ class Retriever(ABC):
         """Passages for `query`, best first, at most `top_k` (None: the retriever's own default)."""
 
     def read_on(self, passage: Passage) -> Passage | None:
-        """The text that follows `passage` (to finish a list cut at its end); None: cannot tell."""
+        """The text that follows `passage` (to finish a list cut at its end), without changing
+        `passage` (it is what retrieval returned); None: cannot tell."""
         return None
 
 

@@ -44,19 +44,31 @@ def token_f1(answer: str, reference: str) -> float:
 
 def retrieval_texts(row: dict) -> list[str]:
     """The passages as retrieval returned them: `retrieved` is what the answerer read, which may run on
-    past a passage's end (`retrieval_spans`, recorded by `evals.runner`, says where retrieval's ended).
+    past a passage's end or add passages (`retrieval_spans`, recorded by `evals.runner`, says which
+    passages retrieval returned and where each ended).
 
-    >>> row = {"retrieved": [{"text": "abcdef", "start": 10, "end": 16}], "retrieval_spans": [[10, 13]]}
+    >>> row = {"retrieved": [{"chunk_id": "c1", "text": "abcdef", "start": 10, "end": 16},
+    ...                      {"chunk_id": "c2", "text": "xyz", "start": 16, "end": 19}],
+    ...        "retrieval_spans": [{"chunk_id": "c1", "start": 10, "end": 13}]}
     >>> retrieval_texts(row)
     ['abc']
     """
     retrieved = row.get("retrieved", [])
     spans = row.get("retrieval_spans")
-    if not spans:
+    if not spans or not all(isinstance(span, dict) for span in spans):  # an older row, or no retriever
         return [p["text"] for p in retrieved]
     texts = []
-    for p, (start, end) in zip(retrieved, spans):
-        texts.append(p["text"][: end - start] if p.get("start") == start else p["text"])
+    for span in spans:
+        passage = next(
+            (
+                p
+                for p in retrieved
+                if p.get("chunk_id") == span["chunk_id"] and p.get("start") == span["start"]
+            ),
+            None,
+        )
+        if passage is not None:
+            texts.append(passage["text"][: span["end"] - span["start"]])
     return texts
 
 

@@ -78,11 +78,11 @@ def run_items(
 
 
 @contextmanager
-def _retrieval_spans(chain) -> Iterator[list[list[int]]]:
-    """[start, end] of each passage retrieval returned, as it returned them, filled in while the block
-    asks: the extractive answerer may read on past a passage's end, and `retrieved` then holds the longer
-    passage it read; the retrieval metrics score what retrieval found (`evals.metrics.retrieval_texts`)."""
-    spans: list[list[int]] = []
+def _retrieval_spans(chain) -> Iterator[list[dict]]:
+    """{chunk_id, start, end} of each passage retrieval returned, filled in while the block asks: the
+    extractive answerer may read on past a passage's end, and `retrieved` then holds the longer passage
+    it read; the retrieval metrics score what retrieval found (`evals.metrics.retrieval_texts`)."""
+    spans: list[dict] = []
     retriever = getattr(chain, "retriever", None)
     if retriever is None:
         yield spans
@@ -91,7 +91,7 @@ def _retrieval_spans(chain) -> Iterator[list[list[int]]]:
 
     def recording(*args, **kwargs):
         found = search(*args, **kwargs)
-        spans[:] = [[p.start, p.end] for p in found]
+        spans[:] = [{"chunk_id": p.chunk_id, "start": p.start, "end": p.end} for p in found]
         return found
 
     retriever.search = recording

@@ -116,7 +116,8 @@ def _in_prose(element, root, links) -> bool:
     names). A menu stands alone, under a heading, or after something other than a paragraph.
 
     >>> import lxml.html
-    >>> page = lxml.html.fromstring('<div><p>例如：</p><div><ul><li><a>AppArmor</a></li></ul></div></div>')
+    >>> lead_in = '<p>框架提供多方面的检查，例如：</p>'
+    >>> page = lxml.html.fromstring(f'<div>{lead_in}<div><ul><li><a>AppArmor</a></li></ul></div></div>')
     >>> _in_prose(page.find('.//ul'), page, [])
     True
     >>> page = lxml.html.fromstring('<div><h3>相关主题</h3><ul><li><a>页面水印</a></li></ul></div>')
@@ -125,21 +126,26 @@ def _in_prose(element, root, links) -> bool:
     """
     if element.tag == "p":
         return bool(_SENTENCE_MARK.search(_text_without(element, links)))
+    children = [c for c in element if isinstance(c.tag, str)]
+    if len(children) >= 2 and _leads_in(children[0]) and all(_is_list(c) for c in children[1:]):
+        return True  # a wrapper holding the sentence and the list it leads into
     if not _is_list(element):
         return False
     while element is not root:
         previous = element.getprevious()
         if previous is not None:
-            return (
-                previous.tag == "p"
-                and not (previous.tail or "").strip()
-                and "".join(previous.itertext()).strip().endswith(_SENTENCE_ENDS)
-            )
+            return not (previous.tail or "").strip() and _leads_in(previous)
         parent = element.getparent()
         if parent is None or (parent.text or "").strip():
             return False
         element = parent
     return False
+
+
+def _leads_in(element) -> bool:
+    """A paragraph that is a sentence (not a label such as "另请参阅：") ending where a list may follow."""
+    text = "".join(element.itertext()).strip()
+    return element.tag == "p" and len(text) >= _MIN_LEAD_IN and text.endswith(_SENTENCE_ENDS)
 
 
 def _is_list(element) -> bool:
@@ -150,7 +156,8 @@ def _is_list(element) -> bool:
     )
 
 
-_SENTENCE_MARK = re.compile(r"[。，；！？]|[,;.!?](?:\s|$)")
+_SENTENCE_MARK = re.compile(r"[。，；！？]|[;.!?](?:\s|$)")  # not ", ": "Privacy, Terms, Contact"
+_MIN_LEAD_IN = 10
 _SENTENCE_ENDS = (":", "：", "。", "！", "？", ".", "!", "?")
 
 

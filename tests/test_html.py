@@ -166,6 +166,34 @@ def test_links_inside_running_text_are_content_not_a_menu():
     assert "页面水印" not in text
 
 
+@pytest.mark.parametrize(
+    "block, kept",
+    [
+        # a wrapper holding the sentence and the list it leads into
+        (
+            '<div class="para"><p>这个框架支持的安全模块，例如：</p><ul><li><a href="/a">AppArmor</a></li>'
+            '<li><a href="/b">SELinux</a></li><li><a href="/c">Smack</a></li></ul></div>',
+            "AppArmor",
+        ),
+        # links separated by commas: a footer row, not a sentence
+        ('<p><a href="/p">Privacy</a>, <a href="/t">Terms</a>, <a href="/c">Contact</a></p>', None),
+        # a label, not a sentence, over a list of links
+        (
+            '<p>另请参阅：</p><ul><li><a href="/a">页面一</a></li><li><a href="/b">页面二</a></li>'
+            '<li><a href="/c">页面三</a></li></ul>',
+            None,
+        ),
+    ],
+)
+def test_only_a_sentence_makes_links_running_text(block, kept):
+    text = html_to_text(f"<body><h1>公告</h1><p>系统将于周六凌晨停机维护两小时。</p>{block}</body>")
+    assert "系统将于周六凌晨停机维护两小时。" in text
+    if kept:
+        assert "这个框架支持的安全模块，例如：\n\n- AppArmor\n- SELinux" in text, text
+    else:
+        assert "Privacy" not in text and "页面一" not in text, text
+
+
 def test_an_article_header_keeps_its_title_and_a_sidebar_wrapper_keeps_the_page():
     html = (
         '<body class="has-sidebar"><div class="layout with-sidebar"><article><header><h1>标题</h1>'
