@@ -100,7 +100,7 @@ def _help_chain(tmp_path, pages: dict[str, str]):
 
     docs = tmp_path / "docs"
     docs.mkdir()
-    rest = {name: f"<html><body><main><p>{text}</p></main></body></html>" for name, text in OTHER_HELP.items()}
+    rest = {name: f"<html><body><main><p>{t}</p></main></body></html>" for name, t in OTHER_HELP.items()}
     for name, html in {**rest, **pages}.items():
         (docs / name).write_text(html, encoding="utf-8")
     settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
