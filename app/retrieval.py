@@ -54,8 +54,8 @@ class RetrievalSettings:
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     rerank_depth: int = 20
-    coverage_weight: float = 2.0
-    phrase_weight: float = 3.0
+    coverage_weight: float = 1.0
+    phrase_weight: float = 4.0
     fusion: Literal["convex", "rrf"] = "convex"  # convex: alpha·dense + (1-alpha)·bm25, each scaled
     # 0–1 (convex_fusion); rrf: reciprocal rank. Both weight the sides by dense_weight, lexical_weight
     alpha: float = 0.5  # the dense share of a convex fusion

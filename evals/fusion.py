@@ -80,7 +80,7 @@ def score_variants(index, items: list[dict], variants: dict[str, dict], top_k: i
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.fusion", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", default="all", help="a corpus name or all")
+    parser.add_argument("--corpus", default="all", help="comma-separated corpus names, or all")
     parser.add_argument(
         "--variants", default=",".join(VARIANTS), help="comma-separated: " + ",".join(VARIANTS)
     )
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.core import open_index
 
     settings = Settings.load()
-    names = corpus_names() if args.corpus == "all" else (args.corpus,)
+    names = corpus_names() if args.corpus == "all" else tuple(args.corpus.split(","))
     chosen = {v: VARIANTS[v] for v in args.variants.split(",")}
     table = {}
     for name in names:

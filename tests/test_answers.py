@@ -77,27 +77,7 @@ CASES = [
 ]
 
 
-# False refusals of the e5-similarity refusal model, among the seeds' 4.7 % (docs/evaluation.md).
-# The first: similarity 0.74 for an English question (the word-overlap model answered it).
-# The second: since retrieval fuses by score, the English abstract of the CAS document reaches the
-# context; its English sentence is closer to the English question (e5 0.86) than the Chinese one
-# holding the answer (0.84), and its passage states no "2013", so the answer is refused, not wrong.
-REFUSED_NOW = {
-    "How much state subsidy did the first batch of CAS projects receive?",
-    "What was the scale of China's biomedicine industry at the end of 2013?",
-}
-
-
-@pytest.mark.parametrize(
-    "question, history, facts, source",
-    [
-        pytest.param(*c, marks=pytest.mark.xfail(strict=True, reason="refused: see REFUSED_NOW"))
-        if c[0] in REFUSED_NOW
-        else c
-        for c in CASES
-    ],
-    ids=[c[0][:16] for c in CASES],
-)
+@pytest.mark.parametrize("question, history, facts, source", CASES, ids=[c[0][:16] for c in CASES])
 def test_answers_contain_the_facts_and_cite_the_right_document(
     seeded_chain, question, history, facts, source
 ):
