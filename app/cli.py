@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         "--corpus",
         metavar="NAME",
         default=None,
-        help="build corpus NAME (seeds, lohelp, manpages, debfaq, debref), index it on its own, run "
+        help="build corpus NAME (seeds, lohelp, manpages, debfaq, debref, mandev), index it on its own, run "
         "evals/gold_NAME.jsonl; all: each, plus a summary table",
     )
     p.add_argument(

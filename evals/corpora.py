@@ -12,6 +12,8 @@ other kinds, rebuilt byte for byte from the same package versions on any Debian 
   chapter, plus the index page) copied as they are, names unchanged; question headings with answers.
 - `debref`: five chapters of the Debian Reference in simplified Chinese (`debian-reference-zh-cn`),
   HTML copied as it is: reference text with commands, files and packages in tables and code blocks.
+- `mandev`: 33 other pages of `manpages-zh`, rendered as `manpages` is: a development corpus of man
+  pages, so that answering man pages can be worked on while `manpages` stays the test corpus.
 
 `build(name, root)` returns `root/<name>/docs`, building it when it is missing, when a file in it
 went away or when its recipe changed (`RECIPES`); `root/<name>/stamp.json` records the package and
@@ -21,7 +23,7 @@ root. The recipes are `evals/corpus_lohelp.py`, `evals/corpus_manpages.py`,
 `evals/corpus_debfaq.py` and `evals/corpus_debref.py`; the Debian side, `evals/corpus_debian.py`.
 What it leaves out: writing gold questions, and ingesting the corpora.
 
-    python -m evals.corpora build [lohelp manpages debfaq debref] [--root DIR]
+    python -m evals.corpora build [lohelp manpages debfaq debref mandev] [--root DIR]
     # --root: default <WENDA_DATA_DIR>/corpora
 """
 
@@ -41,18 +43,31 @@ from evals.corpus_debfaq import build_debfaq
 from evals.corpus_debian import CorpusError, fetch, unpack
 from evals.corpus_debref import build_debref
 from evals.corpus_lohelp import build_lohelp, html_text
-from evals.corpus_manpages import build_manpages
+from evals.corpus_manpages import build_mandev, build_manpages
 
-NAMES = ("lohelp", "manpages", "debfaq", "debref")
-RECIPES = {"lohelp": 1, "manpages": 1, "debfaq": 1, "debref": 1}  # bump when a recipe changes what it writes
+NAMES = ("lohelp", "manpages", "debfaq", "debref", "mandev")
+RECIPES = {
+    "lohelp": 1,
+    "manpages": 1,
+    "debfaq": 1,
+    "debref": 1,
+    "mandev": 1,
+}  # bump when a recipe's output changes
 PACKAGES = {
     "lohelp": "libreoffice-help-zh-cn",
     "manpages": "manpages-zh",
     "debfaq": "debian-faq-zh-cn",
     "debref": "debian-reference-zh-cn",
+    "mandev": "manpages-zh",
 }
 
-RECIPE = {"lohelp": build_lohelp, "manpages": build_manpages, "debfaq": build_debfaq, "debref": build_debref}
+RECIPE = {
+    "lohelp": build_lohelp,
+    "manpages": build_manpages,
+    "debfaq": build_debfaq,
+    "debref": build_debref,
+    "mandev": build_mandev,
+}
 
 
 # --- build -------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""The `manpages` corpus recipe: Chinese man pages (`manpages-zh`) rendered by groff to plain UTF-8
-text, left-adjusted and without hyphenation; common commands in simplified Chinese plus a few other
-commands in traditional Chinese. What it leaves out: fetching the package and stamping the build
-(`evals/corpora.py`).
+"""The `manpages` (test) and `mandev` (development) corpus recipes: Chinese man pages (`manpages-zh`)
+rendered by groff to plain UTF-8 text, left-adjusted and without hyphenation; commands in simplified
+Chinese plus a few in traditional Chinese, no page in both corpora. What it leaves out: fetching the
+package and stamping the build (`evals/corpora.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ MAN_CN = (
     "shutdown.8 dmesg.8"
 ).split()
 MAN_TW = "tee split seq sleep timeout nohup basename md5sum base64 nl last killall".split()
+# `mandev`, a development corpus of other pages of the same package (none of the test corpus's)
+MANDEV_CN = (
+    "date dd diff file cpio env mktemp readlink stat who hostname scp timedatectl hostnamectl "
+    "localectl at od chattr fdisk.8 mkswap.8 swapon.8 netstat.8 route.8 vmstat.8 badblocks.8 "
+    "services.5 nsswitch.5 os-release.5"
+).split()
+MANDEV_TW = "cal comm dirname fold shuf".split()
 GROFF = ["groff", "-Kutf-8", "-Tutf8", "-mandoc", "-P-cbou", "-Ww", "-rHY=0"]  # ragged right, below
 
 
@@ -47,16 +54,25 @@ def roff_to_text(source: bytes) -> str:
 
 
 def build_manpages(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
-    """The corpus's documents written to `out` from the unpacked package `tree`; returns the versions
-    of the tools used."""
+    """The test corpus's documents written to `out` from the unpacked package `tree`; returns the
+    versions of the tools used."""
+    return _render(tree, out, {"zh_CN": MAN_CN, "zh_TW": MAN_TW}, say)
+
+
+def build_mandev(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
+    """The development corpus's documents: other pages of the same package, rendered the same way."""
+    return _render(tree, out, {"zh_CN": MANDEV_CN, "zh_TW": MANDEV_TW}, say)
+
+
+def _render(tree: Path, out: Path, pages: dict[str, list[str]], say) -> dict[str, str]:
     ensure_tool(shutil.which("groff") is not None, "groff-base", "groff, to render man pages", say)
     man = tree / "usr/share/man"
-    for lang, names in (("zh_CN", MAN_CN), ("zh_TW", MAN_TW)):
+    for lang, names in pages.items():
         for entry in names:
             command, _, section = entry.partition(".")
             section = section or "1"
             source = man / lang / f"man{section}" / f"{command}.{section}.gz"
             text = roff_to_text(gzip.decompress(source.read_bytes()))
             (out / f"{lang}_{command}.{section}.txt").write_text(text, encoding="utf-8")
-    say(f"rendered {len(MAN_CN)} simplified and {len(MAN_TW)} traditional pages with groff")
+    say(f"rendered {len(pages['zh_CN'])} simplified and {len(pages['zh_TW'])} traditional pages with groff")
     return {"groff": installed_version("groff-base")}

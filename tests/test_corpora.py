@@ -1,4 +1,4 @@
-"""evals/corpora.py: the four out-of-domain corpora, built for real from Debian packages (slow), and
+"""evals/corpora.py: the five out-of-domain corpora, built for real from Debian packages (slow), and
 the roff-to-text cleanup and the FAQ and Reference recipes on tiny inline pages (fast)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from evals.corpus_debfaq import FAQ_HTML, build_debfaq
 from evals.corpus_debian import CorpusError, run
 from evals.corpus_debref import CHAPTERS, REFERENCE_HTML, build_debref
 from evals.corpus_lohelp import cjk_share, html_text, own_text
-from evals.corpus_manpages import MAN_CN, MAN_TW, clean_terminal, roff_to_text
+from evals.corpus_manpages import MAN_CN, MAN_TW, MANDEV_CN, MANDEV_TW, clean_terminal, roff_to_text
 
 needs_debian = pytest.mark.skipif(
     not (shutil.which("apt-get") and shutil.which("dpkg-deb")), reason="builds from Debian packages"
@@ -35,8 +35,15 @@ def test_roff_to_text_renders_cjk_plainly():
     assert "\b" not in text and "\x1b" not in text
 
 
+def test_the_man_page_development_corpus_has_no_command_of_the_test_corpus():
+    def commands(names):
+        return {name.partition(".")[0] for name in names}
+
+    assert commands(MANDEV_CN + MANDEV_TW).isdisjoint(commands(MAN_CN + MAN_TW))
+
+
 def test_unknown_corpus_is_a_clear_error(tmp_path):
-    with pytest.raises(CorpusError, match="lohelp, manpages, debfaq, debref"):
+    with pytest.raises(CorpusError, match="lohelp, manpages, debfaq, debref, mandev"):
         build("wiki", tmp_path, progress=False)
 
 
@@ -159,6 +166,19 @@ def test_manpages_simplified_and_traditional(built):
         text = page.read_text(encoding="utf-8")
         assert any(ch in text for ch in "檔與為"), page.name
     assert "文件" in (docs / "zh_CN_ls.1.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@needs_debian
+def test_mandev_is_other_pages_rendered_alike(built):
+    docs = built("mandev")
+    cn, tw = sorted(docs.glob("zh_CN_*.txt")), sorted(docs.glob("zh_TW_*.txt"))
+    assert (len(cn), len(tw)) == (len(MANDEV_CN), len(MANDEV_TW))
+    assert {p.name for p in docs.iterdir()}.isdisjoint(p.name for p in built("manpages").iterdir())
+    assert 90_000 <= _total(docs) <= 140_000
+    for page in cn + tw:
+        text = page.read_text(encoding="utf-8")
+        assert "\b" not in text and "\x1b" not in text and cjk_share(text) > 0.3, page.name
 
 
 @pytest.mark.slow
