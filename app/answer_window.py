@@ -1,10 +1,9 @@
 """What belongs with the best sentence of an answer, read from the text's structure, not its words.
 
 A unit that introduces something (it ends with a colon) brings what follows — list items, a fenced
-code block, table rows, indented lines — reading on into the passage that continues its own; a
-sentence a code block interrupts is quoted to its end; a list item brings its later sentences on its
-line; a best sentence standing alone brings the sentences after it in its paragraph. Used by the quote
-finder (`app/quotes.py`).
+code block, table rows, indented lines — reading on into the passage that continues its own; a list
+item brings its later sentences on its line; a best sentence standing alone brings the sentences after
+it in its paragraph. Used by the quote finder (`app/quotes.py`).
 """
 
 from __future__ import annotations
@@ -61,9 +60,6 @@ def structural_window(
                 continue
             if len(window) >= MAX_WINDOW_UNITS or chars + len(nxt.text) > MAX_WINDOW_CHARS:
                 break
-            if resumes(window, nxt):  # the sentence a block interrupted goes on: its end, and no more
-                window.append(nxt)
-                break
             if (
                 not across
                 and not item
@@ -81,27 +77,6 @@ def structural_window(
 def introduces(text: str) -> bool:
     """Whether a unit introduces what follows it: it ends with a colon ("请执行：", "优先级有：")."""
     return text.rstrip()[-1:] in ":："
-
-
-def resumes(window: list[Unit], nxt: Unit) -> bool:
-    """`nxt` finishes the sentence a code block interrupted: the window ends with the block, and the
-    sentence before it stopped mid-way, on a comma or a word ("您可以将 ```log /var/log/dpkg.log```
-    添加到您的 /etc/dpkg/dpkg.cfg 文件中。").
-
-    >>> unit = lambda text: Unit(1, 0, len(text), text, set(), 0)
-    >>> resumes([unit("您可以将"), unit("``` log /var/log/dpkg.log ```")], unit("添加到文件中。"))
-    True
-    >>> resumes([unit("请执行："), unit("``` apt update ```")], unit("然后重启。"))
-    False
-    """
-    last = window[-1]
-    if nxt.n != last.n or not last.text.strip().startswith(FENCE) or ITEM.match(nxt.text):
-        return False
-    before = next((u for u in reversed(window) if not u.text.strip().startswith(FENCE)), None)
-    if before is None or ITEM.match(before.text):
-        return False
-    end = before.text.rstrip()[-1:]
-    return end in ",，" or end.isalnum()
 
 
 def paragraph_window(best: Unit, same: list[Unit], text: str) -> list[Unit]:

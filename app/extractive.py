@@ -100,12 +100,9 @@ class ExtractiveAnswerer(Answerer):
         draft = self.finder.find(question, wording, passages, idf, context, None, vector)
         for _ in range(READ_ON):
             own = [q for q in draft.quotes if q.n == draft.quotes[0].n] if draft.quotes else []
-            last = max(own, key=lambda q: q.end) if own else None
-            # it introduces something, or ends in a list (two items or more) that may run on past the
-            # passage's end; a lone item after a sentence is not read on from
-            runs_on = last is not None and last.block and sum(q.block for q in own) >= 2
-            if last is None or not (runs_on or any(q.text.rstrip().endswith((":", "：")) for q in own)):
+            if not any(q.text.rstrip().endswith((":", "：")) for q in own):  # introduces nothing
                 break
+            last = max(own, key=lambda q: q.end)
             if not self._read_on(passages, passages[last.n - 1], last, continues):
                 break
             draft = self.finder.find(question, wording, passages, idf, context, continues, vector)

@@ -10,7 +10,7 @@ import pytest
 pytestmark = pytest.mark.slow  # a real e5 index
 
 
-ACCESS_CONTROL = "## 限制访问\n\n也还有许多方式来限制访问一些服务端的程序。\n\n" + "".join(
+ACCESS_CONTROL = "## 限制访问\n\n也还有许多方式来限制访问一些服务端的程序：\n\n" + "".join(
     f"- {item}\n"
     for item in (
         '配置文件: "/etc/default/program_name"',

@@ -75,20 +75,3 @@ def test_a_question_asking_for_a_quantity_is_less_sure_of_a_quote_stating_none()
     assert how.signals["quantity"] == 1.0 and stated.signals["quantity"] == 1.0
     model = Calibration.load()
     assert model.probability(asked.signals) < model.probability({**asked.signals, "quantity": 1.0})
-
-
-DPKG_LOG = (
-    "## 11.6. 我能否记录添加到系统中的所有软件包？\n\n"
-    "dpkg 的 --log 选项使 dpkg 记录软件包的状态改变和动作。"
-    "如果您想记录所有的 dpkg 调用（包括来自前端，如 aptitude 的调用），您可以将\n\n"
-    "```\nlog /var/log/dpkg.log\n```\n\n"
-    "添加到您的 /etc/dpkg/dpkg.cfg 文件中。请确保配置了日志文件的周期性滚动。\n"
-)
-
-
-def test_a_sentence_a_code_block_interrupts_is_quoted_to_its_end():
-    """The Debian FAQ's "您可以将 <code> 添加到 … 文件中": the file asked for is after the block."""
-    _, text = _answer(DPKG_LOG, "想记录所有的 dpkg 调用（包括 aptitude 这些前端的），该怎么做？")
-    assert "log /var/log/dpkg.log" in text and "添加到您的 /etc/dpkg/dpkg.cfg 文件中。" in text, text
-    assert text.index("您可以将") < text.index("log /var/log") < text.index("/etc/dpkg/dpkg.cfg")
-    assert "周期性滚动" not in text  # the sentence is finished; what follows is not its part
