@@ -2,7 +2,7 @@
 rule switched off at a time, everything else as shipped (docs/evaluation.md, "What each rule of the
 answer path earns"). A rule stays when it gains on a corpus it was not written for.
 
-    python -m evals.ablate [--corpus seeds,lohelp,debfaq,debref] [--rules runner_up,paragraph,...]
+    python -m evals.ablate [--corpus seeds,lohelp,debfaq,debref,mandev] [--rules runner_up,paragraph,...]
 
 Each corpus is answered from its index as `wenda eval --corpus NAME` built it (run that first); the
 rule is switched off by replacing the module constant or function named in `ABLATIONS` for the run.
@@ -26,6 +26,8 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "item_lines": {"app.answer_window._same_item": lambda *args: False},
     "split_questions": {"app.extractive.split_questions": lambda message: [message]},
     "quantity": {"app.quotes.asks_quantity": lambda question: False},
+    # an English question matched by its own words (and the glossary), not by the Chinese of its words
+    "english_wording": {"app.extractive.english_wording": lambda question, used: None},
     # a follow-up ("那…呢?") searched and answered without the earlier question's subject
     "followup_subject": {"app.chain.history_aware_query": lambda question, history, carry=0: question},
 }
@@ -84,7 +86,9 @@ def run(corpus: str, rules: list[str]) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.ablate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", default="seeds,lohelp,debfaq,debref", help="comma-separated corpus names")
+    parser.add_argument(
+        "--corpus", default="seeds,lohelp,debfaq,debref,mandev", help="comma-separated corpus names"
+    )
     parser.add_argument("--rules", default=",".join(ABLATIONS), help=f"any of {', '.join(ABLATIONS)}")
     args = parser.parse_args(argv)
     rules = args.rules.split(",")
