@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from importlib.resources import files
 
-from app.glossary import unglossed_text
+from app.glossary import gloss, unglossed_text
 
 PER_WORD = 3  # Chinese words kept per English word
 _STOP = frozenset(
@@ -100,8 +100,6 @@ def english_wording(question: str, used: Callable[[list[str]], dict[str, int]]) 
     >>> english_wording("How do I mount it?", used) is None
     True
     """
-    from app.glossary import gloss
-
     terms, untranslated = translation(question, used)
     glossed = [t for t in gloss(question).split() if not re.fullmatch(r"[\d.]+", t)]  # numbers: below
     if not terms and not glossed:

@@ -46,13 +46,8 @@ from evals.corpus_lohelp import build_lohelp, html_text
 from evals.corpus_manpages import build_mandev, build_manpages
 
 NAMES = ("lohelp", "manpages", "debfaq", "debref", "mandev")
-RECIPES = {
-    "lohelp": 1,
-    "manpages": 1,
-    "debfaq": 1,
-    "debref": 1,
-    "mandev": 1,
-}  # bump when a recipe's output changes
+# bump a corpus's number when its recipe changes what it writes
+RECIPES = {"lohelp": 1, "manpages": 1, "debfaq": 1, "debref": 1, "mandev": 1}
 PACKAGES = {
     "lohelp": "libreoffice-help-zh-cn",
     "manpages": "manpages-zh",

@@ -1,7 +1,7 @@
 """Retrieval alone, per corpus: does the hybrid ranking beat each of its parts, and which re-rank
 features earn their place?
 
-    python -m evals.fusion [--corpus all|seeds|lohelp|manpages|debfaq|debref] [--variants hybrid,dense,…]
+    python -m evals.fusion [--corpus all|NAME,NAME…] [--variants hybrid,dense,…]
 
 For every answerable gold item it searches the way the chain does (a follow-up carries the previous
 question) and scores hit@1 and evidence@1500 exactly as `wenda eval` does, for each variant of the

@@ -48,6 +48,26 @@ def seeded_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def chain_over():
+    """`build(folder, {file name: text}, env=None)` → a chain over a real (e5) index of those files,
+    written to and indexed in `folder`; `env`: settings such as chunk sizes."""
+    from app.chain import build_chain
+    from app.core import chunk_settings, open_index
+    from ingest.pipeline import ingest_paths
+
+    def build(folder: Path, pages: dict[str, str], env: dict[str, str] | None = None):
+        docs = folder / "docs"
+        docs.mkdir()
+        for name, text in pages.items():
+            (docs / name).write_text(text, encoding="utf-8")
+        settings = Settings.load(env=env or {}, dotenv=None, data_dir=folder / "data")
+        ingest_paths(open_index(settings), [docs], settings=chunk_settings(settings), progress=False)
+        return build_chain(settings)
+
+    return build
+
+
+@pytest.fixture(scope="session")
 def seeded_settings(seeded_dir: Path) -> Settings:
     return Settings.load(env={}, dotenv=None, data_dir=seeded_dir)
 

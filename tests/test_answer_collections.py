@@ -26,25 +26,18 @@ ACCESS_CONTROL = "## 限制访问\n\n也还有许多方式来限制访问一些�
 )
 
 
-def test_a_list_running_past_its_chunk_is_read_on_and_retrieval_is_scored_as_it_returned(tmp_path):
+def test_a_list_running_past_its_chunk_is_read_on_and_retrieval_is_scored_as_it_returned(
+    tmp_path, chain_over
+):
     """The Debian Reference's list of ways to restrict access, in chunks smaller than the list, one
     passage retrieved: the answer reads on to the last item; the passages retrieval returned are not
     changed by it, and the eval scores retrieval on them (`retrieval_spans`), not on the longer text
     the answerer read."""
-    from app.chain import build_chain
-    from app.config import Settings
-    from app.core import chunk_settings, open_index
     from evals.metrics import retrieval_texts
     from evals.runner import run_items
-    from ingest.pipeline import ingest_paths
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "access.md").write_text(ACCESS_CONTROL, encoding="utf-8")
     env = {"WENDA_CHUNK_TOKENS": "80", "WENDA_CHUNK_OVERLAP": "30", "WENDA_TOP_K": "1"}
-    settings = Settings.load(env=env, dotenv=None, data_dir=tmp_path / "data")
-    ingest_paths(open_index(settings), [docs], settings=chunk_settings(settings), progress=False)
-    chain = build_chain(settings)
+    chain = chain_over(tmp_path, {"access.md": ACCESS_CONTROL}, env)
     assert chain.index.active_chunks() >= 2
     question = "除了防火墙，还有哪些方式能限制访问服务端的程序？"
     returned = []
@@ -91,37 +84,26 @@ STYLE_HELP = """<html><body><main><h1>段落样式</h1>
 """
 
 
-def _help_chain(tmp_path, pages: dict[str, str]):
-    """A chain over the given help pages and the rest of the help collection (`OTHER_HELP`)."""
-    from app.chain import build_chain
-    from app.config import Settings
-    from app.core import chunk_settings, open_index
-    from ingest.pipeline import ingest_paths
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
+def _help_pages(pages: dict[str, str]) -> dict[str, str]:
+    """The given help pages and the rest of the help collection (`OTHER_HELP`)."""
     rest = {name: f"<html><body><main><p>{t}</p></main></body></html>" for name, t in OTHER_HELP.items()}
-    for name, html in {**rest, **pages}.items():
-        (docs / name).write_text(html, encoding="utf-8")
-    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
-    ingest_paths(open_index(settings), [docs], settings=chunk_settings(settings), progress=False)
-    return build_chain(settings)
+    return {**rest, **pages}
 
 
-def test_an_english_question_is_matched_by_the_chinese_words_retrieval_searched_for(tmp_path):
+def test_an_english_question_is_matched_by_the_chinese_words_retrieval_searched_for(tmp_path, chain_over):
     """LibreOffice's Chinese help keeps some lines in English: an English question's own words match
     those lines best, so the answerer matches the question by the Chinese of its words (CC-CEDICT,
     the words the collection uses), as retrieval does, and quotes the Chinese answer."""
-    chain = _help_chain(tmp_path, {"sort.html": SORT_HELP, "styles.html": STYLE_HELP})
+    chain = chain_over(tmp_path, _help_pages({"sort.html": SORT_HELP, "styles.html": STYLE_HELP}))
     answer = chain.ask("How can I sort selected paragraphs alphabetically?")
     assert not answer.refused, answer.answer
     assert "工具 - 排序" in answer.answer and "Click Apply" not in answer.answer, answer.answer
     assert {c.source for c in answer.citations} == {"sort.html"}
 
 
-def test_an_english_question_over_chinese_only_pages_is_answered(tmp_path):
+def test_an_english_question_over_chinese_only_pages_is_answered(tmp_path, chain_over):
     """No English word of the question is in the collection: its Chinese words are, so it is not
     refused as asking about nothing the documents mention."""
-    answer = _help_chain(tmp_path, {"sort.html": SORT_HELP}).ask("How do I sort paragraphs?")
+    answer = chain_over(tmp_path, _help_pages({"sort.html": SORT_HELP})).ask("How do I sort paragraphs?")
     assert not answer.refused, answer.answer
     assert "工具 - 排序" in answer.answer and {c.source for c in answer.citations} == {"sort.html"}

@@ -59,22 +59,14 @@ PRIORITIES = """软件包优先级
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    from app.chain import build_chain
-    from app.config import Settings
-    from app.core import chunk_settings, open_index
-    from ingest.pipeline import ingest_paths
-
-    root = tmp_path_factory.mktemp("mechanisms")
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "extensions.html").write_text(HELP_PAGE, encoding="utf-8")
-    (docs / "ls.1.txt").write_text(MAN_PAGE, encoding="utf-8")
-    (docs / "fermenter.txt").write_text(PRODUCT_SHEET, encoding="utf-8")
-    (docs / "priorities.txt").write_text(PRIORITIES, encoding="utf-8")
-    settings = Settings.load(env={}, dotenv=None, data_dir=root / "data")
-    ingest_paths(open_index(settings), [docs], settings=chunk_settings(settings), progress=False)
-    return build_chain(settings)
+def chain(tmp_path_factory, chain_over):
+    pages = {
+        "extensions.html": HELP_PAGE,
+        "ls.1.txt": MAN_PAGE,
+        "fermenter.txt": PRODUCT_SHEET,
+        "priorities.txt": PRIORITIES,
+    }
+    return chain_over(tmp_path_factory.mktemp("mechanisms"), pages)
 
 
 def test_a_command_after_its_introduction_is_quoted(chain):
