@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from app.models import Passage
+from ingest.clean import display_text
 from ingest.split import ITEM_MARKER
 
 ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
@@ -34,6 +35,12 @@ class Unit:
     similarity: float = 0.0  # raw e5 cosine with the question (0: not compared)
     score: float = 0.0
 
+    @property
+    def chars(self) -> int:
+        """Its length as quoted (extraction damage such as pinyin annotations repaired): the window
+        limits count what the reader sees."""
+        return len(display_text(self.text))
+
 
 def structural_window(
     best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]
@@ -48,17 +55,17 @@ def structural_window(
         n = continues[n]
         following += [u for u in units if u.n == n]
     if introduces(best.text) or (following and _belongs_below(best, following[0], text)):
-        chars = sum(len(u.text) for u in window)
+        chars = sum(u.chars for u in window)
         cut: tuple[int, int] | None = None  # (passage, line) of the item whose rest is left out
         for nxt in following:
             across = nxt.n != window[-1].n  # the next passage: its first unit follows directly
             text = passages[nxt.n - 1].text
             item = not across and _same_item(window, nxt, text)  # an item's later sentences, on its line
             line = (nxt.n, line_start(text, nxt.start))
-            if item and (cut == line or _item_chars(window, text) + len(nxt.text) > ITEM_CHARS):
+            if item and (cut == line or _item_chars(window, text) + nxt.chars > ITEM_CHARS):
                 cut = line  # a long item's first sentences stand for it; the next item still follows
                 continue
-            if len(window) >= MAX_WINDOW_UNITS or chars + len(nxt.text) > MAX_WINDOW_CHARS:
+            if len(window) >= MAX_WINDOW_UNITS or chars + nxt.chars > MAX_WINDOW_CHARS:
                 break
             if (
                 not across
@@ -70,7 +77,7 @@ def structural_window(
             if across and not ITEM.match(nxt.text) and not introduces(window[-1].text):
                 break
             window.append(nxt)
-            chars += len(nxt.text)
+            chars += nxt.chars
     return window
 
 
@@ -85,14 +92,14 @@ def paragraph_window(best: Unit, same: list[Unit], text: str) -> list[Unit]:
     it are left out, so the answer starts with its most direct sentence (taking them too changed no
     all-facts score on seeds or lohelp, and made the answers longer)."""
     i = same.index(best)
-    window, chars = [best], len(best.text)
+    window, chars = [best], best.chars
     for nxt in same[i + 1 :]:
         if "\n" in text[window[-1].end : nxt.start] or ITEM.match(nxt.text):
             break
-        if chars + len(nxt.text) > PARAGRAPH_CHARS:
+        if chars + nxt.chars > PARAGRAPH_CHARS:
             break
         window.append(nxt)
-        chars += len(nxt.text)
+        chars += nxt.chars
     return window
 
 
@@ -126,7 +133,7 @@ def _item_chars(window: list[Unit], text: str) -> int:
     for u in reversed(window):
         if u.n != window[-1].n or u.start < line:
             break
-        total += len(u.text)
+        total += u.chars
         if ITEM.match(u.text):
             break
     return total

@@ -126,7 +126,7 @@ class QuoteFinder:
         if self.vectors is not None:
             sims = self.vectors.similarities(
                 normalize_query(f"{question} {context}".strip()),
-                [u.text for u in leading],
+                [search_text(u.text) for u in leading],  # as the chunks were embedded: simplified, repaired
                 None if context else question_vector,
             )
             for u, sim in zip(leading, sims):

@@ -75,3 +75,23 @@ def test_a_question_asking_for_a_quantity_is_less_sure_of_a_quote_stating_none()
     assert how.signals["quantity"] == 1.0 and stated.signals["quantity"] == 1.0
     model = Calibration.load()
     assert model.probability(asked.signals) < model.probability({**asked.signals, "quantity": 1.0})
+
+
+ANNOTATED = (  # the seeds' traditional document (003), pinyin after some characters, as extracted
+    "與此同時,聯(lián)合多家知名投資機構(gòu)、行業(yè)協(xié)會、專家、媒體等打造的技能培訓平臺HIBIO.創(chuàng)新"
+    "加速營,為企業(yè)、科研院所、高校等機構(gòu)在原始創(chuàng)新、科技成果轉(zhuǎn)化、產(chǎn)品研發(fā)、生產(chǎn)"
+    "及上市等方面提供全周期的成長加速服務(wù),賦能科技創(chuàng)新。目前,已舉辦10場,1000+企業(yè)參與活動,"
+    "350+企業(yè)在加速營活動產(chǎn)業(yè)生態(tài)鏈接。\n"
+)
+
+
+def test_a_paragraphs_length_is_counted_as_the_reader_sees_it():
+    """The pinyin annotations the answer drops do not count against the paragraph's length: the
+    sentence after the best one, which holds the number asked for, still comes."""
+    from app.answer_window import PARAGRAPH_CHARS
+    from ingest.clean import display_text
+
+    assert len(ANNOTATED.strip()) > PARAGRAPH_CHARS >= len(display_text(ANNOTATED))
+    _, text = _answer(ANNOTATED, "HIBIO创新加速营为企业提供什么服务？")
+    assert "已舉辦10場" in text, text
+    assert "(lián)" not in text
