@@ -37,9 +37,9 @@ from ingest.split import heading_level, sentence_spans
 _TITLE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9 ]{1,24}")  # no punctuation at all: a title or a label
 SEMANTIC_CANDIDATES = 24  # units embedded per (sub-)question, chosen by their lexical score
 SEMANTIC_FLOOR, SEMANTIC_SPAN = 0.75, 0.2  # e5 similarity mapped to 0–1 over [floor, floor + span]
-RUNNER_UP = 0.85  # a unit of the best document within this share of the best score joins the answer
+RUNNER_UP = 0.8  # a unit of the best document within this share of the best score joins the answer
 MAX_UNITS = 3
-LEXICAL_WEIGHT, LEXICAL_WEIGHT_ENGLISH = 0.5, 0.25  # the rest of a unit's score is its e5 similarity
+LEXICAL_WEIGHT, LEXICAL_WEIGHT_ENGLISH = 0.4, 0.25  # the rest of a unit's score is its e5 similarity
 
 
 @dataclass
