@@ -7,8 +7,9 @@ with two general signals and no phrase rules:
 - lexical: the IDF-weighted share of the question's words in the unit (its section heading counts
   for less) and the share of the question's character bigrams (an English question's words: the
   Chinese ones retrieval searched for, `app/extractive.py`);
-- semantic: the e5 similarity of question and unit, for the leading candidates (vectors remembered in
-  `SentenceVectors`).
+- semantic: the e5 similarity of question and unit, for the leading candidates, the unit embedded in
+  its search form (simplified, repaired) as its chunk was (vectors remembered in `SentenceVectors`).
+  It weighs 0.6 against lexical's 0.4 (0.75 for an English question, whose words match few).
 
 The answer is a contiguous window of the best passage around its best unit, shaped by the text's
 structure, not by its words: a unit that introduces something (it ends with a colon) brings what
