@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from app.models import Passage
 from ingest.clean import display_text
@@ -35,7 +36,7 @@ class Unit:
     similarity: float = 0.0  # raw e5 cosine with the question (0: not compared)
     score: float = 0.0
 
-    @property
+    @cached_property
     def chars(self) -> int:
         """Its length as quoted (extraction damage such as pinyin annotations repaired): the window
         limits count what the reader sees."""

@@ -16,14 +16,14 @@ word lists. The answerer records more signals than the model uses:
 | `unseen` | IDF-weighted share of the question's words (an English one's Chinese) the collection lacks | no |
 | `quantity` | 0 when the question asks for a number or a date and the quote states none, else 1 | yes |
 
-The word-overlap signals separate answerable from unanswerable questions on the seeds (AUC 0.80–0.84)
-and the other way round on the LibreOffice help and the Debian FAQ (0.31–0.39), where people ask in
+The word-overlap signals separate answerable from unanswerable questions on the seeds (AUC 0.83–0.85)
+and the other way round on the LibreOffice help and the Debian FAQ (0.32–0.38), where people ask in
 their own words and the near misses reuse the documents' terms: a model fitted on one corpus with them
 refused 34–56 % of another's answerable questions. The e5 signals point the same way on all three;
 `margin` adds nothing beside `similarity` (fitted together it took a negative weight).
 `python -m evals.calibrate` prints the per-corpus AUC of every signal and the leave-one-corpus-out
 trade-off. `quantity` was written on the seeds and lohelp and then measured on the Debian FAQ, which
-nothing had been tuned on: there it separates best of all signals (AUC 0.75, e5 similarity 0.53),
+nothing had been tuned on: there it separates best of all signals (AUC 0.75, e5 similarity 0.55),
 because a near miss often asks for a figure the documents never give.
 
 The weights and the refusal threshold live in `app/data/confidence.json`; `python -m evals.calibrate`

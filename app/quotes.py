@@ -9,7 +9,8 @@ with two general signals and no phrase rules:
   Chinese ones retrieval searched for, `app/extractive.py`);
 - semantic: the e5 similarity of question and unit, for the leading candidates, the unit embedded in
   its search form (simplified, repaired) as its chunk was (vectors remembered in `SentenceVectors`).
-  It weighs 0.6 against lexical's 0.4 (0.75 for an English question, whose words match few).
+  The score weighs lexical by `LEXICAL_WEIGHT` and semantic by the rest (an English question, whose
+  words match few, by `LEXICAL_WEIGHT_ENGLISH`).
 
 The answer is a contiguous window of the best passage around its best unit, shaped by the text's
 structure, not by its words: a unit that introduces something (it ends with a colon) brings what
@@ -113,8 +114,9 @@ class QuoteFinder:
         weight = {t: idf.get(t, 1.0) for t in q_tokens} | {t: 0.4 * idf.get(t, 1.0) for t in c_tokens}
         total = sum(weight.values()) or 1.0
         q_bigrams = bigrams(normalize_query(wording))
+        searched = {}  # unit order -> its search text (simplified, repaired)
         for u in units:
-            norm = search_text(u.text)
+            norm = searched[u.order] = search_text(u.text)
             tokens = set(tokenize(norm))
             in_unit = sum(w for t, w in weight.items() if t in tokens)
             in_heading = sum(w for t, w in weight.items() if t in u.heading and t not in tokens)
@@ -127,7 +129,7 @@ class QuoteFinder:
         if self.vectors is not None:
             sims = self.vectors.similarities(
                 normalize_query(f"{question} {context}".strip()),
-                [search_text(u.text) for u in leading],  # as the chunks were embedded: simplified, repaired
+                [searched[u.order] for u in leading],  # as the chunks were embedded: simplified, repaired
                 None if context else question_vector,
             )
             for u, sim in zip(leading, sims):
