@@ -76,7 +76,8 @@ def item_scores(row: dict) -> dict:
     """Scores of one results line (None where a score does not apply)."""
     answerable = row["type"] != "unanswerable"
     failed = bool(row.get("error")) and not row.get("answer")
-    retrieved = [norm(t) for t in retrieval_texts(row)]
+    texts = retrieval_texts(row)
+    retrieved = [norm(t) for t in texts]
     evidence = [norm(e) for e in row.get("evidence", [])]
     needs_all = row["type"] == "multi_doc"
     scores: dict = {
@@ -94,7 +95,7 @@ def item_scores(row: dict) -> dict:
         rank = next((i + 1 for i, p in enumerate(retrieved) if any(e in p for e in evidence)), None)
         scores.update({f"hit@{k}": float(rank is not None and rank <= k) for k in (1, 3, 5)})
         scores["mrr"] = 1.0 / rank if rank else 0.0
-    window = norm("".join(retrieval_texts(row))[:EVIDENCE_WINDOW])
+    window = norm("".join(texts)[:EVIDENCE_WINDOW])
     found = [e in window for e in evidence]
     scores["evidence@1500"] = float(all(found) if needs_all else any(found)) if evidence else None
     answer = norm(row.get("answer", ""))
