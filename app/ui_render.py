@@ -13,6 +13,9 @@ import re
 
 from app.models import Answer, Citation
 
+# a fenced code block as an answer writes it (`display_text` puts its fences on lines of their own)
+_FENCED_BLOCK = re.compile(r"^```[^\n]*\n(.*?)\n?^```[ \t]*$", re.M | re.S)
+
 EXAMPLES = [
     "2008年全国生物产业总产值是多少?",
     "重庆生物制造到2027年产业规模目标是多少?",
@@ -35,6 +38,8 @@ CSS = """
 .wenda-location {color: #1d4ed8; font-weight: 600;}
 .wenda-note {color: #6b7280; font-size: 0.85em;}
 .wenda-text {white-space: pre-wrap;}
+.wenda-code {white-space: pre; overflow-x: auto; background: #f3f4f6; border-radius: 6px; padding: 6px 10px;
+             margin: 4px 0; font-family: ui-monospace, monospace; font-size: 0.92em;}
 """
 
 
@@ -91,12 +96,20 @@ def answer_message(answer: Answer) -> str:
 
 
 def text_message(text: str) -> str:
-    """Plain text as chat HTML: escaped, line breaks kept.
+    r"""Plain text as chat HTML: escaped, line breaks kept, a fenced code block (```) as a code block.
 
     >>> text_message('<img src=x onerror=alert(1)> [x](javascript:alert(1))')
     '<div class="wenda-text">&lt;img src=x onerror=alert(1)&gt; [x](javascript:alert(1))</div>'
+    >>> text_message("例如:[1]\n```\n[Match]\nName=<en*>\n```\n[1]").split("<pre")[1]
+    ' class="wenda-code"><code>[Match]\nName=&lt;en*&gt;</code></pre>[1]</div>'
     """
-    return f'<div class="wenda-text">{html.escape(text)}</div>'
+    out, pos = [], 0
+    for m in _FENCED_BLOCK.finditer(text):
+        out.append(html.escape(text[pos : m.start()].rstrip("\n")))
+        out.append(f'<pre class="wenda-code"><code>{html.escape(m.group(1))}</code></pre>')
+        pos = m.end()
+    out.append(html.escape(text[pos:].lstrip("\n")))
+    return f'<div class="wenda-text">{"".join(out)}</div>'
 
 
 def error_message(problem: str, question: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+import textwrap
 import unicodedata
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -28,6 +29,8 @@ PINYIN_ANNOTATION = re.compile(rf"(?<=[{CJK}])[(（][{_PINYIN_LETTERS}]{{1,7}}[)
 # whitespace (including line breaks) with a CJK character or CJK punctuation on both sides
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK_OR_PUNCT}])\s+(?=[{CJK_OR_PUNCT}])")
 _SPACE_RUN = re.compile(r"\s+")
+# a fenced code block: its fence lines and what lies between them (Markdown's ``` or ~~~)
+_FENCED_BLOCK = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ \t]*\1[ \t]*$", re.M | re.S)
 
 
 @functools.cache
@@ -60,8 +63,28 @@ def repair(text: str) -> str:
 
 
 def display_text(text: str) -> str:
-    """What an answer quotes: the document's own words and script, with extraction damage repaired."""
-    return repair(text)
+    r"""What an answer quotes: the document's own words and script, with extraction damage repaired.
+
+    Fenced code blocks keep their lines (a config file or a script squashed onto one line is wrong), on
+    lines of their own; only the prose around them is repaired.
+
+    >>> display_text("例如：\n\n```\n[Match]\nName=en*\n```\n\n即 可")
+    '例如:\n```\n[Match]\nName=en*\n```\n即可'
+    """
+    if "```" not in text and "~~~" not in text:
+        return repair(text)
+    parts, pos = [], 0
+    for m in _FENCED_BLOCK.finditer(text):
+        parts += [repair(text[pos : m.start()]), _code_block(m.group(0))]
+        pos = m.end()
+    parts.append(repair(text[pos:]))
+    return "\n".join(p for p in parts if p)
+
+
+def _code_block(block: str) -> str:
+    """A fenced block as shown: its lines as written, less the indentation they share and trailing spaces."""
+    lines = textwrap.dedent(block).split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
 def search_text(text: str) -> str:

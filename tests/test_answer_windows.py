@@ -95,3 +95,21 @@ def test_a_paragraphs_length_is_counted_as_the_reader_sees_it():
     _, text = _answer(ANNOTATED, "HIBIO创新加速营为企业提供什么服务？")
     assert "已舉辦10場" in text, text
     assert "(lián)" not in text
+
+
+NETWORKD = (
+    "## 5.3. 没有图像界面的现代网络配置\n\n"
+    "使用 systemd 的系统中，可以在 /etc/systemd/network/ 里配置网络。\n\n"
+    'DHCP 客户端的配置可以通过创建 "/etc/systemd/network/dhcp.network" 文件来进行设置。例如：\n\n'
+    "```\n[Match]\nName=en*\n\n[Network]\nDHCP=yes\n```\n\n"
+    '一个静态网络配置能够通过创建 "/etc/systemd/network/static.network" 来设置.比如：\n\n'
+    "```\n[Match]\nName=en*\n\n[Network]\nAddress=192.168.0.15/24\nGateway=192.168.0.1\n```\n"
+)
+
+
+def test_a_quoted_code_block_keeps_its_lines():
+    """The Debian reference's networkd example (the `debref` corpus): a config file squashed onto one
+    line ("[Match] Name=en* [Network] DHCP=yes") is not the file the reader has to write."""
+    _, text = _answer(NETWORKD, "DHCP 客户端怎么配置？", source="ch05.zh-cn.html")
+    assert "```\n[Match]\nName=en*\n\n[Network]\nDHCP=yes\n```" in text, text
+    assert text.index("dhcp.network") < text.index("```")  # the sentence introducing it comes first

@@ -165,3 +165,23 @@ def test_markdown_in_a_passage_and_html_in_a_question_stay_text(page):
     page.wait_for_timeout(500)
     assert page.evaluate("window.__pwned") is None
     assert not [u for u in fetched if "beacon.png" in u or u.endswith("/x")]
+
+
+def test_a_quoted_code_block_shows_as_a_code_block(page):
+    """A config file in the answer keeps its lines, in a code block, its `<…>` shown as text."""
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+    doc = (
+        "# 烟台发酵车间网络\n\n烟台发酵车间的采集网关通过创建 /etc/wenda/gateway.conf 文件来配置。例如：\n\n"
+        "```\n[Gateway]\nName=<yantai-01>\nPort=5020\n```\n"
+    )
+    r = httpx.post(f"{base}/api/documents?wait=true", files={"files": ("烟台.md", doc.encode())}, timeout=120)
+    assert r.status_code == 200 and r.json()["added"] == ["烟台.md"], r.text
+    page.get_by_role("tab", name="对话 Chat").click()
+    ask(page, "烟台发酵车间的采集网关怎么配置?")
+    code = page.locator("#wenda-chat .wenda-text pre.wenda-code").last
+    code.wait_for(state="visible")
+    assert code.inner_text().strip() == "[Gateway]\nName=<yantai-01>\nPort=5020"
