@@ -175,10 +175,11 @@ class QuoteFinder:
             fence_start = None
             for s, e in sentence_spans(passage.text):
                 raw = passage.text[s:e]
-                whole_block = (
-                    raw.strip().startswith(_FENCE) and raw.strip().endswith(_FENCE) and "\n" in raw.strip()
-                )
-                if raw.strip().startswith(_FENCE) and not whole_block:
+                bare = raw.strip()
+                # a whole block, or one written on one line ("``` dlocate -S foo ```", a list item's code;
+                # longer than two bare fences): not a fence opening a block, which would swallow what follows
+                whole_block = bare.startswith(_FENCE) and bare.endswith(_FENCE) and len(bare) > 6
+                if bare.startswith(_FENCE) and not whole_block:
                     if fence_start is None:
                         fence_start = s
                         continue

@@ -113,3 +113,26 @@ def test_a_quoted_code_block_keeps_its_lines():
     _, text = _answer(NETWORKD, "DHCP 客户端怎么配置？", source="ch05.zh-cn.html")
     assert "```\n[Match]\nName=en*\n\n[Network]\nDHCP=yes\n```" in text, text
     assert text.index("dhcp.network") < text.index("```")  # the sentence introducing it comes first
+
+
+WHICH_PACKAGE = (
+    "## 8.5. 如何查出一个特定的文件属于哪个软件包？\n\n"
+    "要获得名为 foo 的文件所属的软件包，可选择以下命令中的一个：\n\n"
+    "- dpkg --search foo 这会在已安装的软件包中搜索 foo。另一个更快的方法是使用 dlocate 工具。"
+    " ``` dlocate -S foo ```\n"
+    "- zgrep foo Contents-ARCH.gz 这会找出所有完整路径名中含有子串 foo 的文件。"
+    "这个方法相比于 dpkg --search 的优点是可以找到未在您的系统上安装的软件包的文件。\n"
+    "- apt-file search foo 如果您安装了 apt-file 软件包，和上一个类似，它可以找到完整路径名中含有子串"
+    "或正则表达式 foo 的文件。\n"
+)
+
+
+def test_a_code_block_written_on_one_line_inside_an_item_does_not_end_the_list():
+    """The Debian FAQ's list items carry their code on the item's line ("``` dlocate -S foo ```"): a
+    fence that closes where it opens is a whole block, so the items after it are still quoted."""
+    _, text = _answer(WHICH_PACKAGE, "要查文件属于哪个软件包，可选择哪些命令？")
+    assert [line.split(" ")[1] for line in text.splitlines() if line.startswith("- ")] == [
+        "dpkg",
+        "zgrep",
+        "apt-file",
+    ], text
