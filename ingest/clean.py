@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import re
-import textwrap
 import unicodedata
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -82,9 +81,15 @@ def display_text(text: str) -> str:
 
 
 def _code_block(block: str) -> str:
-    """A fenced block as shown: its lines as written, less the indentation they share and trailing spaces."""
-    lines = textwrap.dedent(block).split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip("\n")
+    r"""A fenced block as shown: its lines as written, less trailing spaces and the indentation of its
+    closing fence (a list item's block is indented under the item; its first line may come without it).
+
+    >>> _code_block("```\n   $ ssh -X host\n     Password:\n   ```")
+    '```\n$ ssh -X host\n  Password:\n```'
+    """
+    lines = [line.rstrip() for line in block.strip("\n").split("\n")]
+    indent = len(lines[-1]) - len(lines[-1].lstrip())
+    return "\n".join(line[indent:] if line[:indent].isspace() else line for line in lines)
 
 
 def search_text(text: str) -> str:

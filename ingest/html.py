@@ -3,7 +3,8 @@
 What is kept: the main content — the one `<main>` / `role=main` / `<article>` when the page has one,
 else `<body>` — with headings as `#` lines, paragraphs separated by blank lines, list items one per
 line (`- ` / `1. `, nested ones indented), table rows one per line (`| a | b |`, a `| --- |` line under
-a header row), and `<pre>` blocks whole inside a ``` fence. What is dropped: scripts, styles, forms;
+a header row), and `<pre>` blocks whole inside a ``` fence (one inside a list item indented under the
+item's line, its lines kept). What is dropped: scripts, styles, forms;
 navigation, headers, footers and side bars (by tag, ARIA role, or a class/id word such as `nav`,
 `breadcrumb`, `toc`, `related`, `copyright`); and blocks made mostly of links (menus, tables of
 contents, "related topics" lists). Images, links' targets and inline emphasis are not kept.
@@ -168,13 +169,33 @@ class _Renderer:
             for child in nested:
                 item.remove(child)  # rendered below, indented
             marker = f"{number}. " if element.tag == "ol" else "- "
-            text = self.line(item)
+            text, below = self.item_parts(item)
             if text:
                 lines.append("  " * depth + marker + text)
+                indent = "  " * depth + " " * len(marker)  # under the item's text, as Markdown nests it
+                lines += [indent + line if line else "" for block in below for line in block.split("\n")]
                 number += 1
             for child in nested:
                 lines.extend(self.list_lines(child, depth + 1))
         return lines
+
+    def item_parts(self, item) -> tuple[str, list[str]]:
+        r"""A list item's text on one line, and the blocks that go under it: a code block inside the
+        item keeps its lines (on the item's line it would read "``` $ ssh -X host Password: ```"),
+        and what follows it in the item comes after it.
+
+        >>> import lxml.html
+        >>> item = lxml.html.fromstring("<li>运行：<pre>$ ssh -X host\nPassword:</pre>即可</li>")
+        >>> _Renderer(item).item_parts(item)
+        ('运行：', ['```\n$ ssh -X host\nPassword:\n```', '即可'])
+        """
+        blocks = self.blocks(item)
+        first = next((i for i, b in enumerate(blocks) if b.startswith(("```", "~~~"))), len(blocks))
+        text = " ".join(" ".join(blocks[:first]).split())
+        if not text:  # nothing before the code to hang it under: all on the item's line, as before
+            return " ".join(" ".join(blocks).split()), []
+        below = [b if b.startswith(("```", "~~~")) else " ".join(b.split()) for b in blocks[first:]]
+        return text, [b for b in below if b]
 
     def table(self, element) -> list[str]:
         rows = [tr for tr in element.iter("tr") if next(tr.iterancestors("table"), None) is element]

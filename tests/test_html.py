@@ -229,3 +229,33 @@ def test_short_numbered_steps_are_list_items_not_headings():
     assert text == "## 步骤\n\n1. 选择单元格\n2. Click OK.\n\n## 下一节\n\n正文。"
     chunks = [text[c.start : c.end] for c in chunk_spans(text, max_tokens=256)]
     assert "1. 选择单元格\n2. Click OK." in chunks[0]
+
+
+X11_STEPS = (
+    "<main><h3>7.8.2. X 服务端远程连接</h3><ul>"
+    "<li><p>在本地主机中打开一个 gnome 终端。</p></li>"
+    "<li><p>通过下列命令，运行带 -X 选项的 ssh(1)，建立与远程站点的连接。</p>"
+    '<pre class="screen">localname @ localhost $ ssh -q -X loginname@remotehost.domain\nPassword:</pre></li>'
+    "<li><p>通过下列命令，在远程站点运行一个 X 应用程序，例如 “gitk”。</p>"
+    '<pre class="screen">loginname @ remotehost $ gitk</pre></li></ul></main>'
+)
+
+
+def test_a_code_block_inside_a_list_item_keeps_its_lines_under_the_item():
+    """The Debian Reference's steps (the `debref` corpus) hold their commands in <pre> inside <li>:
+    on the item's line they read "``` … $ ssh -q -X loginname@remotehost.domain Password: ```"."""
+    from app.models import Passage
+    from app.quotes import QuoteFinder
+
+    text = html_to_text(X11_STEPS)
+    assert (
+        "- 通过下列命令，运行带 -X 选项的 ssh(1)，建立与远程站点的连接。\n"
+        "  ```\n  localname @ localhost $ ssh -q -X loginname@remotehost.domain\n  Password:\n  ```\n"
+        "- 通过下列命令，在远程站点运行一个 X 应用程序，例如 “gitk”。\n"
+        "  ```\n  loginname @ remotehost $ gitk\n  ```"
+    ) in text
+    question = "运行带 -X 选项的 ssh 建立与远程站点的连接用什么命令？"
+    draft = QuoteFinder().find(question, question, [Passage("ch07.html", "c1", text, 0, len(text), 1.0)], {})
+    answer = QuoteFinder.render(draft.quotes)
+    code = "```\nlocalname @ localhost $ ssh -q -X loginname@remotehost.domain\nPassword:\n```"
+    assert code in answer, answer
