@@ -14,7 +14,7 @@ import re
 from app.models import Answer, Citation
 
 # a fenced code block as an answer writes it (`display_text` puts its fences on lines of their own)
-_FENCED_BLOCK = re.compile(r"^```[^\n]*\n(.*?)\n?^```[ \t]*$", re.M | re.S)
+_FENCED_BLOCK = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)\n?^\1[ \t]*$", re.M | re.S)
 
 EXAMPLES = [
     "2008年全国生物产业总产值是多少?",
@@ -102,11 +102,13 @@ def text_message(text: str) -> str:
     '<div class="wenda-text">&lt;img src=x onerror=alert(1)&gt; [x](javascript:alert(1))</div>'
     >>> text_message("例如:[1]\n```\n[Match]\nName=<en*>\n```\n[1]").split("<pre")[1]
     ' class="wenda-code"><code>[Match]\nName=&lt;en*&gt;</code></pre>[1]</div>'
+    >>> text_message("~~~\necho '```'\n~~~")  # a block holding ``` is fenced with ~~~
+    '<div class="wenda-text"><pre class="wenda-code"><code>echo &#x27;```&#x27;</code></pre></div>'
     """
     out, pos = [], 0
     for m in _FENCED_BLOCK.finditer(text):
         out.append(html.escape(text[pos : m.start()].rstrip("\n")))
-        out.append(f'<pre class="wenda-code"><code>{html.escape(m.group(1))}</code></pre>')
+        out.append(f'<pre class="wenda-code"><code>{html.escape(m.group(2))}</code></pre>')
         pos = m.end()
     out.append(html.escape(text[pos:].lstrip("\n")))
     return f'<div class="wenda-text">{"".join(out)}</div>'
