@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from app.models import Passage
-from ingest.clean import display_text
+from ingest.clean import FENCES, display_text
 from ingest.split import ITEM_MARKER
 
 ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
-FENCE = "```"
 MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
 ITEM_CHARS = 80  # an item's sentences after its first are quoted while the item stays this short
 PARAGRAPH_CHARS = 200  # a lone best sentence brings what follows it in its paragraph, up to this many chars
@@ -148,6 +147,6 @@ def _indent(text: str, pos: int) -> int:
 def _belongs_below(unit: Unit, nxt: Unit, text: str) -> bool:
     """`nxt` is part of what `unit` opens: indented more, or code, or an item right after it."""
     gap = text[unit.end : nxt.start]
-    if nxt.text.lstrip().startswith(FENCE) or (ITEM.match(nxt.text) and gap.count("\n") <= 2):
+    if nxt.text.lstrip().startswith(FENCES) or (ITEM.match(nxt.text) and gap.count("\n") <= 2):
         return True
     return "\n" in gap and _indent(text, nxt.start) > _indent(text, unit.start)

@@ -27,12 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.answer_window import FENCE as _FENCE
 from app.answer_window import ITEM as _ITEM
 from app.answer_window import Unit, introduces, paragraph_window, structural_window
 from app.models import Passage
 from app.questions import asks_quantity, is_english
-from ingest.clean import CJK_CHAR, display_text, normalize_query, search_text
+from ingest.clean import CJK_CHAR, FENCES, display_text, normalize_query, search_text
 from ingest.lexical import tokenize
 from ingest.split import heading_level, sentence_spans
 
@@ -175,11 +174,8 @@ class QuoteFinder:
             fence_start = None
             for s, e in sentence_spans(passage.text):
                 raw = passage.text[s:e]
-                bare = raw.strip()
-                # a whole block, or one written on one line ("``` dlocate -S foo ```", a list item's code;
-                # longer than two bare fences): not a fence opening a block, which would swallow what follows
-                whole_block = bare.startswith(_FENCE) and bare.endswith(_FENCE) and len(bare) > 6
-                if bare.startswith(_FENCE) and not whole_block:
+                fence = _opening_fence(raw)
+                if fence and not _closes(raw, fence):  # a fence alone: opens a block, or closes the open one
                     if fence_start is None:
                         fence_start = s
                         continue
@@ -237,7 +233,7 @@ class QuoteFinder:
     def _joined(last: Quote, u: Unit, passage: Passage) -> Quote | None:
         """`last` (a list item) with `u` when `u` is its next sentence, right after it on its line: one
         quote, shown on one line (None otherwise)."""
-        if not last.block or last.text.startswith(_FENCE) or last.n != u.n:
+        if not last.block or last.text.startswith(FENCES) or last.n != u.n:
             return None
         end = last.end - passage.start
         gap = passage.text[end : u.start]
@@ -248,7 +244,7 @@ class QuoteFinder:
 
     @staticmethod
     def _quote(u: Unit, passage: Passage) -> Quote:
-        block = bool(_ITEM.match(u.text)) or u.text.lstrip().startswith(_FENCE)
+        block = bool(_ITEM.match(u.text)) or u.text.lstrip().startswith(FENCES)
         return Quote(
             u.n,
             passage.start + u.start,
@@ -264,7 +260,7 @@ class QuoteFinder:
         """Quotes with their markers; items, code and table rows each on a line of its own."""
         out = ""
         for q in quotes:
-            piece = f"{q.text}[{q.n}]" if not q.text.endswith(_FENCE) else f"{q.text}\n[{q.n}]"
+            piece = f"{q.text}[{q.n}]" if not q.text.endswith(FENCES) else f"{q.text}\n[{q.n}]"
             if q.block or (out and out.rstrip().endswith(("：", ":"))):
                 out = out.rstrip() + "\n" + piece + "\n"
             elif out and not CJK_CHAR.search(out.rstrip()[-2:-1] or "") and not out.endswith("\n"):
@@ -272,6 +268,23 @@ class QuoteFinder:
             else:
                 out += piece
         return out.strip()
+
+
+def _opening_fence(unit: str) -> str:
+    """The fence a unit opens with ("```", "~~~", or longer), "" when it does not."""
+    bare = unit.strip()
+    return re.match(r"`{3,}|~{3,}", bare).group(0) if bare.startswith(FENCES) else ""
+
+
+def _closes(unit: str, fence: str) -> bool:
+    r"""Whether a unit that opens with `fence` closes it too: a whole block, or one written on one line
+    ("``` dlocate -S foo ```", the Debian FAQ's list items), not the start of one.
+
+    >>> [_closes(u, "```") for u in ("```\ncode\n```", "``` dlocate -S foo ```", "```", "```bash")]
+    [True, True, False, False]
+    """
+    bare = unit.strip()
+    return len(bare) > 2 * len(fence) and bare.endswith(fence)
 
 
 def _margin(best: Unit, leading: list[Unit], others: int = 5) -> float:

@@ -12,9 +12,7 @@ import html
 import re
 
 from app.models import Answer, Citation
-
-# a fenced code block as an answer writes it (`display_text` puts its fences on lines of their own)
-_FENCED_BLOCK = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)\n?^\1[ \t]*$", re.M | re.S)
+from ingest.clean import display_code_block, fenced_blocks
 
 EXAMPLES = [
     "2008年全国生物产业总产值是多少?",
@@ -96,21 +94,24 @@ def answer_message(answer: Answer) -> str:
 
 
 def text_message(text: str) -> str:
-    r"""Plain text as chat HTML: escaped, line breaks kept, a fenced code block (```) as a code block.
+    r"""Plain text as chat HTML: escaped, line breaks kept, a fenced code block (``` or ~~~, on lines of
+    its own) drawn as a code block.
 
     >>> text_message('<img src=x onerror=alert(1)> [x](javascript:alert(1))')
     '<div class="wenda-text">&lt;img src=x onerror=alert(1)&gt; [x](javascript:alert(1))</div>'
     >>> text_message("例如:[1]\n```\n[Match]\nName=<en*>\n```\n[1]").split("<pre")[1]
     ' class="wenda-code"><code>[Match]\nName=&lt;en*&gt;</code></pre>[1]</div>'
-    >>> text_message("~~~\necho '```'\n~~~")  # a block holding ``` is fenced with ~~~
-    '<div class="wenda-text"><pre class="wenda-code"><code>echo &#x27;```&#x27;</code></pre></div>'
+    >>> shown = text_message("~~~\necho '```'\n~~~\n然后\n```\nb\n```")  # ~~~: a block holding ```
+    >>> shown.replace('<pre class="wenda-code">', "<pre>")
+    '<div class="wenda-text"><pre><code>echo &#x27;```&#x27;</code></pre>然后<pre><code>b</code></pre></div>'
     """
     out, pos = [], 0
-    for m in _FENCED_BLOCK.finditer(text):
-        out.append(html.escape(text[pos : m.start()].rstrip("\n")))
-        out.append(f'<pre class="wenda-code"><code>{html.escape(m.group(2))}</code></pre>')
-        pos = m.end()
-    out.append(html.escape(text[pos:].lstrip("\n")))
+    for start, end in fenced_blocks(text):
+        code = "\n".join(display_code_block(text[start:end]).split("\n")[1:-1])  # less its fences
+        out.append(html.escape(text[pos:start].strip("\n")))
+        out.append(f'<pre class="wenda-code"><code>{html.escape(code)}</code></pre>')
+        pos = end
+    out.append(html.escape(text[pos:].strip("\n") if pos else text))
     return f'<div class="wenda-text">{"".join(out)}</div>'
 
 

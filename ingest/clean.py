@@ -5,7 +5,8 @@ The original text is never changed (citations show and locate it); this module d
 - `search_text`: what retrieval matches and embeds — width-normalised (NFKC), pinyin annotations
   removed, lines broken mid-sentence joined, stray spaces between CJK characters removed, and
   converted to simplified characters.
-- `display_text`: what an answer quotes — the same repairs, but in the document's own script.
+- `display_text`: what an answer quotes — the same repairs, but in the document's own script; a
+  fenced code block keeps its lines (`fenced_blocks` finds them, `display_code_block` shows one).
 
     >>> search_text("國家發(fā)改委發(fā)布")
     '国家发改委发布'
@@ -28,8 +29,9 @@ PINYIN_ANNOTATION = re.compile(rf"(?<=[{CJK}])[(（][{_PINYIN_LETTERS}]{{1,7}}[)
 # whitespace (including line breaks) with a CJK character or CJK punctuation on both sides
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK_OR_PUNCT}])\s+(?=[{CJK_OR_PUNCT}])")
 _SPACE_RUN = re.compile(r"\s+")
-# a fenced code block: its fence lines and what lies between them (Markdown's ``` or ~~~)
-_FENCED_BLOCK = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ \t]*\1[ \t]*$", re.M | re.S)
+FENCES = ("```", "~~~")  # what opens a Markdown code block
+# an opening fence line: a backtick fence's info string holds no backtick ("``` x ```" is inline code)
+_OPENING_FENCE = re.compile(r"[ \t]*(`{3,}(?=[^`]*$)|~{3,})")
 
 
 @functools.cache
@@ -65,31 +67,58 @@ def display_text(text: str) -> str:
     r"""What an answer quotes: the document's own words and script, with extraction damage repaired.
 
     Fenced code blocks keep their lines (a config file or a script squashed onto one line is wrong), on
-    lines of their own; only the prose around them is repaired.
+    lines of their own; only the prose around them is repaired. A block the text does not close (a
+    passage cut inside it) is prose.
 
     >>> display_text("例如：\n\n```\n[Match]\nName=en*\n```\n\n即 可")
     '例如:\n```\n[Match]\nName=en*\n```\n即可'
     """
-    if "```" not in text and "~~~" not in text:
-        return repair(text)
+    blocks = fenced_blocks(text) if "```" in text or "~~~" in text else []
     parts, pos = [], 0
-    for m in _FENCED_BLOCK.finditer(text):
-        parts += [repair(text[pos : m.start()]), _code_block(m.group(0))]
-        pos = m.end()
+    for start, end in blocks:
+        parts += [repair(text[pos:start]), display_code_block(text[start:end])]
+        pos = end
     parts.append(repair(text[pos:]))
     return "\n".join(p for p in parts if p)
 
 
-def _code_block(block: str) -> str:
-    r"""A fenced block as shown: its lines as written, less trailing spaces and the indentation of its
-    closing fence (a list item's block is indented under the item; its first line may come without it).
+def fenced_blocks(text: str) -> list[tuple[int, int]]:
+    r"""(start, end) of each closed fenced code block in `text`, its fence lines included, in one pass
+    over the lines: a closing fence is a line of the opening fence's character, at least as long.
 
-    >>> _code_block("```\n   $ ssh -X host\n     Password:\n   ```")
+    >>> text = "``` dlocate -S foo ```\n- zgrep\n  ~~~\n  a\n  ```\n  ~~~\n```\nunclosed"
+    >>> [text[s:e] for s, e in fenced_blocks(text)]
+    ['  ~~~\n  a\n  ```\n  ~~~']
+    """
+    blocks, opened, fence, pos = [], -1, "", 0
+    for line in text.split("\n"):
+        if opened < 0:
+            match = _OPENING_FENCE.match(line)
+            if match:
+                opened, fence = pos, match.group(1)
+        else:
+            bare = line.strip()
+            if len(bare) >= len(fence) and bare == fence[0] * len(bare):
+                blocks.append((opened, pos + len(line)))
+                opened = -1
+        pos += len(line) + 1
+    return blocks
+
+
+def display_code_block(block: str) -> str:
+    r"""A fenced block as shown: its fences on lines of their own, its lines as written less trailing
+    spaces and the indentation all of them and the closing fence share (a list item's block is indented
+    under the item; its first line may come without it).
+
+    >>> display_code_block("```\n   $ ssh -X host\n     Password:\n   ```")
     '```\n$ ssh -X host\n  Password:\n```'
+    >>> display_code_block("```\nserver {\n  listen 80;\n}\n  ```")
+    '```\nserver {\n  listen 80;\n}\n```'
     """
     lines = [line.rstrip() for line in block.strip("\n").split("\n")]
-    indent = len(lines[-1]) - len(lines[-1].lstrip())
-    return "\n".join(line[indent:] if line[:indent].isspace() else line for line in lines)
+    inner = lines[1:-1]
+    indent = min(len(line) - len(line.lstrip()) for line in [lines[-1], *(ln for ln in inner if ln)])
+    return "\n".join([lines[0].strip(), *(line[indent:] for line in inner), lines[-1].strip()])
 
 
 def search_text(text: str) -> str:

@@ -3,8 +3,8 @@
 What is kept: the main content — the one `<main>` / `role=main` / `<article>` when the page has one,
 else `<body>` — with headings as `#` lines, paragraphs separated by blank lines, list items one per
 line (`- ` / `1. `, nested ones indented), table rows one per line (`| a | b |`, a `| --- |` line under
-a header row), and `<pre>` blocks whole inside a ``` fence (one inside a list item indented under the
-item's line, its lines kept). What is dropped: scripts, styles, forms;
+a header row), and `<pre>` blocks whole inside a ``` fence (~~~ when the code holds ```; one inside a
+list item indented under the item's line, its lines kept). What is dropped: scripts, styles, forms;
 navigation, headers, footers and side bars (by tag, ARIA role, or a class/id word such as `nav`,
 `breadcrumb`, `toc`, `related`, `copyright`); and blocks made mostly of links (menus, tables of
 contents, "related topics" lists). Images, links' targets and inline emphasis are not kept.
@@ -182,7 +182,9 @@ class _Renderer:
     def item_parts(self, item) -> tuple[str, list[str]]:
         r"""A list item's text on one line, and the blocks that go under it: a code block inside the
         item keeps its lines (on the item's line it would read "``` $ ssh -X host Password: ```"),
-        and what follows it in the item comes after it.
+        and what follows it in the item comes after it (a table there stays squashed on one line, as
+        before; an item's nested list comes after all of this, whatever the source order). An item
+        that opens with its code has nothing to hang it under: it stays on the item's line.
 
         >>> import lxml.html
         >>> item = lxml.html.fromstring("<li>运行：<pre>$ ssh -X host\nPassword:</pre>即可</li>")

@@ -136,3 +136,11 @@ def test_a_code_block_written_on_one_line_inside_an_item_does_not_end_the_list()
         "zgrep",
         "apt-file",
     ], text
+
+
+def test_a_block_fenced_with_tildes_is_quoted_as_a_block():
+    """The HTML converter fences with ~~~ the code that holds ```: the introducing line brings it, and
+    it is shown on lines of its own, its marker under it."""
+    page = "## 代码块\n\n在 Markdown 里写一个代码块的方法如下：\n\n~~~\n```\necho hi\n```\n~~~\n\n其他。\n"
+    _, text = _answer(page, "Markdown 里怎么写一个代码块？")
+    assert text.endswith("如下:[1]\n~~~\n```\necho hi\n```\n~~~\n[1]"), text
