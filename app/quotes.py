@@ -31,7 +31,7 @@ from app.answer_window import ITEM as _ITEM
 from app.answer_window import Unit, introduces, paragraph_window, structural_window
 from app.models import Passage
 from app.questions import asks_quantity, is_english
-from ingest.clean import CJK_CHAR, FENCES, display_text, normalize_query, search_text
+from ingest.clean import CJK_CHAR, FENCES, display_text, normalize_query, opening_fence, search_text
 from ingest.lexical import tokenize
 from ingest.split import heading_level, sentence_spans
 
@@ -174,7 +174,7 @@ class QuoteFinder:
             fence_start = None
             for s, e in sentence_spans(passage.text):
                 raw = passage.text[s:e]
-                fence = _opening_fence(raw)
+                fence = opening_fence(raw)
                 if fence and not _closes(raw, fence):  # a fence alone: opens a block, or closes the open one
                     if fence_start is None:
                         fence_start = s
@@ -268,12 +268,6 @@ class QuoteFinder:
             else:
                 out += piece
         return out.strip()
-
-
-def _opening_fence(unit: str) -> str:
-    """The fence a unit opens with ("```", "~~~", or longer), "" when it does not."""
-    bare = unit.strip()
-    return re.match(r"`{3,}|~{3,}", bare).group(0) if bare.startswith(FENCES) else ""
 
 
 def _closes(unit: str, fence: str) -> bool:

@@ -93,9 +93,9 @@ def fenced_blocks(text: str) -> list[tuple[int, int]]:
     blocks, opened, fence, pos = [], -1, "", 0
     for line in text.split("\n"):
         if opened < 0:
-            match = _OPENING_FENCE.match(line)
-            if match:
-                opened, fence = pos, match.group(1)
+            fence = opening_fence(line)
+            if fence:
+                opened = pos
         else:
             bare = line.strip()
             if len(bare) >= len(fence) and bare == fence[0] * len(bare):
@@ -103,6 +103,17 @@ def fenced_blocks(text: str) -> list[tuple[int, int]]:
                 opened = -1
         pos += len(line) + 1
     return blocks
+
+
+def opening_fence(text: str) -> str:
+    r"""The fence `text` opens a code block with ("```", "~~~", or longer), "" when it opens none: a
+    backtick fence followed by a backtick is inline code ("``` dlocate -S foo ```", a whole block).
+
+    >>> [opening_fence(t) for t in ("```bash", "  ~~~", "``` dlocate -S foo ```", "```\nx\n```", "- a")]
+    ['```', '~~~', '', '', '']
+    """
+    match = _OPENING_FENCE.match(text)
+    return match.group(1) if match else ""
 
 
 def display_code_block(block: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.clean import FENCES
 from ingest.html_boilerplate import drop_non_content, main_content
 
 _BLOCK_TAGS = {
@@ -140,7 +141,7 @@ class _Renderer:
 
     def line(self, element) -> str:
         """All of an element's text on one line."""
-        return " ".join(" ".join(self.blocks(element)).split())
+        return _one_line(self.blocks(element))
 
     def block(self, element) -> list[str]:
         tag = element.tag
@@ -192,11 +193,11 @@ class _Renderer:
         ('运行：', ['```\n$ ssh -X host\nPassword:\n```', '即可'])
         """
         blocks = self.blocks(item)
-        first = next((i for i, b in enumerate(blocks) if b.startswith(("```", "~~~"))), len(blocks))
-        text = " ".join(" ".join(blocks[:first]).split())
+        first = next((i for i, b in enumerate(blocks) if b.startswith(FENCES)), len(blocks))
+        text = _one_line(blocks[:first])
         if not text:  # nothing before the code to hang it under: all on the item's line, as before
-            return " ".join(" ".join(blocks).split()), []
-        below = [b if b.startswith(("```", "~~~")) else " ".join(b.split()) for b in blocks[first:]]
+            return _one_line(blocks), []
+        below = [b if b.startswith(FENCES) else _one_line([b]) for b in blocks[first:]]
         return text, [b for b in below if b]
 
     def table(self, element) -> list[str]:
@@ -214,6 +215,11 @@ class _Renderer:
             if len(lines) == 1 and header:
                 lines.append("|" + " --- |" * len(row))
         return ["\n".join(lines)] if lines else []
+
+
+def _one_line(blocks: list[str]) -> str:
+    """Blocks of text on one line, every run of whitespace one space."""
+    return " ".join(" ".join(blocks).split())
 
 
 def _fenced(element) -> str:
