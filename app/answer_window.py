@@ -3,7 +3,8 @@
 A unit that introduces something (it ends with a colon) brings what follows — list items, a fenced
 code block, table rows, indented lines — reading on into the passage that continues its own; a list
 item brings its later sentences on its line; a best sentence standing alone brings the sentences after
-it in its paragraph. Used by the quote finder (`app/quotes.py`).
+it in its paragraph; a description indented under a short term (an option in a man page) brings the
+term. Used by the quote finder (`app/quotes.py`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from ingest.clean import FENCES, display_text
 from ingest.split import ITEM_MARKER
 
 ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
+_ENDS = "。.!！?？；;:："  # a line ending so is prose (or introduces what follows), not a term
 MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
 ITEM_CHARS = 80  # an item's sentences after its first are quoted while the item stays this short
+TERM_CHARS = 60  # a line this short, with no sentence end, over an indented body is the term it defines
 PARAGRAPH_CHARS = 200  # a lone best sentence brings what follows it in its paragraph, up to this many chars
 
 
@@ -79,6 +82,21 @@ def structural_window(
             window.append(nxt)
             chars += nxt.chars
     return window
+
+
+def term_above(unit: Unit, units: list[Unit], text: str) -> Unit | None:
+    """The term `unit` describes, when `unit` opens the indented body of a definition — an option over
+    its description ("-l limit" over "Limits the used bandwidth…", "skip=blocks" over "在拷贝之前，跳过
+    输入文件的前 blocks 块…"): the unit just before it, on a line of its own, short, with no sentence end,
+    indented less than `unit` but not at the margin (there it is a section heading or a page header).
+    None otherwise: a description quoted without its term does not say what it describes."""
+    prev = units[unit.order - 1] if unit.order > 0 else None
+    if prev is None or prev.n != unit.n or prev.chars > TERM_CHARS or prev.text.rstrip()[-1:] in _ENDS:
+        return None
+    if any(ITEM.match(u.text) or u.text.lstrip().startswith(FENCES) for u in (prev, unit)):
+        return None
+    below = "\n" in text[prev.end : unit.start]
+    return prev if below and 0 < _indent(text, prev.start) < _indent(text, unit.start) else None
 
 
 def introduces(text: str) -> bool:

@@ -15,9 +15,9 @@ with two general signals and no phrase rules:
 The answer is a contiguous window of the best passage around its best unit, shaped by the text's
 structure, not by its words: a unit that introduces something (it ends with a colon) brings what
 follows (items, code, table rows, indented lines); a list item brings its later sentences on its line;
-close runners-up of the same document join. The confidence that the
-documents answer the question is a calibrated probability (`app/confidence.py`) of the signals
-returned with the quotes.
+a description brings the term it is indented under; close runners-up of the same document join. The
+confidence that the documents answer the question is a calibrated probability (`app/confidence.py`)
+of the signals returned with the quotes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.answer_window import ITEM as _ITEM
-from app.answer_window import Unit, introduces, paragraph_window, structural_window
+from app.answer_window import Unit, introduces, paragraph_window, structural_window, term_above
 from app.models import Passage
 from app.questions import asks_quantity, is_english
 from ingest.clean import CJK_CHAR, FENCES, display_text, normalize_query, opening_fence, search_text
@@ -212,14 +212,15 @@ class QuoteFinder:
             and passages[u.n - 1].source == source
             and u.text.strip() not in {w.text.strip() for w in window}
         ]
-        chosen = list(window)
+        chosen = _with_term(window, units, passages, taken)
         for u in [] if structured else extra[: MAX_UNITS - 1]:  # a structured window is whole
             if u.order in taken:
                 continue
             # a runner-up that introduces something (ends with a colon) brings it, as the best unit would
             more = structural_window(u, units, passages, {})
-            chosen += [m for m in more if m.order not in taken]
+            more = [m for m in more if m.order not in taken]
             taken |= {m.order for m in more}
+            chosen += _with_term(more, units, passages, taken)
         quotes: list[Quote] = []
         for u in chosen:
             joined = self._joined(quotes[-1], u, passages[u.n - 1]) if quotes else None
@@ -268,6 +269,16 @@ class QuoteFinder:
             else:
                 out += piece
         return out.strip()
+
+
+def _with_term(window: list[Unit], units: list[Unit], passages: list[Passage], taken: set[int]) -> list[Unit]:
+    """`window` led by the term its first unit describes (`term_above`), when not quoted already;
+    `taken` gains it."""
+    term = term_above(window[0], units, passages[window[0].n - 1].text) if window else None
+    if term is None or term.order in taken:
+        return window
+    taken.add(term.order)
+    return [term, *window]
 
 
 def _closes(unit: str, fence: str) -> bool:

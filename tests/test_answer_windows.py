@@ -144,3 +144,37 @@ def test_a_block_fenced_with_tildes_is_quoted_as_a_block():
     page = "## 代码块\n\n在 Markdown 里写一个代码块的方法如下：\n\n~~~\n```\necho hi\n```\n~~~\n\n其他。\n"
     _, text = _answer(page, "Markdown 里怎么写一个代码块？")
     assert text.endswith("如下:[1]\n~~~\n```\necho hi\n```\n~~~\n[1]"), text
+
+
+# man pages (the `mandev` corpus, rendered by groff): an option's term on its own line, its description
+# indented under it
+SCP_OPTIONS = (
+    "     -i identity_file\n"
+    "             Selects the file from which the identity (private key) for public key\n"
+    "             authentication is read.\n\n"
+    "     -l limit\n"
+    "             Limits the used bandwidth, specified in Kbit/s.\n\n"
+    "     -o ssh_option\n"
+    "             Can be used to pass options to ssh in the format used in ssh_config(5).\n"
+)
+DD_OPTIONS = (
+    "DD(1)                       General Commands Manual                      DD(1)\n\n"
+    "DESCRIPTION(描述)\n"
+    "       当进行非强制的转换的时候，使用指定的输入和输出块大小拷贝文件。\n\n"
+    "       skip=blocks\n"
+    "              在拷贝之前，跳过输入文件的前 blocks 块，每块大小为 ibs-byte 字节。\n"
+)
+
+
+def test_a_quoted_description_comes_with_the_option_it_describes():
+    _, text = _answer(SCP_OPTIONS, "How do I limit the bandwidth scp uses?", "scp.1.txt")
+    assert text.startswith("-l limit[1]"), text
+    assert "Limits the used bandwidth" in text
+    _, text = _answer(DD_OPTIONS, "用 dd 拷贝时怎么跳过输入文件开头的几块？", "dd.1.txt")
+    assert text.startswith("skip=blocks[1]"), text
+
+
+def test_a_section_heading_or_page_header_at_the_margin_is_not_taken_for_a_term():
+    _, text = _answer(DD_OPTIONS, "dd 是用什么块大小拷贝文件的？", "dd.1.txt")
+    assert "输入和输出块大小拷贝文件" in text, text
+    assert "DESCRIPTION" not in text and "DD(1)" not in text, text
