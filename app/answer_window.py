@@ -99,6 +99,16 @@ def term_above(unit: Unit, units: list[Unit], text: str) -> Unit | None:
     return prev if below and 0 < _indent(text, prev.start) < _indent(text, unit.start) else None
 
 
+def with_term(window: list[Unit], units: list[Unit], passages: list[Passage], taken: set[int]) -> list[Unit]:
+    """`window` led by the term its first unit describes (`term_above`), when not quoted already;
+    `taken` gains it."""
+    term = term_above(window[0], units, passages[window[0].n - 1].text) if window else None
+    if term is None or term.order in taken:
+        return window
+    taken.add(term.order)
+    return [term, *window]
+
+
 def introduces(text: str) -> bool:
     """Whether a unit introduces what follows it: it ends with a colon ("请执行：", "优先级有：")."""
     return text.rstrip()[-1:] in ":："

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.answer_window import ITEM as _ITEM
-from app.answer_window import Unit, introduces, paragraph_window, structural_window, term_above
+from app.answer_window import Unit, introduces, paragraph_window, structural_window, with_term
 from app.models import Passage
 from app.questions import asks_quantity, is_english
 from ingest.clean import CJK_CHAR, FENCES, display_text, normalize_query, opening_fence, search_text
@@ -165,9 +165,11 @@ class QuoteFinder:
     @staticmethod
     def units(passages: list[Passage]) -> list[Unit]:
         """The candidate sentences of the passages; headings are not candidates but label what follows;
-        a fenced code block is one unit."""
+        a fenced code block is one unit; the document's title is not, when the passage has others."""
         units: list[Unit] = []
         for n, passage in enumerate(passages, start=1):
+            titles: list[Unit] = []
+            first = len(units)
             heading = (
                 set(tokenize(search_text(passage.heading.split(" › ")[-1]))) if passage.heading else set()
             )
@@ -188,7 +190,11 @@ class QuoteFinder:
                 text = passage.text[s:e]
                 if len(re.sub(r"\W", "", text)) < 2 or text.rstrip()[-1:] in "?？":
                     continue  # punctuation, or a question (an FAQ's): not an answer
-                units.append(Unit(n, s, e, text, heading, len(units)))
+                (titles if _is_title(text, passage) else units).append(Unit(n, s, e, text, heading, 0))
+            if titles and len(units) == first:  # a document of one line: its title is its text
+                units += titles
+        for order, unit in enumerate(units):
+            unit.order = order
         return units
 
     def _quotes(
@@ -212,7 +218,7 @@ class QuoteFinder:
             and passages[u.n - 1].source == source
             and u.text.strip() not in {w.text.strip() for w in window}
         ]
-        chosen = _with_term(window, units, passages, taken)
+        chosen = with_term(window, units, passages, taken)
         for u in [] if structured else extra[: MAX_UNITS - 1]:  # a structured window is whole
             if u.order in taken:
                 continue
@@ -220,7 +226,7 @@ class QuoteFinder:
             more = structural_window(u, units, passages, {})
             more = [m for m in more if m.order not in taken]
             taken |= {m.order for m in more}
-            chosen += _with_term(more, units, passages, taken)
+            chosen += with_term(more, units, passages, taken)
         quotes: list[Quote] = []
         for u in chosen:
             joined = self._joined(quotes[-1], u, passages[u.n - 1]) if quotes else None
@@ -271,14 +277,11 @@ class QuoteFinder:
         return out.strip()
 
 
-def _with_term(window: list[Unit], units: list[Unit], passages: list[Passage], taken: set[int]) -> list[Unit]:
-    """`window` led by the term its first unit describes (`term_above`), when not quoted already;
-    `taken` gains it."""
-    term = term_above(window[0], units, passages[window[0].n - 1].text) if window else None
-    if term is None or term.order in taken:
-        return window
-    taken.add(term.order)
-    return [term, *window]
+def _is_title(text: str, passage: Passage) -> bool:
+    """Whether `text` is the title of the passage's document (a man page's header line, a title the text
+    repeats): the citation names the document already; quoted beside other sentences, it answers
+    nothing."""
+    return bool(passage.title) and "".join(display_text(text).split()) == "".join(passage.title.split())
 
 
 def _closes(unit: str, fence: str) -> bool:

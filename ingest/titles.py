@@ -58,7 +58,8 @@ def _meaningful(line: str) -> bool:
 def title_from_text(text: str, markdown: bool = False) -> str:
     """A title read from the text itself: a markdown heading near the top (anywhere, for a markdown
     file), else the first meaningful line."""
-    lines = [line.strip() for line in text.splitlines() if _meaningful(line)]
+    lines = [" ".join(line.split()) for line in text.splitlines() if _meaningful(line)]  # a padded
+    # line (a man page's header, "DATE(1)      用户命令      DATE(1)") measured as it is shown
     for line in lines if markdown else lines[:_HEADING_LOOKAHEAD]:
         heading = _MARKDOWN_HEADING.match(line)
         if heading:

@@ -1,5 +1,6 @@
 """What the quote finder takes around its best sentence, on text from the Debian FAQ (the `debfaq`
-corpus): list items of several sentences, and whether a question asking for a quantity got one.
+corpus) and man pages (`mandev`): list items of several sentences, whether a question asking for a
+quantity got one, an option's term over its description, a page header left out.
 Lexical scoring alone (no embedder): these are structure, not wording.
 """
 
@@ -178,3 +179,26 @@ def test_a_section_heading_or_page_header_at_the_margin_is_not_taken_for_a_term(
     _, text = _answer(DD_OPTIONS, "dd 是用什么块大小拷贝文件的？", "dd.1.txt")
     assert "输入和输出块大小拷贝文件" in text, text
     assert "DESCRIPTION" not in text and "DD(1)" not in text, text
+
+
+WHO_PAGE = (
+    "WHO(1)                             用户命令                             WHO(1)\n\n\n\n"
+    "名称\n"
+    "       who - 显示已登录用户\n\n"
+    "描述\n"
+    "       显示与当前登录用户有关的信息。\n\n"
+    "       -b, --boot\n"
+    "              最近一次系统引导的时间\n"
+)
+
+
+def test_a_man_pages_header_is_its_title_and_is_never_quoted(tmp_path):
+    from ingest.loaders import load_document
+
+    (tmp_path / "who.1.txt").write_text(WHO_PAGE, encoding="utf-8")
+    title = load_document(tmp_path / "who.1.txt").title
+    assert title == "WHO(1) 用户命令 WHO(1)"  # measured without its padding: whole, not cut
+    passage = Passage("who.1.txt", "c1", WHO_PAGE, 0, len(WHO_PAGE), 1.0, title=title)
+    draft = QuoteFinder().find("who 命令", "who 命令", [passage], {})
+    text = QuoteFinder.render(draft.quotes)
+    assert "who - 显示已登录用户" in text and "WHO(1)" not in text, text
