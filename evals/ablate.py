@@ -26,6 +26,8 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "item_lines": {"app.answer_window._same_item": lambda *args: False},
     "split_questions": {"app.extractive.split_questions": lambda message: [message]},
     "quantity": {"app.quotes.asks_quantity": lambda question: False},
+    "term": {"app.answer_window.term_above": lambda *args: None},  # a description quoted without its term
+    "title": {"app.quotes._is_title": lambda *args: False},  # the document's title quoted like any line
     # an English question matched by its own words (and the glossary), not by the Chinese of its words
     "english_wording": {"app.extractive.english_wording": lambda question, used: None},
     # a follow-up ("那…呢?") searched and answered without the earlier question's subject
