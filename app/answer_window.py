@@ -37,6 +37,8 @@ class Unit:
     semantic: float = 0.0
     similarity: float = 0.0  # raw e5 cosine with the question (0: not compared)
     score: float = 0.0
+    title: bool = False  # the document's title: it may be the answer, but never joins one as a runner-up
+    term: bool = False  # quoted as the term of the description below it (`with_term`): states no fact
 
     @cached_property
     def chars(self) -> int:
@@ -95,7 +97,8 @@ def term_above(unit: Unit, units: list[Unit], text: str) -> Unit | None:
         return None
     if any(ITEM.match(u.text) or u.text.lstrip().startswith(FENCES) for u in (prev, unit)):
         return None
-    below = "\n" in text[prev.end : unit.start]
+    own_line = not text[line_start(text, prev.start) : prev.start].strip()
+    below = own_line and "\n" in text[prev.end : unit.start]
     return prev if below and 0 < _indent(text, prev.start) < _indent(text, unit.start) else None
 
 
@@ -106,6 +109,7 @@ def with_term(window: list[Unit], units: list[Unit], passages: list[Passage], ta
     if term is None or term.order in taken:
         return window
     taken.add(term.order)
+    term.term = True
     return [term, *window]
 
 

@@ -136,7 +136,8 @@ class QuoteFinder:
                 u.semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0, 1))
         for u in units:
             u.score = lexical_weight * u.lexical + (1 - lexical_weight) * u.semantic + 0.05 / u.n
-        best = max(units, key=lambda u: u.score)
+        # the document's title is the answer only when far ahead (a note's first line, not a page header)
+        best = max(units, key=lambda u: u.score * (RUNNER_UP if u.title else 1))
         normalised = [p.search_text or search_text(p.text) for p in passages]  # retrieval's passages carry it
         coverage = sum(w for t, w in weight.items() if any(t in text for text in normalised)) / total
         home = normalised[best.n - 1]
@@ -158,18 +159,17 @@ class QuoteFinder:
         }
         quotes = self._quotes(best, units, passages, continues or {})
         signals["quantity"] = float(
-            not asks_quantity(question) or any(states_quantity(q.text) for q in quotes)
+            not asks_quantity(question)
+            or any(states_quantity(q.text) for q in quotes if not units[q.order].term)  # a term states none
         )
         return Draft(quotes, signals)
 
     @staticmethod
     def units(passages: list[Passage]) -> list[Unit]:
         """The candidate sentences of the passages; headings are not candidates but label what follows;
-        a fenced code block is one unit; the document's title is not, when the passage has others."""
+        a fenced code block is one unit."""
         units: list[Unit] = []
         for n, passage in enumerate(passages, start=1):
-            titles: list[Unit] = []
-            first = len(units)
             heading = (
                 set(tokenize(search_text(passage.heading.split(" › ")[-1]))) if passage.heading else set()
             )
@@ -190,11 +190,8 @@ class QuoteFinder:
                 text = passage.text[s:e]
                 if len(re.sub(r"\W", "", text)) < 2 or text.rstrip()[-1:] in "?？":
                     continue  # punctuation, or a question (an FAQ's): not an answer
-                (titles if _is_title(text, passage) else units).append(Unit(n, s, e, text, heading, 0))
-            if titles and len(units) == first:  # a document of one line: its title is its text
-                units += titles
-        for order, unit in enumerate(units):
-            unit.order = order
+                unit = Unit(n, s, e, text, heading, len(units), title=_is_title(text, passage))
+                units.append(unit)
         return units
 
     def _quotes(
@@ -215,6 +212,7 @@ class QuoteFinder:
             for u in sorted(units, key=lambda u: u.score, reverse=True)
             if u.order not in taken
             and u.score >= RUNNER_UP * best.score
+            and not u.title  # a page header beside the answer says nothing the citation does not
             and passages[u.n - 1].source == source
             and u.text.strip() not in {w.text.strip() for w in window}
         ]
@@ -278,10 +276,13 @@ class QuoteFinder:
 
 
 def _is_title(text: str, passage: Passage) -> bool:
-    """Whether `text` is the title of the passage's document (a man page's header line, a title the text
-    repeats): the citation names the document already; quoted beside other sentences, it answers
-    nothing."""
-    return bool(passage.title) and "".join(display_text(text).split()) == "".join(passage.title.split())
+    """Whether `text` is the title of the passage's document (a man page's header line, a first line
+    the title was read from; a title cut with "…" matches the line it was cut from)."""
+    title = "".join(passage.title.split())
+    cut = title.endswith(("…", "..."))
+    title = title.rstrip(".…")
+    line = "".join(display_text(text).split())
+    return bool(title) and (line.startswith(title) if cut else line == title)
 
 
 def _closes(unit: str, fence: str) -> bool:

@@ -192,13 +192,33 @@ WHO_PAGE = (
 )
 
 
-def test_a_man_pages_header_is_its_title_and_is_never_quoted(tmp_path):
+def test_a_man_pages_header_is_its_title_and_does_not_join_an_answer(tmp_path):
     from ingest.loaders import load_document
 
     (tmp_path / "who.1.txt").write_text(WHO_PAGE, encoding="utf-8")
     title = load_document(tmp_path / "who.1.txt").title
     assert title == "WHO(1) 用户命令 WHO(1)"  # measured without its padding: whole, not cut
     passage = Passage("who.1.txt", "c1", WHO_PAGE, 0, len(WHO_PAGE), 1.0, title=title)
-    draft = QuoteFinder().find("who 命令", "who 命令", [passage], {})
+    draft = QuoteFinder().find("who 命令显示什么用户", "who 命令显示什么用户", [passage], {})
     text = QuoteFinder.render(draft.quotes)
     assert "who - 显示已登录用户" in text and "WHO(1)" not in text, text
+
+
+def test_a_note_whose_first_line_is_its_title_is_still_answered_by_that_line(tmp_path):
+    from ingest.loaders import load_document
+
+    (tmp_path / "wifi.txt").write_text("公司 WiFi 密码是 abc12345。\n\n请勿外传。\n", encoding="utf-8")
+    document = load_document(tmp_path / "wifi.txt")
+    passage = Passage("wifi.txt", "c1", document.text, 0, len(document.text), 1.0, title=document.title)
+    draft = QuoteFinder().find("WiFi 密码是什么？", "WiFi 密码是什么？", [passage], {})
+    assert QuoteFinder.render(draft.quotes).startswith("公司 WiFi 密码是 abc12345。"), draft.quotes
+
+
+def test_a_term_starts_its_own_line_and_states_no_quantity():
+    page = "  Approval is manual. Details vary (by team)\n      Refunds are approved by the finance team.\n"
+    _, text = _answer(page, "Who approves refunds?", "notes.txt")
+    assert text.startswith("Refunds are approved"), text  # "Details vary (by team)" opens no line
+    page = "     -P port2\n             Specifies the port to connect to on the remote host.\n"
+    draft, text = _answer(page, "How many ports does it connect to on the remote host?", "scp.1.txt")
+    assert text.startswith("-P port2[1]"), text
+    assert draft.signals["quantity"] == 0.0  # the option's "2" is no number the question asked for
