@@ -280,7 +280,7 @@ def _is_title(text: str, passage: Passage) -> bool:
     the title was read from; a title cut with "…" matches the line it was cut from)."""
     title = "".join(passage.title.split())
     cut = title.endswith(("…", "..."))
-    title = title.rstrip(".…")
+    title = title.rstrip(".…") if cut else title
     line = "".join(display_text(text).split())
     return bool(title) and (line.startswith(title) if cut else line == title)
 
