@@ -41,10 +41,14 @@ class Unit:
     term: bool = False  # quoted as the term of the description below it (`with_term`): states no fact
 
     @cached_property
+    def shown(self) -> str:
+        """Its text as quoted: extraction damage such as pinyin annotations repaired."""
+        return display_text(self.text)
+
+    @cached_property
     def chars(self) -> int:
-        """Its length as quoted (extraction damage such as pinyin annotations repaired): the window
-        limits count what the reader sees."""
-        return len(display_text(self.text))
+        """Its length as quoted: the window limits count what the reader sees."""
+        return len(self.shown)
 
 
 def structural_window(

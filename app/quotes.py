@@ -190,7 +190,8 @@ class QuoteFinder:
                 text = passage.text[s:e]
                 if len(re.sub(r"\W", "", text)) < 2 or text.rstrip()[-1:] in "?？":
                     continue  # punctuation, or a question (an FAQ's): not an answer
-                unit = Unit(n, s, e, text, heading, len(units), title=_is_title(text, passage))
+                unit = Unit(n, s, e, text, heading, len(units))
+                unit.title = _is_title(unit.shown, passage)
                 units.append(unit)
         return units
 
@@ -254,7 +255,7 @@ class QuoteFinder:
             u.n,
             passage.start + u.start,
             passage.start + u.end,
-            display_text(u.text.strip()),
+            u.shown,  # a unit's text is a trimmed span
             u.score,
             u.order,
             block,
@@ -275,13 +276,13 @@ class QuoteFinder:
         return out.strip()
 
 
-def _is_title(text: str, passage: Passage) -> bool:
-    """Whether `text` is the title of the passage's document (a man page's header line, a first line
-    the title was read from; a title cut with "…" matches the line it was cut from)."""
+def _is_title(shown: str, passage: Passage) -> bool:
+    """Whether a unit quoted as `shown` is the title of the passage's document (a man page's header
+    line, a first line the title was read from; a title cut with "…" matches the line it was cut from)."""
     title = "".join(passage.title.split())
     cut = title.endswith(("…", "..."))
     title = title.rstrip(".…") if cut else title
-    line = "".join(display_text(text).split())
+    line = "".join(shown.split())
     return bool(title) and (line.startswith(title) if cut else line == title)
 
 
