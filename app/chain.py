@@ -49,6 +49,7 @@ class WendaChain:
         self.settings = settings
         self.index = index
         encoding = encoding_for_model(settings.llm_model).name if settings.llm == "openai" else "cl100k_base"
+        vectors = SentenceVectors(index.embedder)  # retrieval's re-rank and the quote finder share them
         self.retriever = (
             retriever
             if retriever is not None
@@ -57,9 +58,9 @@ class WendaChain:
                 RetrievalSettings(
                     top_k=settings.top_k, context_tokens=settings.context_tokens, encoding=encoding
                 ),
+                vectors,
             )
         )
-        vectors = SentenceVectors(index.embedder)
         checker = CitationChecker(
             similarity=lambda sentence, text: float(vectors.similarities(sentence, [text])[0])
         )

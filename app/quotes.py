@@ -40,6 +40,7 @@ SEMANTIC_CANDIDATES = 24  # units embedded per (sub-)question, chosen by their l
 SEMANTIC_FLOOR, SEMANTIC_SPAN = 0.75, 0.2  # e5 similarity mapped to 0–1 over [floor, floor + span]
 RUNNER_UP = 0.8  # a unit of the best document within this share of the best score joins the answer
 MAX_UNITS = 3
+RANK_PRIOR = 0.05  # a unit's score gains this over its passage's rank (1-based)
 LEXICAL_WEIGHT, LEXICAL_WEIGHT_ENGLISH = 0.4, 0.25  # the rest of a unit's score is its e5 similarity
 
 
@@ -135,7 +136,7 @@ class QuoteFinder:
                 u.similarity = float(sim)
                 u.semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0, 1))
         for u in units:
-            u.score = lexical_weight * u.lexical + (1 - lexical_weight) * u.semantic + 0.05 / u.n
+            u.score = lexical_weight * u.lexical + (1 - lexical_weight) * u.semantic + RANK_PRIOR / u.n
         # the document's title is the answer only when far ahead (a note's first line, not a page header)
         best = max(units, key=lambda u: u.score * (RUNNER_UP if u.title else 1))
         normalised = [p.search_text or search_text(p.text) for p in passages]  # retrieval's passages carry it

@@ -1,5 +1,6 @@
 """Hybrid retrieval: dense (Chroma, e5) and lexical (jieba + BM25) fused by their scaled scores, re-ranked
-by the question's wording, then merged and budgeted in tokens.
+by the question's wording and by its e5 similarity to each leading chunk's closest sentence, then merged
+and budgeted in tokens.
 
 The question is normalised exactly like the documents (simplified, width, pinyin), so a simplified
 question finds a traditional passage. Overlapping hits from one document are merged into one passage;
@@ -16,14 +17,20 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Literal
 
+import numpy as np
+
 from app.dictionary import chinese_terms
 from app.glossary import gloss
 from app.models import Passage
-from ingest.clean import CJK_CHAR, normalize_query
+from app.sentence_vectors import SentenceVectors
+from ingest.clean import CJK_CHAR, normalize_query, search_text
 from ingest.lexical import query_tokens
 from ingest.records import Chunk
+from ingest.split import sentence_spans
 from ingest.store import Index
 from ingest.tokens import count_tokens
+
+SENTENCE_FLOOR, SENTENCE_SPAN = 0.75, 0.2  # e5 similarity mapped to 0–1, as the quote finder maps it
 
 
 def lexical_tokens(
@@ -56,6 +63,8 @@ class RetrievalSettings:
     rerank_depth: int = 20
     coverage_weight: float = 1.0
     phrase_weight: float = 4.0
+    sentence_weight: float = 1.0  # the e5 similarity of the question and a chunk's closest sentence
+    sentence_depth: int = 10  # how many leading candidates it is computed for
     fusion: Literal["convex", "rrf"] = "convex"  # convex: alpha·dense + (1-alpha)·bm25, each scaled
     # 0–1 (convex_fusion); rrf: reciprocal rank. Both weight the sides by dense_weight, lexical_weight
     alpha: float = 0.5  # the dense share of a convex fusion
@@ -93,11 +102,20 @@ class Retriever(ABC):
 
 
 class HybridRetriever(Retriever):
-    """`search(query)` → passages, best first. Holds no state but its index and settings."""
+    """`search(query)` → passages, best first. Holds no state but its index, its settings and the
+    sentence vectors it remembers."""
 
-    def __init__(self, index: Index, settings: RetrievalSettings | None = None) -> None:
+    def __init__(
+        self,
+        index: Index,
+        settings: RetrievalSettings | None = None,
+        sentences: SentenceVectors | None = None,
+    ) -> None:
+        """`sentences`: where chunks' sentence vectors are remembered (the chain passes the answerer's);
+        by default a store of its own."""
         self.index = index
         self.settings = settings or RetrievalSettings()
+        self._sentences = sentences
 
     def search(self, query: str, top_k: int | None = None, vector=None) -> list[Passage]:
         """Passages for `query`. `vector`: `query_vector(query)`, when the caller has it already (the
@@ -146,31 +164,72 @@ class HybridRetriever(Retriever):
             convex_fusion(
                 fused.values(), dense_share / ((dense_share + (1 - s.alpha) * s.lexical_weight) or 1)
             )
-        ranked = self._rerank(query, tokens, sorted(fused.values(), key=lambda e: e[1], reverse=True))
+        fused_order = sorted(fused.values(), key=lambda e: e[1], reverse=True)
+        ranked = self._rerank(query, tokens, fused_order, vector)
         if dense and s.dense_best_within is not None and s.dense_weight > 0 and s.lexical_weight > 0:
             _move_up(ranked, dense[0][0].id, s.dense_best_within)
         return ranked
 
-    def _rerank(self, query: str, tokens: list[str], ranked: list[list]) -> list[list]:
+    def _rerank(self, query: str, tokens: list[str], ranked: list[list], vector) -> list[list]:
         """Re-order the leading candidates by fused score plus how much of the question's (IDF-weighted)
-        wording, and of its verbatim phrases, each chunk holds. Uses the tokens the lexical index already
-        holds; no model call."""
+        wording, and of its verbatim phrases, each chunk holds (the tokens the lexical index already
+        holds), plus, for the first `sentence_depth`, the e5 similarity of the question and the chunk's
+        closest sentence (`closest_sentences`)."""
         s = self.settings
         head, tail = ranked[: s.rerank_depth], ranked[s.rerank_depth :]
-        if not head or s.coverage_weight <= 0 and s.phrase_weight <= 0:
+        if not head or s.coverage_weight <= 0 and s.phrase_weight <= 0 and s.sentence_weight <= 0:
             return ranked
+        closest = []
+        if s.sentence_weight > 0:
+            closest = self.closest_sentences([entry[0] for entry in head[: s.sentence_depth]], vector)
+            # past the depth, a candidate counts as the least similar of those compared, not as 0: a 0
+            # would put it behind them by most of the fused range
+            closest += [min(closest, default=0.0)] * (len(head) - len(closest))
         idf = self.index.lexical.idf(list(dict.fromkeys(tokens)))
         total = sum(idf.values()) or 1.0
         best = head[0][1] or 1.0
         wording = _PHRASE_STOP.sub(" ", normalize_query(query))
         scored = []
-        for entry in head:
+        for i, entry in enumerate(head):
             chunk_tokens = set(self.index.lexical.tokens_of(entry[0].id))
             coverage = sum(w for t, w in idf.items() if t in chunk_tokens) / total
             phrase = phrase_coverage(wording, entry[0].search_text) if s.phrase_weight else 0.0
-            scored.append((entry[1] / best + s.coverage_weight * coverage + s.phrase_weight * phrase, entry))
+            sentence = closest[i] if closest else 0.0
+            scored.append(
+                (
+                    entry[1] / best
+                    + s.coverage_weight * coverage
+                    + s.phrase_weight * phrase
+                    + s.sentence_weight * sentence,
+                    entry,
+                )
+            )
         scored.sort(key=lambda pair: pair[0], reverse=True)  # stable: ties keep the fused order
         return [entry for _, entry in scored] + tail
+
+    def closest_sentences(self, chunks: list[Chunk], vector) -> list[float]:
+        """Per chunk, the e5 similarity of the query (`vector`) and its closest sentence, mapped to 0–1
+        over [SENTENCE_FLOOR, SENTENCE_FLOOR + SENTENCE_SPAN]. A chunk's vector blurs its sentences
+        together; the one sentence that answers stands out on its own. Each sentence is compared in its
+        search form (simplified, repaired), as the quote finder compares it: the vectors, embedded in one
+        batch and remembered (`SentenceVectors`), serve the answer step too."""
+        if self._sentences is None:
+            self._sentences = SentenceVectors(self.index.embedder)
+        per_chunk = [
+            [text for a, b in sentence_spans(c.text) if len(text := search_text(c.text[a:b])) >= 2]
+            or [c.search_text]
+            for c in chunks
+        ]
+        flat = [text for texts in per_chunk for text in texts]
+        if not flat:
+            return []
+        sims = self._sentences.passages(flat) @ np.asarray(vector, dtype=np.float32)
+        out, at = [], 0
+        for texts in per_chunk:
+            best = float(sims[at : at + len(texts)].max())
+            out.append(float(np.clip((best - SENTENCE_FLOOR) / SENTENCE_SPAN, 0.0, 1.0)))
+            at += len(texts)
+        return out
 
     def _merge_and_budget(self, ranked: list[list], top_k: int) -> list[Passage]:
         passages: list[Passage] = []

@@ -40,8 +40,8 @@ def dense_only(settings: Settings, chain, out: Path):
 
 def bm25_only(settings: Settings, chain, out: Path):
     weights = RetrievalSettings(
-        top_k=settings.top_k, context_tokens=settings.context_tokens, dense_weight=0.0
-    )
+        top_k=settings.top_k, context_tokens=settings.context_tokens, dense_weight=0.0, sentence_weight=0.0
+    )  # no e5 at all: the closest-sentence re-rank is e5's too
     return _with_retriever(chain, HybridRetriever(chain.index, weights))
 
 

@@ -20,20 +20,22 @@ from pathlib import Path
 from app.config import Settings
 from app.questions import history_aware_query
 from app.retrieval import HybridRetriever, RetrievalSettings
+from app.sentence_vectors import SentenceVectors
 from evals.gold import load_gold
 from evals.metrics import item_scores
 from evals.per_corpus import corpus_names, corpus_settings, gold_path
 
-NO_RERANK = {"coverage_weight": 0.0, "phrase_weight": 0.0}
+NO_RERANK = {"coverage_weight": 0.0, "phrase_weight": 0.0, "sentence_weight": 0.0}
 VARIANTS: dict[str, dict] = {
     "hybrid": {},
     "dense": {"lexical_weight": 0.0},
-    "bm25": {"dense_weight": 0.0},
+    "bm25": {"dense_weight": 0.0, "sentence_weight": 0.0},  # no e5 at all
     "hybrid-plain": NO_RERANK,
     "dense-plain": {"lexical_weight": 0.0, **NO_RERANK},
     "bm25-plain": {"dense_weight": 0.0, **NO_RERANK},
     "no-coverage": {"coverage_weight": 0.0},
     "no-phrase": {"phrase_weight": 0.0},
+    "no-sentence": {"sentence_weight": 0.0},
     "no-glossary": {"glossary": False},
     "rrf": {"fusion": "rrf"},
     "no-dictionary": {"dictionary": False},
@@ -46,8 +48,8 @@ SCORES = ("hit@1", "evidence@1500")
 class _CachedRetriever(HybridRetriever):
     """The chain's retriever with the question's embedding kept across variants (same vector each time)."""
 
-    def __init__(self, index, settings, vectors: dict) -> None:
-        super().__init__(index, settings)
+    def __init__(self, index, settings, vectors: dict, sentences: SentenceVectors) -> None:
+        super().__init__(index, settings, sentences)
         self._vectors = vectors
 
     def query_vector(self, query: str):
@@ -59,10 +61,11 @@ class _CachedRetriever(HybridRetriever):
 def score_variants(index, items: list[dict], variants: dict[str, dict], top_k: int, context_tokens: int):
     """{variant: {score: mean over answerable items}}."""
     vectors: dict = {}
+    sentences = SentenceVectors(index.embedder, capacity=1_000_000)  # every variant's sentences, once
     base = RetrievalSettings(top_k=top_k, context_tokens=context_tokens)
     out = {}
     for name, overrides in variants.items():
-        retriever = _CachedRetriever(index, dataclasses.replace(base, **overrides), vectors)
+        retriever = _CachedRetriever(index, dataclasses.replace(base, **overrides), vectors, sentences)
         totals = {s: [] for s in SCORES}
         for item in items:
             if item["type"] == "unanswerable":

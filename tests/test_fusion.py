@@ -92,26 +92,54 @@ def test_the_dense_search_explores_ef_search_candidates_also_on_an_older_index(t
 def test_a_colloquial_question_keeps_the_section_dense_search_found(tmp_path):
     """The question ("想查某个文件是哪个包带的，可那个包我压根还没装…") shares its filler words (想查, 某个,
     那个, 没装, 这种) with other FAQ answers, so BM25 and the word-coverage re-rank push back the section that
-    answers it, which dense search finds; it is kept among the first three passages
-    (`dense_best_within`). Real Debian FAQ text, real e5."""
-    from app.config import Settings
-    from app.core import chunk_settings, open_index
+    answers it, which dense search finds. Two things each keep it among the first three passages: the
+    dense best kept there (`dense_best_within`) and the e5 similarity of its closest sentence
+    (`sentence_weight`); without both it falls out. Real Debian FAQ text, real e5."""
     from app.retrieval import HybridRetriever
-    from ingest.pipeline import ingest_paths
-    from tests.tiny_corpus import write_docs
 
-    data = json.loads((Path(__file__).parent / "data" / "debfaq_colloquial.json").read_text("utf-8"))
-    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
-    index = open_index(settings)
-    ingest_paths(
-        index, [write_docs(tmp_path / "docs", data["docs"])], chunk_settings(settings), progress=False
-    )
+    data, index = _faq_index(tmp_path, "debfaq_colloquial.json")
 
     def answering_section_shown(settings: RetrievalSettings) -> bool:
         passages = HybridRetriever(index, settings).search(data["question"])
         return any(data["answering_section"] in p.text for p in passages[:3])
 
     assert answering_section_shown(RetrievalSettings())
-    assert not answering_section_shown(RetrievalSettings(dense_best_within=None))  # what the rule is for
+    assert answering_section_shown(RetrievalSettings(sentence_weight=0.0))
+    assert answering_section_shown(RetrievalSettings(dense_best_within=None))
+    assert not answering_section_shown(RetrievalSettings(dense_best_within=None, sentence_weight=0.0))
     with pytest.raises(ValueError, match="1 or more"):
         RetrievalSettings(dense_best_within=0)
+
+
+@pytest.mark.slow  # the real e5: the similarity of the question and one sentence is the point
+def test_the_chunk_whose_one_sentence_answers_is_ranked_first(tmp_path):
+    """The section that answers "想给 Debian 做镜像站，应该联系谁？" spends three paragraphs on why mirrors
+    are needed and how they run before its last sentence gives the address; its chunk's vector and its
+    words are about mirrors in general, as are other sections'. The e5 similarity of the question and
+    each leading chunk's closest sentence (`closest_sentences`) puts it first. Real Debian FAQ text,
+    real e5, real Chroma."""
+    from app.retrieval import HybridRetriever
+
+    data, index = _faq_index(tmp_path, "debfaq_mirror.json")
+
+    def first(settings: RetrievalSettings) -> str:
+        return HybridRetriever(index, settings).search(data["question"])[0].text
+
+    assert data["answer"] in first(RetrievalSettings())
+    assert data["answer"] not in first(RetrievalSettings(sentence_weight=0.0))  # what the re-rank is for
+
+
+def _faq_index(tmp_path, name: str):
+    """The test data file `name` ({docs, question, …}) and a real index (e5, Chroma) of its docs."""
+    from app.config import Settings
+    from app.core import chunk_settings, open_index
+    from ingest.pipeline import ingest_paths
+    from tests.tiny_corpus import write_docs
+
+    data = json.loads((Path(__file__).parent / "data" / name).read_text("utf-8"))
+    settings = Settings.load(env={}, dotenv=None, data_dir=tmp_path / "data")
+    index = open_index(settings)
+    ingest_paths(
+        index, [write_docs(tmp_path / "docs", data["docs"])], chunk_settings(settings), progress=False
+    )
+    return data, index
