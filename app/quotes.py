@@ -25,19 +25,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from app.answer_window import ITEM as _ITEM
 from app.answer_window import Unit, introduces, paragraph_window, structural_window, with_term
 from app.models import Passage
 from app.questions import asks_quantity, is_english
+from app.sentence_vectors import scaled_similarity
 from ingest.clean import CJK_CHAR, FENCES, display_text, normalize_query, opening_fence, search_text
 from ingest.lexical import tokenize
 from ingest.split import heading_level, sentence_spans
 
 _TITLE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9 ]{1,24}")  # no punctuation at all: a title or a label
 SEMANTIC_CANDIDATES = 24  # units embedded per (sub-)question, chosen by their lexical score
-SEMANTIC_FLOOR, SEMANTIC_SPAN = 0.75, 0.2  # e5 similarity mapped to 0–1 over [floor, floor + span]
 RUNNER_UP = 0.8  # a unit of the best document within this share of the best score joins the answer
 MAX_UNITS = 3
 RANK_PRIOR = 0.05  # a unit's score gains this over its passage's rank (1-based)
@@ -134,7 +132,7 @@ class QuoteFinder:
             )
             for u, sim in zip(leading, sims):
                 u.similarity = float(sim)
-                u.semantic = float(np.clip((sim - SEMANTIC_FLOOR) / SEMANTIC_SPAN, 0, 1))
+                u.semantic = scaled_similarity(sim)
         for u in units:
             u.score = lexical_weight * u.lexical + (1 - lexical_weight) * u.semantic + RANK_PRIOR / u.n
         # the document's title is the answer only when far ahead (a note's first line, not a page header)

@@ -17,20 +17,16 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Literal
 
-import numpy as np
-
 from app.dictionary import chinese_terms
 from app.glossary import gloss
 from app.models import Passage
-from app.sentence_vectors import SentenceVectors
+from app.sentence_vectors import SentenceVectors, scaled_similarity
 from ingest.clean import CJK_CHAR, normalize_query, search_text
 from ingest.lexical import query_tokens
 from ingest.records import Chunk
 from ingest.split import sentence_spans
 from ingest.store import Index
 from ingest.tokens import count_tokens
-
-SENTENCE_FLOOR, SENTENCE_SPAN = 0.75, 0.2  # e5 similarity mapped to 0–1, as the quote finder maps it
 
 
 def lexical_tokens(
@@ -181,7 +177,7 @@ class HybridRetriever(Retriever):
             return ranked
         closest = []
         if s.sentence_weight > 0:
-            closest = self.closest_sentences([entry[0] for entry in head[: s.sentence_depth]], vector)
+            closest = self.closest_sentences([entry[0] for entry in head[: s.sentence_depth]], query, vector)
             # past the depth, a candidate counts as the least similar of those compared, not as 0: a 0
             # would put it behind them by most of the fused range
             closest += [min(closest, default=0.0)] * (len(head) - len(closest))
@@ -207,9 +203,9 @@ class HybridRetriever(Retriever):
         scored.sort(key=lambda pair: pair[0], reverse=True)  # stable: ties keep the fused order
         return [entry for _, entry in scored] + tail
 
-    def closest_sentences(self, chunks: list[Chunk], vector) -> list[float]:
-        """Per chunk, the e5 similarity of the query (`vector`) and its closest sentence, mapped to 0–1
-        over [SENTENCE_FLOOR, SENTENCE_FLOOR + SENTENCE_SPAN]. A chunk's vector blurs its sentences
+    def closest_sentences(self, chunks: list[Chunk], query: str, vector) -> list[float]:
+        """Per chunk, the e5 similarity of the query (its embedding: `vector`) and its closest sentence,
+        on the quote finder's 0–1 scale (`scaled_similarity`). A chunk's vector blurs its sentences
         together; the one sentence that answers stands out on its own. Each sentence is compared in its
         search form (simplified, repaired), as the quote finder compares it: the vectors, embedded in one
         batch and remembered (`SentenceVectors`), serve the answer step too."""
@@ -220,14 +216,10 @@ class HybridRetriever(Retriever):
             or [c.search_text]
             for c in chunks
         ]
-        flat = [text for texts in per_chunk for text in texts]
-        if not flat:
-            return []
-        sims = self._sentences.passages(flat) @ np.asarray(vector, dtype=np.float32)
+        sims = self._sentences.similarities(query, [text for texts in per_chunk for text in texts], vector)
         out, at = [], 0
         for texts in per_chunk:
-            best = float(sims[at : at + len(texts)].max())
-            out.append(float(np.clip((best - SENTENCE_FLOOR) / SENTENCE_SPAN, 0.0, 1.0)))
+            out.append(scaled_similarity(float(sims[at : at + len(texts)].max())))
             at += len(texts)
         return out
 

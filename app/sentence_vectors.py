@@ -17,6 +17,18 @@ from collections import OrderedDict
 import numpy as np
 
 DEFAULT_CAPACITY = 16384  # sentences (384 floats each: ~25 MB)
+SIMILARITY_FLOOR, SIMILARITY_SPAN = 0.75, 0.2  # e5 similarity mapped to 0–1 over [floor, floor + span]
+
+
+def scaled_similarity(similarity: float) -> float:
+    """An e5 similarity of a question and a sentence on a 0–1 scale: e5 puts nearly every pair above
+    0.75, so the range that tells sentences apart is stretched (`SIMILARITY_FLOOR`, `SIMILARITY_SPAN`).
+    Retrieval's re-rank and the quote finder score sentences on this one scale.
+
+    >>> [round(scaled_similarity(s), 2) for s in (0.7, 0.85, 0.99)]
+    [0.0, 0.5, 1.0]
+    """
+    return float(np.clip((similarity - SIMILARITY_FLOOR) / SIMILARITY_SPAN, 0.0, 1.0))
 
 
 class SentenceVectors:
