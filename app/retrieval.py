@@ -4,7 +4,8 @@ and budgeted in tokens.
 
 The question is normalised exactly like the documents (simplified, width, pinyin), so a simplified
 question finds a traditional passage. Overlapping hits from one document are merged into one passage;
-what goes to the answerer stops at `top_k` passages or `context_tokens` tokens, whichever comes first.
+what goes to the answerer stops at `top_k` passages or `context_tokens` tokens, whichever comes first
+(`app/passages.py`).
 """
 
 from __future__ import annotations
@@ -14,19 +15,18 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Literal
 
 from app.dictionary import chinese_terms
 from app.glossary import gloss
 from app.models import Passage
+from app.passages import merge_and_budget, merge_into, move_up, passage_of
 from app.sentence_vectors import SentenceVectors, scaled_similarity
 from ingest.clean import CJK_CHAR, normalize_query, search_text
 from ingest.lexical import query_tokens
 from ingest.records import Chunk
 from ingest.split import sentence_spans
 from ingest.store import Index
-from ingest.tokens import count_tokens
 
 
 def lexical_tokens(
@@ -116,7 +116,10 @@ class HybridRetriever(Retriever):
     def search(self, query: str, top_k: int | None = None, vector=None) -> list[Passage]:
         """Passages for `query`. `vector`: `query_vector(query)`, when the caller has it already (the
         answerer uses it too)."""
-        return self._merge_and_budget(self._ranked(query, vector=vector), top_k or self.settings.top_k)
+        s = self.settings
+        return merge_and_budget(
+            self._ranked(query, vector=vector), top_k or s.top_k, s.context_tokens, s.encoding
+        )
 
     def read_on(self, passage: Passage) -> Passage | None:
         """The text that follows `passage` in its section (its next chunk): when the two overlap or
@@ -127,9 +130,9 @@ class HybridRetriever(Retriever):
             return None
         if chunk.start <= passage.end:
             merged = dataclasses.replace(passage)
-            _merge_into(merged, chunk)
+            merge_into(merged, chunk)
             return merged
-        return _passage(chunk, passage.score)
+        return passage_of(chunk, passage.score)
 
     def query_vector(self, query: str):
         """The e5 query embedding `search` ranks `query` by."""
@@ -163,7 +166,7 @@ class HybridRetriever(Retriever):
         fused_order = sorted(fused.values(), key=lambda e: e[1], reverse=True)
         ranked = self._rerank(query, tokens, fused_order, vector)
         if dense and s.dense_best_within is not None and s.dense_weight > 0 and s.lexical_weight > 0:
-            _move_up(ranked, dense[0][0].id, s.dense_best_within)
+            move_up(ranked, dense[0][0].id, s.dense_best_within)
         return ranked
 
     def _rerank(self, query: str, tokens: list[str], ranked: list[list], vector) -> list[list]:
@@ -223,27 +226,6 @@ class HybridRetriever(Retriever):
             at += len(texts)
         return out
 
-    def _merge_and_budget(self, ranked: list[list], top_k: int) -> list[Passage]:
-        passages: list[Passage] = []
-        budget = self.settings.context_tokens
-        for rank, (chunk, score, _, _) in enumerate(ranked):
-            if len(passages) >= top_k:
-                break
-            merged = next((p for p in passages if _overlaps(p, chunk)), None)
-            if merged is not None:
-                if rank < top_k:  # a strong neighbour widens the passage; a weak one is left out
-                    _merge_into(merged, chunk)
-                continue
-            passages.append(_passage(chunk, score))
-        kept, used = [], 0
-        for passage in passages:
-            tokens = count_tokens(passage.text, self.settings.encoding)
-            if kept and used + tokens > budget:
-                break
-            kept.append(passage)
-            used += tokens
-        return kept
-
 
 _PHRASE_STOP = re.compile(
     r"有哪些|是什么|是多少|多少|哪些|哪个|哪一|什么|怎么|如何|为什么|是否|有没有|[的了吗呢吧?？,，。!！、\s]"
@@ -293,61 +275,3 @@ def convex_fusion(entries, alpha: float) -> None:
         dense = 0.0 if e[2] is None else (e[2] - low) / (high - low) if high > low else 1.0
         bm25 = e[3] / top_bm25 if e[3] is not None and top_bm25 > 0 else 0.0
         e[1] = alpha * dense + (1 - alpha) * bm25
-
-
-def _move_up(ranked: list[list], chunk_id: str, passages: int) -> None:
-    """Move `chunk_id`'s entry up to open one of the first `passages` passages (overlapping entries of a
-    document make one, as `_merge_and_budget` merges them). `top_k` and the token budget still apply.
-
-    >>> from types import SimpleNamespace as Chunk
-    >>> ranked = [[Chunk(id=i, source=s, start=a, end=b)] for i, s, a, b in
-    ...           [("a", "x", 0, 10), ("b", "x", 10, 20), ("c", "y", 0, 10), ("d", "z", 0, 10)]]
-    >>> _move_up(ranked, "d", 2); [entry[0].id for entry in ranked]  # a and b are one passage
-    ['a', 'b', 'd', 'c']
-    """
-    at = next((i for i, entry in enumerate(ranked) if entry[0].id == chunk_id), 0)
-    spans: list[SimpleNamespace] = []  # source, start, end of each passage the entries before it open
-    for i, (chunk, *_) in enumerate(ranked[:at]):
-        span = next((span for span in spans if _overlaps(span, chunk)), None)
-        if span is not None:
-            span.start, span.end = min(span.start, chunk.start), max(span.end, chunk.end)
-        elif len(spans) == passages - 1:  # `chunk` would open the last of those passages
-            ranked.insert(i, ranked.pop(at))
-            return
-        else:
-            spans.append(SimpleNamespace(source=chunk.source, start=chunk.start, end=chunk.end))
-
-
-def _passage(chunk: Chunk, score: float) -> Passage:
-    return Passage(
-        source=chunk.source,
-        chunk_id=chunk.id,
-        text=chunk.text,
-        start=chunk.start,
-        end=chunk.end,
-        score=round(score, 6),
-        heading=chunk.heading,
-        search_text=chunk.search_text,
-        title=chunk.title,
-        location=chunk.location,
-    )
-
-
-def _overlaps(passage: Passage | SimpleNamespace, chunk: Chunk) -> bool:
-    return passage.source == chunk.source and chunk.start <= passage.end and chunk.end >= passage.start
-
-
-def _merge_into(passage: Passage, chunk: Chunk) -> None:
-    """Union of two overlapping or touching spans of one document; the text stays `document[start:end]`."""
-    from ingest.clean import search_text
-    from ingest.units import join_locations
-
-    if chunk.start < passage.start:
-        passage.text = chunk.text[: passage.start - chunk.start] + passage.text
-        passage.start = chunk.start
-        passage.location = join_locations(chunk.location, passage.location)
-    if chunk.end > passage.end:
-        passage.text = passage.text + chunk.text[passage.end - chunk.start :]
-        passage.end = chunk.end
-        passage.location = join_locations(passage.location, chunk.location)
-    passage.search_text = search_text(passage.text)
