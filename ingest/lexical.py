@@ -36,6 +36,10 @@ STOPWORDS = frozenset(
     "with by as at from that this these those it its their there about into".split()
 )
 TOKENIZER_VERSION = "2"  # bump when `tokenize` changes: persisted tokens are then rebuilt
+# BM25's length normalisation (bm25s and Lucene default to 0.75). At 0.5 a short chunk's few matching words
+# count for less against a longer chunk's: a help page's one-line sections crowd out the page that answers
+# less often (docs/evaluation.md). An index saved with another value is re-weighted when loaded.
+BM25_B = 0.5
 _WORD = re.compile(r"\w", re.UNICODE)
 # tokens made only of these are question words ("哪几个", "多少", "几项"), not content
 _QUESTION_CHARS = frozenset("哪几多少个项种些么什怎样谁何啥吗呢")
@@ -161,13 +165,21 @@ class LexicalIndex:
                 if len(offsets) != len(ids) + 1:
                     return False
                 tokens = {cid: flat[offsets[i] : offsets[i + 1]] for i, cid in enumerate(ids)}
-                bm25 = bm25s.BM25.load(str(self.directory / "bm25"), show_progress=False) if ids else None
+                stale = state.get("b", 0.75) != BM25_B  # weighted with another length normalisation
+                bm25 = (
+                    bm25s.BM25.load(str(self.directory / "bm25"), show_progress=False)
+                    if ids and not stale
+                    else None
+                )
         except (OSError, ValueError, KeyError):
             return False
         with self._lock:
             self.fingerprint, self._ids, self._tokens, self._bm25 = state["fingerprint"], ids, tokens, bm25
             self._words, self._vocab = words, {w: i for i, w in enumerate(words)}
             self._df = df
+            if stale and ids:  # the stored tokens are good: only the BM25 matrices are made again
+                self._bm25 = self._build()
+                self._save()
         return True
 
     def _save(self) -> None:
@@ -192,6 +204,7 @@ class LexicalIndex:
                 "ids": self._ids,
                 "tokenizer": TOKENIZER_VERSION,
                 "format": self.FORMAT,
+                "b": BM25_B,
             }
             (tmp / "state.part").write_text(json.dumps(state), encoding="utf-8")
             (tmp / "state.part").rename(tmp / "state.json")  # the copy is complete once state.json exists
@@ -233,7 +246,7 @@ class LexicalIndex:
 
         empty = self._encode([""])
         corpus = [(self._tokens[i] if len(self._tokens[i]) else empty).tolist() for i in self._ids]
-        bm25 = bm25s.BM25()
+        bm25 = bm25s.BM25(b=BM25_B)
         bm25.index((corpus, dict(self._vocab)), show_progress=False)
         return bm25
 
