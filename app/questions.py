@@ -25,16 +25,23 @@ _ASKS_QUANTITY = re.compile(
 )
 
 
+_ASKS_HOW = re.compile(r"怎么|怎麼|如何|怎样|怎樣|\bhow (do|does|can|could|should|would|to)\b", re.IGNORECASE)
+
+
 def asks_quantity(question: str) -> bool:
     """Whether the question asks for a number, an amount, a size or a date ("多少", "几项", "哪一年",
-    "how many", "when…") — what any answer to it must state.
+    "how many", "when…") — what any answer to it must state. A question asking how to do something asks
+    for a way, even when what it wants to see is a time or an amount ("怎么用 date 看文件是什么时候被改过的？"
+    is answered by an option).
 
     >>> [asks_quantity(q) for q in ("年产能是多少？", "分哪几类？", "When was it founded?", "怎么插入页脚？")]
     [True, False, True, False]
     >>> [asks_quantity(q) for q in ("如何配置多重引导？", "很多大公司在用吗？", "When I print, what then?")]
     [False, False, False]
+    >>> [asks_quantity(q) for q in ("上次什么时候开机的，用 who 怎么看？", "How do I see how much is used?")]
+    [False, False]
     """
-    return bool(_ASKS_QUANTITY.search(question))
+    return bool(_ASKS_QUANTITY.search(question)) and not _ASKS_HOW.search(question)
 
 
 def split_questions(message: str) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,9 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "quantity": {"app.quotes.asks_quantity": lambda question: False},
     "term": {"app.answer_window.term_above": lambda *args: None},  # a description quoted without its term
     "title": {"app.quotes._is_title": lambda *args: False},  # the document's title quoted like any line
+    # a line of bare words ("基本信息", "Writer 的辅助功能") is a candidate like any sentence, not a label
+    "labels": {"app.quotes._TITLE": re.compile(r"(?!)")},
+    "rank_prior": {"app.quotes.RANK_PRIOR": 0.0},  # a unit gains nothing from its passage's rank
     # an English question matched by its own words (and the glossary), not by the Chinese of its words
     "english_wording": {"app.extractive.english_wording": lambda question, used: None},
     # a follow-up ("那…呢?") searched and answered without the earlier question's subject
