@@ -42,7 +42,7 @@ def merge_and_budget(ranked: list[list], top_k: int, budget: int, encoding: str)
 
 def move_up(ranked: list[list], chunk_id: str, passages: int) -> None:
     """Move `chunk_id`'s entry up to open one of the first `passages` passages (overlapping entries of a
-    document make one, as `_merge_and_budget` merges them). `top_k` and the token budget still apply.
+    document make one, as `merge_and_budget` merges them). `top_k` and the token budget still apply.
 
     >>> from types import SimpleNamespace as Chunk
     >>> ranked = [[Chunk(id=i, source=s, start=a, end=b)] for i, s, a, b in

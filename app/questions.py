@@ -25,7 +25,13 @@ _ASKS_QUANTITY = re.compile(
 )
 
 
-_ASKS_HOW = re.compile(r"怎么|怎麼|如何|怎样|怎樣|\bhow (do|does|can|could|should|would|to)\b", re.IGNORECASE)
+# asks how to do something: "怎么用", "如何设置", "how do I"; not "怎么样" (what is it like), "怎么会" (how
+# come) or a closing "如何？" (how is it)
+_ASKS_HOW = re.compile(
+    r"(?:怎么|怎麼|如何|怎样|怎樣|咋)(?![样樣会會么麼，,。？?！!]|$)"
+    r"|\bhow (?:do|can|could|should|would) (?:i|you|we|one)\b|\bhow to\b",
+    re.IGNORECASE,
+)
 
 
 def asks_quantity(question: str) -> bool:
@@ -40,6 +46,8 @@ def asks_quantity(question: str) -> bool:
     [False, False, False]
     >>> [asks_quantity(q) for q in ("上次什么时候开机的，用 who 怎么看？", "How do I see how much is used?")]
     [False, False]
+    >>> [asks_quantity(q) for q in ("规模如何，有多少？", "怎么样，有多少人？", "How does it do, how many?")]
+    [True, True, True]
     """
     return bool(_ASKS_QUANTITY.search(question)) and not _ASKS_HOW.search(question)
 

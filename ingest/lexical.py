@@ -144,7 +144,8 @@ class LexicalIndex:
                 return
 
     def load(self) -> bool:
-        """Load the persisted index; False when there is none (or it is unreadable)."""
+        """Load the persisted index; False when there is none (or it is unreadable). An index weighted
+        with another length normalisation than `BM25_B` is weighted again from its tokens (and saved)."""
         import bm25s
 
         try:
@@ -179,14 +180,26 @@ class LexicalIndex:
             self._df = df
             if stale and ids:  # the stored tokens are good: only the BM25 matrices are made again
                 self._bm25 = self._build()
-                self._save()
+                try:  # kept for the next start, unless another process saved a newer index meanwhile
+                    self._save(unless_changed_from=state["fingerprint"])
+                except OSError:
+                    pass  # a data dir it cannot write: the index re-weighted in memory serves all the same
         return True
 
-    def _save(self) -> None:
+    def _save(self, unless_changed_from: str | None = None) -> None:
         """Write a complete copy beside the index, then swap it in with two renames. A file lock keeps
-        two processes sharing the data dir from swapping at once; `_recover_swap` repairs a crash."""
+        two processes sharing the data dir from swapping at once; `_recover_swap` repairs a crash.
+        `unless_changed_from`: a fingerprint; when the saved index no longer has it (another process
+        saved since it was read), nothing is written."""
         with self._swap_lock(exclusive=True):
             self._recover_swap()
+            if unless_changed_from is not None:
+                try:
+                    saved = json.loads(self._state_path().read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    saved = {}
+                if saved.get("fingerprint") != unless_changed_from or saved.get("b") == BM25_B:
+                    return
             tmp = self.directory.with_name(self.directory.name + ".tmp")
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)

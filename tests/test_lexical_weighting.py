@@ -27,6 +27,20 @@ def _saved_b(index: Index) -> tuple[float | None, float]:
     return state.get("b"), params["b"]
 
 
+def _index_an_earlier_version_saved(data, monkeypatch) -> tuple:
+    """The seeds indexed in `data` as an earlier version left them: BM25 matrices made with bm25s'
+    default 0.75, a state that names no b. Returns (state.json's path, the state)."""
+    monkeypatch.setattr(lexical, "BM25_B", 0.75)
+    earlier = Index(data, HashEmbedder())
+    ingest_paths(earlier, [SEEDS_DIR], progress=False)
+    monkeypatch.undo()
+    state_path = earlier.lexical.directory / "state.json"
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    del state["b"]
+    state_path.write_text(json.dumps(state), encoding="utf-8")
+    return state_path, state
+
+
 def test_an_index_saved_with_another_length_normalisation_is_reweighted_from_its_tokens(
     tmp_path, monkeypatch
 ):
@@ -46,6 +60,45 @@ def test_an_index_saved_with_another_length_normalisation_is_reweighted_from_its
     monkeypatch.undo()
 
     reopened = Index(tmp_path / "earlier", HashEmbedder())
-    assert reopened.lexical.load()  # its tokens are kept: nothing to tokenise again
+
+    def no_tokenising(text):
+        raise AssertionError("the stored tokens should have been reused")
+
+    monkeypatch.setattr(lexical, "_tokens", no_tokenising)
+    monkeypatch.setattr(lexical, "_memo_tokens", no_tokenising)
+    assert reopened.lexical.load()
+    assert reopened.lexical._bm25.b == BM25_B  # re-weighted on loading, before any search
+    monkeypatch.undo()
     assert _scores(reopened) == _scores(current)
     assert _saved_b(reopened) == (BM25_B, BM25_B)
+
+
+def test_reweighting_on_load_never_overwrites_an_index_another_process_saved_meanwhile(tmp_path, monkeypatch):
+    state_path, state = _index_an_earlier_version_saved(tmp_path / "data", monkeypatch)
+
+    reader = Index(tmp_path / "data", HashEmbedder())
+    build = reader.lexical._build
+
+    def build_while_a_writer_saves():  # an ingest in another process saves between read and write
+        newer = dict(state, fingerprint="newer", b=BM25_B)
+        state_path.write_text(json.dumps(newer), encoding="utf-8")
+        return build()
+
+    monkeypatch.setattr(reader.lexical, "_build", build_while_a_writer_saves)
+    assert reader.lexical.load()
+    assert reader.lexical._bm25.b == BM25_B  # weighted again in memory…
+    assert json.loads(state_path.read_text(encoding="utf-8"))["fingerprint"] == "newer"  # …not saved over
+
+
+def test_an_old_index_in_a_data_dir_that_cannot_be_written_is_reweighted_in_memory(tmp_path, monkeypatch):
+    state_path, state = _index_an_earlier_version_saved(tmp_path / "data", monkeypatch)
+
+    reader = Index(tmp_path / "data", HashEmbedder())
+
+    def read_only(*args, **kwargs):
+        raise PermissionError("read-only data dir")
+
+    monkeypatch.setattr(reader.lexical, "_save", read_only)
+    assert reader.lexical.load()  # no error: the index serves, weighted as wenda weights it
+    assert reader.lexical._bm25.b == BM25_B
+    assert "b" not in json.loads(state_path.read_text(encoding="utf-8"))
