@@ -29,7 +29,8 @@ def _saved_b(index: Index) -> tuple[float | None, float]:
 
 def _index_an_earlier_version_saved(data, monkeypatch) -> tuple:
     """The seeds indexed in `data` as an earlier version left them: BM25 matrices made with bm25s'
-    default 0.75, a state that names no b. Returns (state.json's path, the state)."""
+    default 0.75, a state that names no b. Returns (the index as it was built, state.json's path, the
+    state)."""
     monkeypatch.setattr(lexical, "BM25_B", 0.75)
     earlier = Index(data, HashEmbedder())
     ingest_paths(earlier, [SEEDS_DIR], progress=False)
@@ -38,7 +39,7 @@ def _index_an_earlier_version_saved(data, monkeypatch) -> tuple:
     state = json.loads(state_path.read_text(encoding="utf-8"))
     del state["b"]
     state_path.write_text(json.dumps(state), encoding="utf-8")
-    return state_path, state
+    return earlier, state_path, state
 
 
 def test_an_index_saved_with_another_length_normalisation_is_reweighted_from_its_tokens(
@@ -48,16 +49,8 @@ def test_an_index_saved_with_another_length_normalisation_is_reweighted_from_its
     ingest_paths(current, [SEEDS_DIR], progress=False)
     assert _saved_b(current) == (BM25_B, BM25_B)
 
-    # what an earlier version left: matrices made with bm25s' default 0.75, a state that names no b
-    monkeypatch.setattr(lexical, "BM25_B", 0.75)
-    earlier = Index(tmp_path / "earlier", HashEmbedder())
-    ingest_paths(earlier, [SEEDS_DIR], progress=False)
-    assert _scores(earlier) != _scores(current)  # the weighting matters for this query
-    state_path = earlier.lexical.directory / "state.json"
-    state = json.loads(state_path.read_text(encoding="utf-8"))
-    del state["b"]
-    state_path.write_text(json.dumps(state), encoding="utf-8")
-    monkeypatch.undo()
+    earlier, _, _ = _index_an_earlier_version_saved(tmp_path / "earlier", monkeypatch)
+    assert _scores(earlier) != _scores(current)  # the weighting matters for this query (0.75 in memory)
 
     reopened = Index(tmp_path / "earlier", HashEmbedder())
 
@@ -74,7 +67,7 @@ def test_an_index_saved_with_another_length_normalisation_is_reweighted_from_its
 
 
 def test_reweighting_on_load_never_overwrites_an_index_another_process_saved_meanwhile(tmp_path, monkeypatch):
-    state_path, state = _index_an_earlier_version_saved(tmp_path / "data", monkeypatch)
+    _, state_path, state = _index_an_earlier_version_saved(tmp_path / "data", monkeypatch)
 
     reader = Index(tmp_path / "data", HashEmbedder())
     build = reader.lexical._build
@@ -91,7 +84,7 @@ def test_reweighting_on_load_never_overwrites_an_index_another_process_saved_mea
 
 
 def test_an_old_index_in_a_data_dir_that_cannot_be_written_is_reweighted_in_memory(tmp_path, monkeypatch):
-    state_path, state = _index_an_earlier_version_saved(tmp_path / "data", monkeypatch)
+    _, state_path, state = _index_an_earlier_version_saved(tmp_path / "data", monkeypatch)
 
     reader = Index(tmp_path / "data", HashEmbedder())
 
