@@ -123,20 +123,45 @@ def introduces(text: str) -> bool:
 
 
 def paragraph_window(best: Unit, same: list[Unit], text: str) -> list[Unit]:
-    """`best` and the sentences after it in its paragraph (no line break between), at most
-    `PARAGRAPH_CHARS` characters: the next sentence often holds the answer's fact. The sentences before
-    it are left out, so the answer starts with its most direct sentence (taking them too changed no
-    all-facts score on seeds or lohelp, and made the answers longer)."""
+    """`best` and the sentences after it in its paragraph (`same_paragraph`), at most `PARAGRAPH_CHARS`
+    characters: the next sentence often holds the answer's fact. The sentences before it are left out,
+    so the answer starts with its most direct sentence (taking them too changed no all-facts score on
+    seeds or lohelp, and made the answers longer)."""
     i = same.index(best)
     window, chars = [best], best.chars
     for nxt in same[i + 1 :]:
-        if "\n" in text[window[-1].end : nxt.start] or ITEM.match(nxt.text):
+        if not same_paragraph(window[-1], nxt, text) or ITEM.match(nxt.text):
             break
         if chars + nxt.chars > PARAGRAPH_CHARS:
             break
         window.append(nxt)
         chars += nxt.chars
     return window
+
+
+def same_paragraph(unit: Unit, nxt: Unit, text: str) -> bool:
+    r"""Whether `nxt` goes on with `unit`'s paragraph: no line break between them, or, in text
+    hard-wrapped at a width and indented (a man page's body as groff renders it), one line break
+    between lines indented alike — there a line break is where the line was full, not where the
+    paragraph ends. A blank line, a line at the margin or another indentation ends it.
+
+    >>> def units(text, *parts):
+    ...     return [Unit(1, text.index(p), text.index(p) + len(p), p, set(), k) for k, p in enumerate(parts)]
+    >>> page = "       至少一个文件\n       被修改。再说明。\n\n       -b  引导时间"
+    >>> a, b, c, d = units(page, "至少一个文件", "被修改。", "再说明。", "-b  引导时间")
+    >>> [same_paragraph(x, y, page) for x, y in ((a, b), (b, c), (c, d))]
+    [True, True, False]
+    >>> note = "第一行。\n第二行。"
+    >>> same_paragraph(*units(note, "第一行。", "第二行。"), note)
+    False
+    """
+    gap = text[unit.end : nxt.start]
+    if "\n" not in gap:
+        return True
+    if gap.count("\n") > 1 or nxt.text.lstrip().startswith(FENCES):
+        return False
+    indent = _indent(text, nxt.start)
+    return indent > 0 and indent == _indent(text, unit.end - 1)
 
 
 def line_start(text: str, pos: int) -> int:

@@ -63,17 +63,22 @@ class Draft:
 
 
 _QUANTITY = re.compile(
-    r"\d|[零一二两三四五六七八九十百千万亿]{2,}|[二两三四五六七八九十百千万亿半][年月日天个项家种次倍成元吨度位名条层周岁]"
+    r"(?<![A-Za-z_\-./\d])\d"  # a digit that does not go on a name (UTF-8, ext4, x86_64, /dev/sda1)
+    r"|[零一二两三四五六七八九十百千万亿]{2,}|[二两三四五六七八九十百千万亿半][年月日天个项家种次倍成元吨度位名条层周岁]"
 )
+_SECTION_REFERENCE = re.compile(r"(?<=[A-Za-z])\(\d+\)")  # a man page named with its section: ssh(1)
 
 
 def states_quantity(text: str) -> bool:
-    """Whether the text states a number, in digits or in Chinese numerals with a unit.
+    """Whether the text states a number, in digits or in Chinese numerals with a unit. A digit that is
+    part of a name (UTF-8, ext4, machine-info(5)) states none.
 
-    >>> [states_quantity(t) for t in ("年产能为八百吨", "占三成", "2008年", "选择水印的旋转角度")]
-    [True, True, True, False]
+    >>> [states_quantity(t) for t in ("年产能为八百吨", "占三成", "2008年", "3TB", "选择水印的旋转角度")]
+    [True, True, True, True, False]
+    >>> [states_quantity(t) for t in ("必须是UTF-8编码", "详见 machine-info(5) 手册", "ext4 文件系统")]
+    [False, False, False]
     """
-    return bool(_QUANTITY.search(text))
+    return bool(_QUANTITY.search(_SECTION_REFERENCE.sub("", text)))
 
 
 def bigrams(text: str) -> set[str]:

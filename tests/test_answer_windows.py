@@ -1,6 +1,7 @@
 """What the quote finder takes around its best sentence, on text from the Debian FAQ (the `debfaq`
 corpus) and man pages (`mandev`): list items of several sentences, whether a question asking for a
-quantity got one, an option's term over its description, a page header left out.
+quantity got one (a number inside a name is none), an option's term over its description, a page header
+left out, a paragraph groff wrapped over lines read whole.
 Lexical scoring alone (no embedder): these are structure, not wording.
 """
 
@@ -222,3 +223,34 @@ def test_a_term_starts_its_own_line_and_states_no_quantity():
     draft, text = _answer(page, "How many ports does it connect to on the remote host?", "scp.1.txt")
     assert text.startswith("-P port2[1]"), text
     assert draft.signals["quantity"] == 0.0  # the option's "2" is no number the question asked for
+
+
+HOSTNAMECTL = (  # groff hard-wraps a paragraph at the page width, every line indented alike
+    "描述\n"
+    "       hostnamectl 可用于查询与修改系统主机名以及其他相关设置。\n\n"
+    '       "pretty"主机名，仅供人类阅读，可以包含各种特殊字符， 例如"Lennart\'s Laptop"(必须是UTF-8编码)。\n'
+    "       pretty(易读主机名)、chassis(设备类型)、icon(图标名称)存储在\n"
+    "       /etc/machine-info 文件中， 详见 machine-info(5) 手册。\n\n"
+    "       -b, --boot\n"
+    "              最近一次系统引导的时间\n"
+)
+NOTICE = "有关单位和各界人士可在自公告之日起7日内提出意见建议。\n电子邮箱：cqfgwgjsc@163.com；\n"
+
+
+def test_a_sentence_a_man_page_wraps_onto_the_next_line_is_quoted_to_its_end():
+    _, text = _answer(HOSTNAMECTL, "hostnamectl 的 chassis 设备类型存储在哪里？", "hostnamectl.1.txt")
+    assert "存储在" in text and "/etc/machine-info 文件中" in text, text
+    assert "-b, --boot" not in text, text  # another indentation, after a blank line: another paragraph
+
+
+def test_a_line_break_in_text_at_the_margin_still_ends_the_paragraph():
+    _, text = _answer(NOTICE, "意见建议可以在几日内提出？", "notice.txt")
+    assert "7日内" in text and "电子邮箱" not in text, text
+
+
+def test_a_number_inside_a_name_is_not_the_quantity_a_question_asks_for():
+    """A question asking "最长能写多少个字符" wants a number; the quote's "UTF-8" and "machine-info(5)"
+    are names."""
+    draft, text = _answer(HOSTNAMECTL, "pretty 主机名最长能写多少个字符？", "hostnamectl.1.txt")
+    assert "UTF-8" in text, text
+    assert draft.signals["quantity"] == 0.0
