@@ -143,7 +143,9 @@ def same_paragraph(unit: Unit, nxt: Unit, text: str) -> bool:
     r"""Whether `nxt` goes on with `unit`'s paragraph: no line break between them, or, in text
     hard-wrapped at a width and indented (a man page's body as groff renders it), one line break
     between lines indented alike — there a line break is where the line was full, not where the
-    paragraph ends. A blank line, a line at the margin or another indentation ends it.
+    paragraph ends. A blank line, a line at the margin or another indentation ends it, and so does a
+    code block on either side, or text between them that is no candidate (a question, a bare label):
+    the window would quote around it.
 
     >>> def units(text, *parts):
     ...     return [Unit(1, text.index(p), text.index(p) + len(p), p, set(), k) for k, p in enumerate(parts)]
@@ -152,13 +154,15 @@ def same_paragraph(unit: Unit, nxt: Unit, text: str) -> bool:
     >>> [same_paragraph(x, y, page) for x, y in ((a, b), (b, c), (c, d))]
     [True, True, False]
     >>> note = "第一行。\n第二行。"
-    >>> same_paragraph(*units(note, "第一行。", "第二行。"), note)
-    False
+    >>> deeper = "       -b, --boot\n              最近一次系统引导的时间"
+    >>> [same_paragraph(*units(t, a, b), t) for t, a, b in (
+    ...     (note, "第一行。", "第二行。"), (deeper, "-b, --boot", "最近一次系统引导的时间"))]
+    [False, False]
     """
     gap = text[unit.end : nxt.start]
     if "\n" not in gap:
         return True
-    if gap.count("\n") > 1 or nxt.text.lstrip().startswith(FENCES):
+    if gap.count("\n") > 1 or gap.strip() or any(u.text.lstrip().startswith(FENCES) for u in (unit, nxt)):
         return False
     indent = _indent(text, nxt.start)
     return indent > 0 and indent == _indent(text, unit.end - 1)

@@ -63,10 +63,11 @@ class Draft:
 
 
 _QUANTITY = re.compile(
-    r"(?<![A-Za-z_\-./\d])\d"  # a digit that does not go on a name (UTF-8, ext4, x86_64, /dev/sda1)
+    # a digit not going on a name (UTF-8, ext4, x86_64, /dev/sda1); "-1" is a number
+    r"(?<![A-Za-z_./\d])(?<![A-Za-z\d]-)\d"
     r"|[零一二两三四五六七八九十百千万亿]{2,}|[二两三四五六七八九十百千万亿半][年月日天个项家种次倍成元吨度位名条层周岁]"
 )
-_SECTION_REFERENCE = re.compile(r"(?<=[A-Za-z])\(\d+\)")  # a man page named with its section: ssh(1)
+_SECTION_REFERENCE = re.compile(r"(?<=[A-Za-z0-9_.+-])\(\d[a-z]*\)")  # a man page: ssh(1), printf(3p)
 
 
 def states_quantity(text: str) -> bool:
@@ -75,8 +76,10 @@ def states_quantity(text: str) -> bool:
 
     >>> [states_quantity(t) for t in ("年产能为八百吨", "占三成", "2008年", "3TB", "选择水印的旋转角度")]
     [True, True, True, True, False]
-    >>> [states_quantity(t) for t in ("必须是UTF-8编码", "详见 machine-info(5) 手册", "ext4 文件系统")]
-    [False, False, False]
+    >>> [states_quantity(t) for t in ("必须UTF-8编码", "详见 machine-info(5)", "ext4 文件系统", "base64(1)")]
+    [False, False, False, False]
+    >>> [states_quantity(t) for t in ("默认值为 -1", "默认值是16", "1.5 倍")]
+    [True, True, True]
     """
     return bool(_QUANTITY.search(_SECTION_REFERENCE.sub("", text)))
 

@@ -254,3 +254,12 @@ def test_a_number_inside_a_name_is_not_the_quantity_a_question_asks_for():
     draft, text = _answer(HOSTNAMECTL, "pretty 主机名最长能写多少个字符？", "hostnamectl.1.txt")
     assert "UTF-8" in text, text
     assert draft.signals["quantity"] == 0.0
+
+
+def test_a_wrapped_paragraph_is_not_quoted_around_words_it_cannot_quote():
+    """A line's bare-word tail is a label, not a candidate: the paragraph stops before it rather than
+    quote its first sentence and the next line's words with the tail left out."""
+    page = "       hostnamectl 工具修改主机名。详细信息存储在\n       /etc/machine-info 文件中。\n"
+    _, text = _answer(page, "hostnamectl 工具可以修改什么？", "hostnamectl.1.txt")
+    assert "修改主机名" in text, text
+    assert "/etc/machine-info" not in text or "详细信息存储在" in text, text
