@@ -3,8 +3,8 @@
 A unit that introduces something (it ends with a colon) brings what follows — list items, a fenced
 code block, table rows, indented lines — reading on into the passage that continues its own; a list
 item brings its later sentences on its line; a best sentence standing alone brings the sentences after
-it in its paragraph; a description indented under a short term (an option in a man page) brings the
-term. Used by the quote finder (`app/quotes.py`).
+it in its paragraph (one hard-wrapped over indented lines included); a description indented under a
+short term (an option in a man page) brings the term. Used by the quote finder (`app/quotes.py`).
 """
 
 from __future__ import annotations
