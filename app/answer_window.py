@@ -50,6 +50,11 @@ class Unit:
         """Its length as quoted: the window limits count what the reader sees."""
         return len(self.shown)
 
+    @property
+    def code(self) -> bool:
+        """Whether it is a fenced code block (the quote finder makes a whole block one unit)."""
+        return self.text.lstrip().startswith(FENCES)
+
 
 def structural_window(
     best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]
@@ -99,7 +104,7 @@ def term_above(unit: Unit, units: list[Unit], text: str) -> Unit | None:
     prev = units[unit.order - 1] if unit.order > 0 else None
     if prev is None or prev.n != unit.n or prev.chars > TERM_CHARS or prev.text.rstrip()[-1:] in _ENDS:
         return None
-    if any(ITEM.match(u.text) or u.text.lstrip().startswith(FENCES) for u in (prev, unit)):
+    if any(ITEM.match(u.text) or u.code for u in (prev, unit)):
         return None
     own_line = not text[line_start(text, prev.start) : prev.start].strip()
     below = own_line and "\n" in text[prev.end : unit.start]
@@ -162,7 +167,7 @@ def same_paragraph(unit: Unit, nxt: Unit, text: str) -> bool:
     gap = text[unit.end : nxt.start]
     if "\n" not in gap:
         return True
-    if gap.count("\n") > 1 or gap.strip() or any(u.text.lstrip().startswith(FENCES) for u in (unit, nxt)):
+    if gap.count("\n") > 1 or gap.strip() or unit.code or nxt.code:
         return False
     indent = _indent(text, nxt.start)
     return indent > 0 and indent == _indent(text, unit.end - 1)
@@ -212,6 +217,6 @@ def _indent(text: str, pos: int) -> int:
 def _belongs_below(unit: Unit, nxt: Unit, text: str) -> bool:
     """`nxt` is part of what `unit` opens: indented more, or code, or an item right after it."""
     gap = text[unit.end : nxt.start]
-    if nxt.text.lstrip().startswith(FENCES) or (ITEM.match(nxt.text) and gap.count("\n") <= 2):
+    if nxt.code or (ITEM.match(nxt.text) and gap.count("\n") <= 2):
         return True
     return "\n" in gap and _indent(text, nxt.start) > _indent(text, unit.start)

@@ -257,7 +257,7 @@ class QuoteFinder:
 
     @staticmethod
     def _quote(u: Unit, passage: Passage) -> Quote:
-        block = bool(_ITEM.match(u.text)) or u.text.lstrip().startswith(FENCES)
+        block = bool(_ITEM.match(u.text)) or u.code
         return Quote(
             u.n,
             passage.start + u.start,
