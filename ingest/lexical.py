@@ -189,8 +189,9 @@ class LexicalIndex:
     def _save(self, unless_changed_from: str | None = None) -> None:
         """Write a complete copy beside the index, then swap it in with two renames. A file lock keeps
         two processes sharing the data dir from swapping at once; `_recover_swap` repairs a crash.
-        `unless_changed_from`: a fingerprint; when the saved index no longer has it (another process
-        saved since it was read), nothing is written."""
+        `unless_changed_from`: a fingerprint, for a re-weighting on load; nothing is written when the
+        saved index no longer has it (another process saved since it was read) or is already weighted
+        with `BM25_B` (another process re-weighted it)."""
         with self._swap_lock(exclusive=True):
             self._recover_swap()
             if unless_changed_from is not None:
