@@ -17,6 +17,7 @@ from app.dictionary import chinese_terms, english_wording
 from app.glossary import gloss
 from app.models import Answer, Passage
 from app.questions import is_english, split_questions
+from app.quote_joining import join_quotes
 from app.quotes import Draft, Quote, QuoteFinder
 from app.retrieval import Retriever
 from ingest.lexical import query_tokens
@@ -57,10 +58,7 @@ class ExtractiveAnswerer(Answerer):
             draft = self._draft(part, before, passages, vector)
             drafts.append((draft, self.calibration.probability(draft.signals)))
         surest, confidence = max(drafts, key=lambda d: d[1])
-        chosen: list[Quote] = []
-        for draft, probability in drafts:
-            if probability >= self.calibration.threshold:
-                chosen += [q for q in draft.quotes if not any(_within(q, c) for c in chosen)]
+        chosen = answered_quotes(drafts, self.calibration.threshold, passages)
         if not chosen:
             return refusal(question, passages, self.mode, confidence, surest.signals)
         rendered = self.finder.render(chosen)
@@ -142,6 +140,20 @@ class ExtractiveAnswerer(Answerer):
             passages.append(following)
         continues[last.n] = same or len(passages)
         return True
+
+
+def answered_quotes(
+    drafts: list[tuple[Draft, float]], threshold: float, passages: list[Passage]
+) -> list[Quote]:
+    """The quotes of the questions of a message that the documents answer (probability ≥ `threshold`),
+    in the message's order, each once: a later question's quote that repeats one already taken is left
+    out. Then the quotes that read on from each other are joined (`join_quotes`) — after, not before, or
+    a second question's paragraph holding a sentence the first quoted would repeat it."""
+    chosen: list[Quote] = []
+    for draft, probability in drafts:
+        if probability >= threshold:
+            chosen += [q for q in draft.quotes if not any(_within(q, c) for c in chosen)]
+    return join_quotes(chosen, passages)
 
 
 def _within(quote: Quote, other: Quote) -> bool:

@@ -15,10 +15,10 @@ with two general signals and no phrase rules:
 The answer is a contiguous window of the best passage around its best unit, shaped by the text's
 structure, not by its words: a unit that introduces something (it ends with a colon) brings what
 follows (items, code, table rows, indented lines); a list item brings its later sentences on its line;
-a description brings the term it is indented under; close runners-up of the same document join. Units
-that read on from each other with only space between (a paragraph's sentences, a line groff wrapped
-mid-sentence) are one quote with one marker. The confidence that the documents answer the question
-is a calibrated probability (`app/confidence.py`) of the signals returned with the quotes.
+a description brings the term it is indented under; close runners-up of the same document join. Each
+unit is a quote of its own; the extractive answerer joins those that read on from each other into one
+(`app/quote_joining.py`). The confidence that the documents answer the question is a calibrated
+probability (`app/confidence.py`) of the signals returned with the quotes.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ import re
 from dataclasses import dataclass, field
 
 from app.answer_window import ITEM as _ITEM
-from app.answer_window import Unit, introduces, paragraph_window, same_paragraph, structural_window, with_term
+from app.answer_window import Unit, introduces, paragraph_window, structural_window, with_term
 from app.models import Passage
 from app.questions import asks_quantity, is_english
 from app.sentence_vectors import scaled_similarity
-from ingest.clean import CJK_CHAR, FENCES, display_text, normalize_query, opening_fence, search_text
+from ingest.clean import CJK_CHAR, FENCES, normalize_query, opening_fence, search_text
 from ingest.lexical import tokenize
 from ingest.split import heading_level, sentence_spans
 
@@ -234,31 +234,7 @@ class QuoteFinder:
             more = [m for m in more if m.order not in taken]
             taken |= {m.order for m in more}
             chosen += with_term(more, units, passages, taken)
-        quotes: list[Quote] = []
-        for prev, u in zip([None, *chosen], chosen):
-            joined = self._joined(quotes[-1], prev, u, passages[u.n - 1]) if quotes else None
-            if joined:
-                quotes[-1] = joined
-            else:
-                quotes.append(self._quote(u, passages[u.n - 1]))
-        return quotes
-
-    @staticmethod
-    def _joined(last: Quote, prev: Unit, u: Unit, passage: Passage) -> Quote | None:
-        """`last` (ending with unit `prev`) and `u` as one quote when `u` reads on from it, with only
-        space between (None otherwise): a list item's next sentence on its line, shown on one line, or
-        the rest of a paragraph — one marker for the paragraph, and a sentence groff wrapped at the page
-        width reads whole ("…存储在 /etc/machine-info 文件中。[1]", not "…存储在[1] /etc/…")."""
-        end = last.end - passage.start
-        gap = passage.text[end : u.start]
-        if last.n != u.n or u.start < end or gap.strip() or u.code or last.text.startswith(FENCES):
-            return None
-        if last.block and "\n" in gap:
-            return None
-        if not last.block and (_ITEM.match(u.text) or not same_paragraph(prev, u, passage.text)):
-            return None
-        text = display_text(passage.text[last.start - passage.start : u.end].strip())
-        return Quote(u.n, last.start, passage.start + u.end, text, last.score, last.order, last.block)
+        return [self._quote(u, passages[u.n - 1]) for u in chosen]
 
     @staticmethod
     def _quote(u: Unit, passage: Passage) -> Quote:

@@ -8,7 +8,9 @@ Lexical scoring alone (no embedder): these are structure, not wording.
 from __future__ import annotations
 
 from app.confidence import Calibration
+from app.extractive import answered_quotes
 from app.models import Passage
+from app.quote_joining import join_quotes
 from app.quotes import QuoteFinder
 
 PRIORITIES = (
@@ -26,7 +28,7 @@ PRIORITIES = (
 def _answer(text: str, question: str, source: str = "faq.html"):
     passage = Passage(source, "c1", text, 0, len(text), 1.0)
     draft = QuoteFinder().find(question, question, [passage], {})
-    return draft, QuoteFinder.render(draft.quotes)
+    return draft, QuoteFinder.render(join_quotes(draft.quotes, [passage]))  # as the answerer shows it
 
 
 def test_every_item_of_a_list_comes_each_on_its_line_with_a_short_items_sentences():
@@ -264,3 +266,23 @@ def test_a_wrapped_paragraph_is_not_quoted_around_words_it_cannot_quote():
     _, text = _answer(page, "hostnamectl 工具可以修改什么？", "hostnamectl.1.txt")
     assert "修改主机名" in text, text
     assert "/etc/machine-info" not in text or "详细信息存储在" in text, text
+
+
+DEBIAN = (  # one paragraph per line, at the margin
+    "Debian 拥有超过 59100 个 Debian 软件包，可以在 9 种架构上运行。这远比其他发行版都要多。\n"
+    "超过 1012 位志愿的 Debian 软件包维护者维护了这些软件包。维护者还与上游开发者沟通缺陷报告。\n"
+)
+
+
+def test_two_questions_answered_from_one_paragraph_quote_a_sentence_once():
+    """The first question quotes the maintainers' sentence as a runner-up; the second quotes it with
+    the sentence after it. The answer holds it once, and the second question's next sentence still."""
+    passage = Passage("debian.txt", "c1", DEBIAN, 0, len(DEBIAN), 1.0)
+    drafts = [
+        (QuoteFinder().find(q, q, [passage], {}), 1.0)
+        for q in ("Debian 有多少个软件包？", "Debian 软件包有多少名志愿维护者？")
+    ]
+    text = QuoteFinder.render(answered_quotes(drafts, 0.5, [passage]))
+    assert text.count("超过 1012 位志愿") == 1, text
+    assert "59100" in text and "维护者还与上游开发者沟通缺陷报告" in text, text
+    assert "维护了这些软件包。维护者还与" in text, text  # one paragraph, one quote: no marker inside
