@@ -169,7 +169,8 @@ class CitationChecker:
         kept: list[str] = []
         cited: dict[int, list[str]] = {}
         dropped: list[Dropped] = []
-        for sentence, numbers in split_cited(answer):
+        pieces = split_cited(answer)
+        for k, (sentence, numbers) in enumerate(pieces):
             valid = []
             for n in dict.fromkeys(numbers):
                 if 1 <= n <= len(passages):
@@ -187,6 +188,13 @@ class CitationChecker:
                     dropped.append(
                         Dropped(f"[{n}]", f"passage {n} does not support: {sentence}", round(score, 3))
                     )
+            if not supported and not numbers:  # a sentence before the marker run that ends its stretch
+                ahead = next((n for _, n in pieces[k + 1 :] if n), [])  # (a paragraph quoted whole)
+                supported = [
+                    n
+                    for n in dict.fromkeys(ahead)
+                    if 1 <= n <= len(passages) and _holds(self.support(sentence, passages[n - 1]))
+                ]
             if not supported:
                 # an uncited (or wrongly cited) sentence stays only if some given passage supports it
                 scored = [(self.support(sentence, p), i) for i, p in enumerate(passages, start=1)]
@@ -202,6 +210,11 @@ class CitationChecker:
             body = sentence.rstrip("。！？!?；;.")
             kept.append(body + "".join(f"[{n}]" for n in supported) + sentence[len(body) :])
         return CheckedAnswer(_join(kept), cited, dropped)
+
+
+def _holds(support: tuple[float, float]) -> bool:
+    score, threshold = support
+    return score >= threshold
 
 
 def _join(sentences: list[str]) -> str:

@@ -152,10 +152,12 @@ def answered_quotes(
     chosen: list[Quote] = []
     for draft, probability in drafts:
         if probability >= threshold:
-            chosen += [q for q in draft.quotes if not any(_within(q, c) for c in chosen)]
+            chosen += [q for q in draft.quotes if not any(_within(q, c, passages) for c in chosen)]
     return join_quotes(chosen, passages)
 
 
-def _within(quote: Quote, other: Quote) -> bool:
-    """`quote` repeats (part of) `other`: the same passage, a span inside its span."""
-    return quote.n == other.n and other.start <= quote.start and quote.end <= other.end
+def _within(quote: Quote, other: Quote, passages: list[Passage]) -> bool:
+    """`quote` repeats (part of) `other`: the same document, a span inside its span (offsets are the
+    document's, so a sentence two overlapping chunks both hold is found in either)."""
+    same = passages[quote.n - 1].source == passages[other.n - 1].source
+    return same and other.start <= quote.start and quote.end <= other.end

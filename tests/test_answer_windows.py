@@ -286,3 +286,21 @@ def test_two_questions_answered_from_one_paragraph_quote_a_sentence_once():
     assert text.count("超过 1012 位志愿") == 1, text
     assert "59100" in text and "维护者还与上游开发者沟通缺陷报告" in text, text
     assert "维护了这些软件包。维护者还与" in text, text  # one paragraph, one quote: no marker inside
+
+
+def test_a_sentence_two_overlapping_chunks_both_hold_is_quoted_once():
+    """Chunks overlap: the maintainers' sentence is in both passages of the document. Quoted from one
+    for the first question and from the other for the second, it still appears once."""
+    doc = DEBIAN.replace("都要多。\n", "都要多。")  # one paragraph
+    cut, end = doc.index("超过 1012"), doc.index("维护者还与")
+    passages = [
+        Passage("debian.txt", "c2", doc[cut:], cut, len(doc), 1.0),
+        Passage("debian.txt", "c1", doc[:end], 0, end, 0.9),
+    ]
+    drafts = [
+        (QuoteFinder().find(q, q, passages, {}), 1.0)
+        for q in ("Debian 可以在几种架构上运行？", "Debian 软件包有多少名志愿维护者？")
+    ]
+    text = QuoteFinder.render(answered_quotes(drafts, 0.5, passages))
+    assert text.count("超过 1012 位志愿") == 1, text
+    assert "9 种架构" in text, text

@@ -85,3 +85,22 @@ def test_a_number_the_passage_does_not_state_is_never_supported_in_english_eithe
     assert always_similar.check("Each user may store up to 100 MB[1].", [passage]).text
     assert always_similar.check("Each user may store up to 500 MB[1].", [passage]).text == ""
     assert lexical_support("限额为10兆。", search_text("限额为100兆。")) == 0.0  # 10 is not 100
+
+
+def test_a_sentence_without_its_own_marker_is_cited_to_the_marker_that_ends_its_paragraph():
+    """ "A。B。[2]": a paragraph quoted whole carries one marker. When the checker rewrites the answer
+    (here it drops an unsupported sentence), A is cited to passage 2 as written, though passage 1
+    holds A too and comes first."""
+    first = "我国现有生物技术企业5000余家。"
+    second = first + "2008年,全国生物产业实现总产值达到11340亿元。"
+    passages = [
+        Passage("a.txt", "c1", first, 0, len(first), 1.0),
+        Passage("b.txt", "c1", second, 0, len(second), 0.9),
+    ]
+    answer = f"{second}[2] 星河一号年产能9999吨。[2]"
+    checked = CitationChecker().check(answer, passages)
+    assert checked.dropped, checked  # the made-up sentence is dropped, so the answer is rewritten
+    assert checked.cited == {
+        2: ["我国现有生物技术企业5000余家。", "2008年,全国生物产业实现总产值达到11340亿元。"]
+    }
+    assert "5000余家[2]" in checked.text, checked.text
