@@ -29,9 +29,11 @@ def join_quotes(quotes: list[Quote], passages: list[Passage]) -> list[Quote]:
 
 def _joined(last: Quote, q: Quote, passage: Passage) -> Quote | None:
     """`last` and `q` as one quote when `q` reads on from it, else None."""
+    if last.n != q.n or last.text.startswith(FENCES):
+        return None
     end, start = last.end - passage.start, q.start - passage.start
     gap = passage.text[end:start]
-    if last.n != q.n or start < end or gap.strip() or last.text.startswith(FENCES):
+    if start < end or gap.strip():
         return None
     if last.block and "\n" in gap:  # an item's next sentence is on its line
         return None

@@ -251,16 +251,18 @@ class QuoteFinder:
 
     @staticmethod
     def render(quotes: list[Quote]) -> str:
-        """Quotes with their markers; items, code and table rows each on a line of its own."""
-        out = ""
+        """Quotes with their markers; items, code, table rows and what a colon introduces each on a line
+        of its own."""
+        out, introduced = "", False
         for q in quotes:
             piece = f"{q.text}[{q.n}]" if not q.text.endswith(FENCES) else f"{q.text}\n[{q.n}]"
-            if q.block or (out and out.rstrip().endswith(("：", ":"))):
+            if q.block or introduced:  # what a quote ending with a colon introduces starts a line
                 out = out.rstrip() + "\n" + piece + "\n"
             elif out and not CJK_CHAR.search(out.rstrip()[-2:-1] or "") and not out.endswith("\n"):
                 out += " " + piece
             else:
                 out += piece
+            introduced = introduces(q.text)
         return out.strip()
 
 

@@ -304,3 +304,12 @@ def test_a_sentence_two_overlapping_chunks_both_hold_is_quoted_once():
     text = QuoteFinder.render(answered_quotes(drafts, 0.5, passages))
     assert text.count("超过 1012 位志愿") == 1, text
     assert "9 种架构" in text, text
+
+
+def test_what_a_colon_introduces_starts_a_line_of_its_own():
+    page = (
+        "EXAMPLES\n       要修改静态主机名，请以 root 身份运行下列命令：\n"
+        "              hostnamectl set-hostname mybox\n"
+    )
+    _, text = _answer(page, "怎样修改静态主机名？", "hostnamectl.1.txt")
+    assert "下列命令:[1]\nhostnamectl set-hostname mybox[1]" in text, text
