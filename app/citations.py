@@ -199,7 +199,7 @@ class CitationChecker:
                 # an uncited (or wrongly cited) sentence stays only if some given passage supports it
                 scored = [(self.support(sentence, p), i) for i, p in enumerate(passages, start=1)]
                 best = max(scored, default=None, key=lambda x: x[0][0])
-                if best is not None and best[0][0] >= best[0][1]:
+                if best is not None and _holds(best[0]):
                     supported = [best[1]]
                 else:
                     score = round(best[0][0], 3) if best else None

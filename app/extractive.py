@@ -9,7 +9,7 @@ refused without looking further.
 
 from __future__ import annotations
 
-from app.answer_window import on_item_line
+from app.answer_window import introduces, on_item_line
 from app.answering import Answerer, AnswerRequest, refusal
 from app.citations import CitationChecker, citations_for
 from app.confidence import Calibration
@@ -98,7 +98,7 @@ class ExtractiveAnswerer(Answerer):
         draft = self.finder.find(question, wording, passages, idf, context, None, vector)
         for _ in range(READ_ON):
             own = [q for q in draft.quotes if q.n == draft.quotes[0].n] if draft.quotes else []
-            if not any(q.text.rstrip().endswith((":", "：")) for q in own):  # introduces nothing
+            if not any(introduces(q.text) for q in own):
                 break
             last = max(own, key=lambda q: q.end)
             if not self._read_on(passages, passages[last.n - 1], last, continues):
