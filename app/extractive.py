@@ -4,22 +4,26 @@ A message holding several questions is split into them; the quote finder (`app/q
 each, reading on into the next chunk while a quoted list runs past its passage's end. A question is
 quoted when the calibrated confidence of its signals (`app/confidence.py`) reaches the threshold;
 when none does, the answer is a refusal. A question none of whose words the collection uses is
-refused without looking further.
+refused without looking further (on an English collection, a Chinese question's words count with their
+English, `english_terms`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.answer_window import introduces, on_item_line
 from app.answering import Answerer, AnswerRequest, refusal
-from app.citations import CitationChecker, citations_for
+from app.citations import CitationChecker, citations_for, shield_brackets, unshield_brackets
 from app.confidence import Calibration
-from app.dictionary import chinese_terms, english_wording
+from app.dictionary import chinese_terms, english_terms, english_wording
 from app.glossary import gloss
 from app.models import Answer, Passage
 from app.questions import is_english, split_questions
 from app.quote_joining import join_quotes
 from app.quotes import Draft, Quote, QuoteFinder
 from app.retrieval import Retriever
+from ingest.clean import FENCES
 from ingest.lexical import query_tokens
 from ingest.store import Index
 
@@ -48,6 +52,8 @@ class ExtractiveAnswerer(Answerer):
         own = query_tokens(question + " " + gloss(question))
         if is_english(question):  # and the Chinese of its words (CC-CEDICT: those the collection uses)
             own += query_tokens(" ".join(chinese_terms(question, self.index.lexical.document_frequency)))
+        else:  # on an English collection, the English of its Chinese words
+            own += english_terms(own, self.index.lexical.document_frequency)
         if not context and not any(self.index.lexical.document_frequency(own).values()):
             return refusal(question, passages, self.mode, 0.0)  # no word the documents use
         drafts = []
@@ -62,12 +68,15 @@ class ExtractiveAnswerer(Answerer):
         if not chosen:
             return refusal(question, passages, self.mode, confidence, surest.signals)
         rendered = self.finder.render(chosen)
-        checked = self.checker.check(rendered, passages)
+        # checked with the quotes' own "[0]" (argv[0], a code block's [1, 2]) shielded: markers are markers
+        shielded = [replace(q, text=shield_brackets(q.text, q.text.startswith(FENCES))) for q in chosen]
+        checked = self.checker.check(self.finder.render(shielded), passages)
         if not checked.text:  # nothing the passages support: say so rather than answer with nothing
             answer = refusal(question, passages, self.mode, 0.0, surest.signals)  # refused at any threshold
             answer.dropped = checked.dropped
             return answer
-        text = rendered if not checked.dropped else checked.text  # verbatim quotes keep their line layout
+        # verbatim quotes keep their line layout
+        text = rendered if not checked.dropped else unshield_brackets(checked.text)
         citations = citations_for(
             passages, {q.n: [] for q in chosen} if not checked.dropped else checked.cited, chosen
         )
@@ -93,6 +102,9 @@ class ExtractiveAnswerer(Answerer):
         if is_english(question):  # matched by the Chinese of its words where the collection has it
             chinese = english_wording(question, self.index.lexical.document_frequency)
             wording = chinese if chinese is not None else question + " " + gloss(question)
+        else:  # on an English collection, by the English of its Chinese words too
+            english = english_terms(query_tokens(question), self.index.lexical.document_frequency)
+            wording = " ".join([question, *english])
         idf = self.index.lexical.idf(query_tokens(wording + " " + context))
         continues: dict[int, int] = {}
         draft = self.finder.find(question, wording, passages, idf, context, None, vector)

@@ -1,5 +1,6 @@
-"""Reading a question before it is answered: its language, the several questions one message may
-hold, whether it asks for a number or a date, and the subject a follow-up leaves out.
+"""Reading a question before it is answered: its language (and whether a passage's differs), the
+several questions one message may hold, whether it asks for a number or a date, and the subject a
+follow-up leaves out.
 
 The chain searches a follow-up with the earlier subject; the extractive answerer (`app/extractive.py`)
 answers each question of a message on its own, and its refusal model asks whether a question wanting
@@ -12,9 +13,25 @@ import re
 
 from ingest.clean import CJK_CHAR
 
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1[ \t]*$", re.M | re.S)  # a fenced code block
+
 
 def is_english(text: str) -> bool:
     return not CJK_CHAR.search(text)
+
+
+def languages_differ(question: str, passage_text: str) -> float:
+    r"""1.0 when the question and the passage's prose are not both Chinese or both not (e5 puts such pairs
+    lower); a passage of code or figures only has no language of its own.
+
+    >>> [languages_differ(q, p) for q, p in (("怎么建虚拟环境？", "To create a virtual environment"),
+    ...     ("How?", "创建虚拟环境"), ("怎么写？", "```\nls -l\n```"), ("How?", "It is."))]
+    [1.0, 1.0, 0.0, 0.0]
+    """
+    prose = _FENCED.sub("", passage_text)
+    if not re.search(r"[^\W\d_]", prose):
+        return 0.0
+    return float(is_english(question) != is_english(prose))
 
 
 _ASKS_QUANTITY = re.compile(

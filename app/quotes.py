@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from app.answer_window import ITEM as _ITEM
 from app.answer_window import Unit, introduces, paragraph_window, structural_window, with_term
 from app.models import Passage
-from app.questions import asks_quantity, is_english
+from app.questions import asks_quantity, is_english, languages_differ
 from app.sentence_vectors import scaled_similarity
 from ingest.clean import CJK_CHAR, FENCES, normalize_query, opening_fence, search_text
 from ingest.lexical import tokenize
@@ -162,6 +162,7 @@ class QuoteFinder:
             "specific": specific,
             "numbers": stated,
             "english": float(english),
+            "crosslingual": languages_differ(question, passages[best.n - 1].text),
             "similarity": best.similarity,
             "margin": _margin(best, leading),
         }

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from app.dictionary import chinese_terms
+from app.dictionary import chinese_terms, english_terms
 from app.glossary import gloss
 from app.models import Passage
 from app.passages import merge_and_budget, merge_into, move_up, passage_of
@@ -35,17 +35,29 @@ def lexical_tokens(
     """Search tokens for BM25. A question with no Chinese is searched by its glossary translation and
     numbers (app/glossary.py) — its English words would match only the few English lines of Chinese
     documents — and, given `used` (the collection's document frequencies), by CC-CEDICT's Chinese for
-    the words the glossary does not cover, those the collection uses (app/dictionary.py).
+    the words the glossary does not cover, those the collection uses (app/dictionary.py). When none of
+    that Chinese is in the collection (an English one), by its own words the collection uses; a Chinese
+    question there is searched by the English of its words too (`english_terms`).
 
     >>> lexical_tokens("What was the bioindustry output in 2008?")
     ['生物', '产业', '产值', '2008']
+    >>> english = lambda words: {w: 1 for w in words if w in {"virtual", "environment", "3"}}
+    >>> lexical_tokens("How do I create a virtual environment for Python 3?", used=english)
+    ['3', 'virtual', 'environment']
     """
-    if CJK_CHAR.search(query):
-        return query_tokens(query)
+    if CJK_CHAR.search(query):  # and, on an English collection, the English of its Chinese words
+        tokens = query_tokens(query)
+        return tokens + [t for t in english_terms(tokens, used) if t not in tokens] if used else tokens
     tokens = query_tokens(gloss(query) if glossary else query)
-    if used is not None:
-        tokens += [t for t in query_tokens(" ".join(chinese_terms(query, used))) if t not in tokens]
-    return tokens
+    if used is None:
+        return tokens
+    tokens += [t for t in query_tokens(" ".join(chinese_terms(query, used))) if t not in tokens]
+    chinese = [t for t in tokens if CJK_CHAR.search(t)]  # not its numbers: an English page has "3" too
+    if chinese and any(used(chinese).values()):
+        return tokens
+    own = [t for t in query_tokens(query) if t not in tokens]
+    found = used(own) if own else {}
+    return tokens + [t for t in own if found.get(t)]
 
 
 @dataclass

@@ -14,16 +14,19 @@ other kinds, rebuilt byte for byte from the same package versions on any Debian 
   HTML copied as it is: reference text with commands, files and packages in tables and code blocks.
 - `mandev`: 33 other pages of `manpages-zh`, rendered as `manpages` is: a development corpus of man
   pages, so that answering man pages can be worked on while `manpages` stays the test corpus.
+- `pytut`: the Python 3.11 tutorial in English (`python3.11-doc`), its Sphinx HTML pages copied as
+  they are: English prose, interactive sessions and code, asked about in English and Chinese.
 
 `build(name, root)` returns `root/<name>/docs`, building it when it is missing, when a file in it
 went away or when its recipe changed (`RECIPES`); `root/<name>/stamp.json` records the package and
 tool versions. Packages come from `apt-get download` into `root/debs/` (a `.deb` already there is
 reused). Missing tools (groff, the CJK font, Chromium) are installed with apt-get when running as
 root. The recipes are `evals/corpus_lohelp.py`, `evals/corpus_manpages.py`,
-`evals/corpus_debfaq.py` and `evals/corpus_debref.py`; the Debian side, `evals/corpus_debian.py`.
+`evals/corpus_debfaq.py`, `evals/corpus_debref.py` and `evals/corpus_pytut.py`; the Debian side,
+`evals/corpus_debian.py`.
 What it leaves out: writing gold questions, and ingesting the corpora.
 
-    python -m evals.corpora build [lohelp manpages debfaq debref mandev] [--root DIR]
+    python -m evals.corpora build [lohelp manpages debfaq debref mandev pytut] [--root DIR]
     # --root: default <WENDA_DATA_DIR>/corpora
 """
 
@@ -44,16 +47,18 @@ from evals.corpus_debian import CorpusError, fetch, unpack
 from evals.corpus_debref import build_debref
 from evals.corpus_lohelp import build_lohelp, html_text
 from evals.corpus_manpages import build_mandev, build_manpages
+from evals.corpus_pytut import build_pytut
 
-NAMES = ("lohelp", "manpages", "debfaq", "debref", "mandev")
+NAMES = ("lohelp", "manpages", "debfaq", "debref", "mandev", "pytut")
 # bump a corpus's number when its recipe changes what it writes
-RECIPES = {"lohelp": 1, "manpages": 1, "debfaq": 1, "debref": 1, "mandev": 1}
+RECIPES = {"lohelp": 1, "manpages": 1, "debfaq": 1, "debref": 1, "mandev": 1, "pytut": 1}
 PACKAGES = {
     "lohelp": "libreoffice-help-zh-cn",
     "manpages": "manpages-zh",
     "debfaq": "debian-faq-zh-cn",
     "debref": "debian-reference-zh-cn",
     "mandev": "manpages-zh",
+    "pytut": "python3.11-doc",
 }
 
 RECIPE = {
@@ -62,6 +67,7 @@ RECIPE = {
     "debfaq": build_debfaq,
     "debref": build_debref,
     "mandev": build_mandev,
+    "pytut": build_pytut,
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evals.corpus_debian import CorpusError, copy_pages
+from evals.corpus_debian import copy_package_pages
 
 FAQ_HTML = "usr/share/doc/debian/FAQ/zh-cn"
 FAQ_PAGES = "*.zh-cn.html"
@@ -18,12 +18,7 @@ FAQ_INDEX = "index.zh-cn.html"
 
 def build_debfaq(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
     """The corpus's documents written to `out` from the unpacked package `tree`; no tools are used."""
-    pages = sorted((tree / FAQ_HTML).glob(FAQ_PAGES))
-    if not any(page.name == FAQ_INDEX for page in pages):
-        raise CorpusError(
-            f"debian-faq-zh-cn has no {FAQ_HTML}/{FAQ_INDEX} (found {len(pages)} pages): "
-            "its layout changed; the recipe (evals/corpus_debfaq.py) needs updating"
-        )
-    copy_pages(pages, out)
-    say(f"copied {len(pages)} FAQ pages, index included")
+    copy_package_pages(
+        tree, FAQ_HTML, FAQ_PAGES, FAQ_INDEX, "debian-faq-zh-cn (evals/corpus_debfaq.py)", out, say
+    )
     return {}

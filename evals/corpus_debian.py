@@ -80,3 +80,19 @@ def copy_pages(pages: list[Path], out: Path) -> None:
     """Copy `pages` into `out` as they are, names unchanged."""
     for page in pages:
         shutil.copyfile(page, out / page.name)
+
+
+def copy_package_pages(
+    tree: Path, folder: str, pattern: str, index: str, origin: str, out: Path, say
+) -> None:
+    """Copy the pages `folder/pattern` of an unpacked package into `out`; `index` must be among them
+    (else the package's layout changed: a `CorpusError` naming `origin`, "package (recipe file)")."""
+    pages = sorted((tree / folder).glob(pattern))
+    if not any(page.name == index for page in pages):
+        package, _, recipe = origin.partition(" ")
+        raise CorpusError(
+            f"{package} has no {folder}/{index} (found {len(pages)} pages): "
+            f"its layout changed; the recipe {recipe} needs updating"
+        )
+    copy_pages(pages, out)
+    say(f"copied {len(pages)} pages of {folder}, {index} included")

@@ -3,8 +3,9 @@ scripts, styles and forms; the main element (a lone `<main>` / `role=main`, else
 else `<body>`); inside it navigation, headers, footers and side bars (by tag, ARIA role, or a class/id
 word such as `nav`, `breadcrumb`, `toc`, `related`, `copyright`) and blocks made mostly of links
 (menus, tables of contents, "related topics" lists) — but not the links of running text: a data
-table's cells, a paragraph that is a sentence, a list a paragraph leads into. What it leaves out:
-turning what is left into text (`ingest/html.py`).
+table's cells, a paragraph that is a sentence, a list a paragraph leads into. Footnotes and notes are
+content even inside an `<aside>` (Sphinx writes its footnotes so); the "¶" or "#" a generator links each
+heading to itself with is not. What it leaves out: turning what is left into text (`ingest/html.py`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ _BOILER_WORD = re.compile(
     r"^(?:nav|navbar|navigation|menu|menubar|breadcrumbs?|toc|footer|sidebar|related\w*|copyright|"
     r"search\w*|share|sharing|social|cookies?|banner|pagination|pager|skip)$"
 )
+# an aside or block that is the page's own note: ARIA's note roles, or named a footnote or endnote
+_NOTE_ROLES = {"note", "doc-footnote", "doc-endnote", "doc-endnotes", "doc-footnotes"}
+_NOTE_WORD = re.compile(r"^(?:footnotes?|endnotes?)$")
+_SELF_LINK_MARKS = {"¶", "#", "§", "🔗"}  # what a page links a heading to itself with (not "*", "†")
 _LINK_DENSE = 0.6  # a block whose text is mostly link text, with at least _MIN_LINKS links, is a menu
 _MIN_LINKS = 3
 _MIN_OWN_TEXT = 80  # ... unless it also has headings and this many characters that are not link text
@@ -48,6 +53,24 @@ def drop_non_content(document) -> None:
     for element in list(document.iter(*_DROP_TAGS)):
         _remove(element)
     etree.strip_elements(document, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    for anchor in list(document.iter("a")):
+        if _is_self_link_mark(anchor):
+            _remove(anchor)
+
+
+def _is_self_link_mark(anchor) -> bool:
+    """A link to a place on the same page whose whole text is a permalink mark: the "¶" (Sphinx, MkDocs)
+    or "#" a page puts beside a heading to link to it, not words of the heading.
+
+    >>> import lxml.html
+    >>> page = lxml.html.fromstring('<h2>4.1. if<a class="headerlink" href="#if">¶</a></h2>')
+    >>> _is_self_link_mark(page.find('.//a'))
+    True
+    >>> page = lxml.html.fromstring('<p>见<a href="#id2">[1]</a>和<a href="#top">C</a></p>')
+    >>> [_is_self_link_mark(a) for a in page.iter('a')]
+    [False, False]
+    """
+    return (anchor.get("href") or "").startswith("#") and anchor.text_content().strip() in _SELF_LINK_MARKS
 
 
 def main_content(document):
@@ -80,6 +103,8 @@ def _drop_boilerplate(root) -> None:
             continue
         role = (element.get("role") or "").lower()
         words = re.split(r"[^a-z0-9]+", f"{element.get('class', '')} {element.get('id', '')}".lower())
+        if element.tag == "aside" and (role in _NOTE_ROLES or any(_NOTE_WORD.match(w) for w in words)):
+            continue  # a footnote (Sphinx: <aside class="footnote" role="note">) is the page's text
         in_article = element.tag in ("header", "footer") and element.xpath("ancestor::article")
         if in_article and element.find(".//h1") is not None:
             continue  # an article's own header holds its title

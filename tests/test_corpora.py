@@ -1,5 +1,5 @@
-"""evals/corpora.py: the five out-of-domain corpora, built for real from Debian packages (slow), and
-the roff-to-text cleanup and the FAQ and Reference recipes on tiny inline pages (fast)."""
+"""evals/corpora.py: the six out-of-domain corpora, built for real from Debian packages (slow), and
+the roff-to-text cleanup and the FAQ, Reference and tutorial recipes on tiny inline pages (fast)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from evals.corpus_debian import CorpusError, run
 from evals.corpus_debref import CHAPTERS, REFERENCE_HTML, build_debref
 from evals.corpus_lohelp import cjk_share, html_text, own_text
 from evals.corpus_manpages import MAN_CN, MAN_TW, MANDEV_CN, MANDEV_TW, clean_terminal, roff_to_text
+from evals.corpus_pytut import TUTORIAL_HTML, build_pytut
 
 needs_debian = pytest.mark.skipif(
     not (shutil.which("apt-get") and shutil.which("dpkg-deb")), reason="builds from Debian packages"
@@ -43,7 +44,7 @@ def test_the_man_page_development_corpus_has_no_command_of_the_test_corpus():
 
 
 def test_unknown_corpus_is_a_clear_error(tmp_path):
-    with pytest.raises(CorpusError, match="lohelp, manpages, debfaq, debref, mandev"):
+    with pytest.raises(CorpusError, match="lohelp, manpages, debfaq, debref, mandev, pytut"):
         build("wiki", tmp_path, progress=False)
 
 
@@ -74,6 +75,22 @@ def test_faq_recipe_without_its_index_page_is_a_clear_error(tmp_path):
     tree = _faq_package(tmp_path / "tree", ["pkgtools.zh-cn.html"])
     with pytest.raises(CorpusError, match="no usr/share/doc/debian/FAQ/zh-cn/index.zh-cn.html"):
         build_debfaq(tree, tmp_path, tmp_path, lambda msg: None)
+
+
+def test_tutorial_recipe_copies_the_pages_and_nothing_else(tmp_path):
+    html = tmp_path / "tree" / TUTORIAL_HTML
+    html.mkdir(parents=True)
+    for name in ("index.html", "venv.html"):
+        (html / name).write_text(f"<html><body><h1>{name}</h1><p>Text.</p></body></html>", "utf-8")
+    (html.parent / "_static").mkdir()
+    (html.parent / "_static" / "pydoctheme.css").write_text("body {}", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    assert build_pytut(tmp_path / "tree", out, tmp_path, lambda msg: None) == {}
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "venv.html"]
+    (html / "index.html").unlink()
+    with pytest.raises(CorpusError, match="python3.11-doc has no .*tutorial/index.html"):
+        build_pytut(tmp_path / "tree", out, tmp_path, lambda msg: None)
 
 
 def _reference_package(tree: Path, chapters: list[str]) -> Path:
@@ -237,3 +254,15 @@ def test_debref_is_five_reference_chapters_unchanged(built, tmp_path):
     _assert_as_packaged(docs, "debian-reference-zh-cn", REFERENCE_HTML, tmp_path)
     text = (docs / "ch05.zh-cn.html").read_text(encoding="utf-8")
     assert "网络设置" in text and "<table" in text and cjk_share(html_text(text)) > 0.5
+
+
+@pytest.mark.slow
+@needs_debian
+def test_pytut_is_the_english_tutorial_pages_unchanged(built, tmp_path):
+    docs = built("pytut")
+    names = sorted(p.name for p in docs.iterdir())
+    assert len(names) == 17 and "index.html" in names and "controlflow.html" in names
+    assert 200_000 <= _total(docs) <= 320_000
+    _assert_as_packaged(docs, "python3.11-doc", TUTORIAL_HTML, tmp_path)
+    text = html_text((docs / "venv.html").read_text(encoding="utf-8"))
+    assert "Virtual Environments and Packages" in text and "tutorial-env" in text and cjk_share(text) == 0

@@ -259,3 +259,27 @@ def test_a_code_block_inside_a_list_item_keeps_its_lines_under_the_item():
     answer = QuoteFinder.render(draft.quotes)
     code = "```\nlocalname @ localhost $ ssh -q -X loginname@remotehost.domain\nPassword:\n```"
     assert code in answer, answer
+
+
+SPHINX_PAGE = """<html><body><div class="sphinxsidebar" role="navigation"><h3>Table of Contents</h3>
+<ul><li><a href="#">4. More Control Flow Tools</a></li><li><a href="#if">4.1. if Statements</a></li>
+<li><a href="#for">4.2. for Statements</a></li></ul></div>
+<div class="body" role="main"><section id="more-control-flow-tools">
+<h1>4. More Control Flow Tools<a class="headerlink" href="#more-control-flow-tools">¶</a></h1>
+<p>Arguments are passed using call by value. <a class="footnote-reference brackets" href="#id2">[1]</a></p>
+<p class="rubric">Footnotes</p>
+<aside class="footnote-list brackets"><aside class="footnote brackets" id="id2" role="note">
+<span class="label"><span class="fn-bracket">[</span>1<span class="fn-bracket">]</span></span>
+<p>Actually, call by object reference would be a better description.</p></aside></aside>
+</section></div>
+<div class="footer">© Copyright 2001-2023, Python Software Foundation.</div></body></html>"""
+
+
+def test_a_sphinx_page_keeps_its_footnotes_and_drops_the_heading_permalinks():
+    """Sphinx (the Python tutorial, `pytut`) writes footnotes as <aside role="note">: content, not a
+    side bar; the "¶" linking each heading to itself is not a word of the heading."""
+    text = html_to_text(SPHINX_PAGE)
+    assert text.startswith("# 4. More Control Flow Tools\n")
+    assert "¶" not in text
+    assert "Actually, call by object reference would be a better description." in text
+    assert "Table of Contents" not in text and "Copyright" not in text
