@@ -76,8 +76,8 @@ def english_terms(words: list[str], used: Callable[[list[str]], dict[str, int]])
         return []
     out: list[str] = []
     for word in chinese:
-        words = [e for _, sense in _entries().get(word, []) for e in re.findall(r"[a-z][a-z-]*", sense)]
-        candidates = list(dict.fromkeys(e for e in words if e not in _STOP and len(e) > 2))
+        senses = [e for _, sense in _entries().get(word, []) for e in re.findall(r"[a-z][a-z-]*", sense)]
+        candidates = list(dict.fromkeys(e for e in senses if e not in _STOP and len(e) > 2))
         found = used(candidates) if candidates else {}
         out += [e for e in [c for c in candidates if found.get(c)][:PER_WORD] if e not in out]
     return out

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 
 from ingest.clean import CJK_CHAR
-
-_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1[ \t]*$", re.M | re.S)  # a fenced code block
+from ingest.split import FENCED_BLOCK
 
 
 def is_english(text: str) -> bool:
@@ -28,7 +27,7 @@ def languages_differ(question: str, passage_text: str) -> float:
     ...     ("How?", "创建虚拟环境"), ("怎么写？", "```\nls -l\n```"), ("How?", "It is."))]
     [1.0, 1.0, 0.0, 0.0]
     """
-    prose = _FENCED.sub("", passage_text)
+    prose = FENCED_BLOCK.sub("", passage_text)
     if not re.search(r"[^\W\d_]", prose):
         return 0.0
     return float(is_english(question) != is_english(prose))

@@ -19,6 +19,13 @@ FAQ_INDEX = "index.zh-cn.html"
 def build_debfaq(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
     """The corpus's documents written to `out` from the unpacked package `tree`; no tools are used."""
     copy_package_pages(
-        tree, FAQ_HTML, FAQ_PAGES, FAQ_INDEX, "debian-faq-zh-cn (evals/corpus_debfaq.py)", out, say
+        tree,
+        FAQ_HTML,
+        FAQ_PAGES,
+        FAQ_INDEX,
+        out,
+        say,
+        package="debian-faq-zh-cn",
+        recipe="evals/corpus_debfaq.py",
     )
     return {}

@@ -83,16 +83,15 @@ def copy_pages(pages: list[Path], out: Path) -> None:
 
 
 def copy_package_pages(
-    tree: Path, folder: str, pattern: str, index: str, origin: str, out: Path, say
+    tree: Path, folder: str, pattern: str, index: str, out: Path, say, *, package: str, recipe: str
 ) -> None:
-    """Copy the pages `folder/pattern` of an unpacked package into `out`; `index` must be among them
-    (else the package's layout changed: a `CorpusError` naming `origin`, "package (recipe file)")."""
+    """Copy the pages `folder/pattern` of the unpacked `package` (`tree`) into `out`; `index` must be
+    among them (else the package's layout changed: a `CorpusError` naming the `recipe` file)."""
     pages = sorted((tree / folder).glob(pattern))
     if not any(page.name == index for page in pages):
-        package, _, recipe = origin.partition(" ")
         raise CorpusError(
             f"{package} has no {folder}/{index} (found {len(pages)} pages): "
-            f"its layout changed; the recipe {recipe} needs updating"
+            f"its layout changed; the recipe ({recipe}) needs updating"
         )
     copy_pages(pages, out)
     say(f"copied {len(pages)} pages of {folder}, {index} included")

@@ -18,6 +18,13 @@ TUTORIAL_INDEX = "index.html"
 def build_pytut(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
     """The corpus's documents written to `out` from the unpacked package `tree`; no tools are used."""
     copy_package_pages(
-        tree, TUTORIAL_HTML, "*.html", TUTORIAL_INDEX, "python3.11-doc (evals/corpus_pytut.py)", out, say
+        tree,
+        TUTORIAL_HTML,
+        "*.html",
+        TUTORIAL_INDEX,
+        out,
+        say,
+        package="python3.11-doc",
+        recipe="evals/corpus_pytut.py",
     )
     return {}

@@ -40,7 +40,7 @@ _HEADING_PATTERNS = [
 _MAX_HEADING_CHARS = 40
 _MAX_MARKDOWN_HEADING_CHARS = 120
 # units that are never cut inside (unless one alone is over the token limit): a fenced code block, a table row
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(?:.*?\n)?[ \t]*\1[ \t]*$", re.M | re.S)
+FENCED_BLOCK = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(?:.*?\n)?[ \t]*\1[ \t]*$", re.M | re.S)
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)
 # a line of two or more "名称：值" fields joined by "；" (how a spreadsheet row is written, ingest/tables.py)
 _FIELD_ROW = re.compile(r"^[^\n：；]{1,40}：[^\n；]*(?:；[^\n：；]{1,40}：[^\n；]*)+$", re.M)
@@ -108,7 +108,7 @@ def atomic_spans(text: str) -> list[tuple[int, int]]:
     >>> [text[s:e] for s, e in atomic_spans(text)]
     ['```\\nls -l; pwd\\n```', '| 键 | 值。 |', '姓名：李四；部门：销售部']
     """
-    fences = [(m.start(), m.end()) for m in _FENCE.finditer(text)]
+    fences = [(m.start(), m.end()) for m in FENCED_BLOCK.finditer(text)]
     rows = [
         (m.start(), m.end())
         for pattern in (_TABLE_ROW, _FIELD_ROW)
