@@ -313,3 +313,22 @@ def test_what_a_colon_introduces_starts_a_line_of_its_own():
     )
     _, text = _answer(page, "怎样修改静态主机名？", "hostnamectl.1.txt")
     assert "下列命令:[1]\nhostnamectl set-hostname mybox[1]" in text, text
+
+
+ENCODING = (  # the Python tutorial (`pytut`), interpreter.html
+    "## 2.2.1. Source Code Encoding\n\n"
+    "By default, Python source files are treated as encoded in UTF-8. In that encoding, characters of most "
+    "languages in the world can be used simultaneously in string literals, identifiers and comments.\n\n"
+    "To declare an encoding other than the default one, a special comment line should be added as the "
+    "first line of the file. The syntax is as follows:\n\n```\n# -*- coding: encoding -*-\n```\n\n"
+    "where encoding is one of the valid codecs supported by Python.\n"
+)
+
+
+def test_a_close_runner_up_joins_a_window_that_brings_a_code_block():
+    """The best sentence introduces a code block, which answers how; the default, asked for in the same
+    question, is a close runner-up of the same page and joins too."""
+    question = "what encoding are .py files read as by default, and how would I declare a different one?"
+    _, text = _answer(ENCODING, question, "interpreter.html")
+    assert "The syntax is as follows:[1]\n```\n# -*- coding: encoding -*-\n```" in text, text
+    assert "treated as encoded in UTF-8" in text, text
