@@ -2,7 +2,9 @@
 (`app/llm.py`), and the citation check keeps only sentences their cited passage supports.
 
 A reply that says the documents lack the answer and cites nothing is a refusal. Failures of the model
-raise `LLMFailure`; the chain then answers extractively.
+raise `LLMFailure`; the chain then answers extractively. The reply's own code is not read for markers:
+a bracketed number inside a code block or an inline code span, and a "[0]" subscript anywhere (no
+passage is numbered 0), stay as written.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ import re
 from collections.abc import Iterator
 
 from app.answering import Answerer, AnswerRequest, refusal
-from app.citations import CitationChecker, citations_for
+from app.citations import CitationChecker, citations_for, shield_brackets, unshield_brackets
 from app.llm import OpenAIChat, answer_messages
 from app.models import Answer
+from ingest.clean import fenced_blocks
 
 _SAYS_NOT_FOUND = re.compile(
     r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.IGNORECASE
 )
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+_ZERO_SUBSCRIPT = re.compile(r"(?<=[A-Za-z0-9_)\]])\[0\]")  # argv[0]: no passage is numbered 0
 
 
 class LLMAnswerer(Answerer):
@@ -38,10 +43,34 @@ class LLMAnswerer(Answerer):
         question, passages = request.question, request.passages
         if _SAYS_NOT_FOUND.search(text) and not re.search(r"\[\d+\]", text):
             return refusal(question, passages, self.mode)
-        checked = self.checker.check(text, passages)
+        checked = self.checker.check(shield_code(text), passages)
         if not checked.text:
             answer = refusal(question, passages, self.mode)
             answer.dropped = checked.dropped
             return answer
         citations = citations_for(passages, checked.cited, [])
-        return Answer(checked.text, False, self.mode, citations, passages, {}, request.query, checked.dropped)
+        text = unshield_brackets(checked.text)
+        return Answer(text, False, self.mode, citations, passages, {}, request.query, checked.dropped)
+
+
+def shield_code(reply: str) -> str:
+    r"""The reply with its code's bracketed numbers shielded from the citation checker (`shield_brackets`):
+    every one inside a fenced block or an inline code span, and a subscript "[0]" outside them.
+
+    >>> shield_code("Use `sys.argv[0]`.[1] Or argv[0].[2]\n```\nx = [1, 2]\n```\n[2]")
+    'Use `sys.argv［0］`.[1] Or argv［0］.[2]\n```\nx = ［1, 2］\n```\n[2]'
+    """
+    out, pos = [], 0
+    for start, end in fenced_blocks(reply):
+        out += [_shield_prose(reply[pos:start]), shield_brackets(reply[start:end], code=True)]
+        pos = end
+    return "".join(out) + _shield_prose(reply[pos:])
+
+
+def _shield_prose(text: str) -> str:
+    out, pos = [], 0
+    for span in _INLINE_CODE.finditer(text):
+        prose = _ZERO_SUBSCRIPT.sub("［0］", text[pos : span.start()])
+        out += [prose, shield_brackets(span.group(), code=True)]
+        pos = span.end()
+    return "".join(out) + _ZERO_SUBSCRIPT.sub("［0］", text[pos:])
