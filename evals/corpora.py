@@ -16,6 +16,10 @@ other kinds, rebuilt byte for byte from the same package versions on any Debian 
   pages, so that answering man pages can be worked on while `manpages` stays the test corpus.
 - `pytut`: the Python 3.11 tutorial in English (`python3.11-doc`), its Sphinx HTML pages copied as
   they are: English prose, interactive sessions and code, asked about in English and Chinese.
+- `manen`: 24 English man pages of the Linux man-pages project (`manpages`: file formats such as
+  hosts(5) and resolv.conf(5), overviews such as hier(7) and glob(7), a few commands), rendered as
+  `manpages` is: the second English corpus, so that a change made for English text is judged on
+  English text it was not made for.
 
 `build(name, root)` returns `root/<name>/docs`, building it when it is missing, when a file in it
 went away or when its recipe changed (`RECIPES`); `root/<name>/stamp.json` records the package and
@@ -26,7 +30,7 @@ root. The recipes are `evals/corpus_lohelp.py`, `evals/corpus_manpages.py`,
 `evals/corpus_debian.py`.
 What it leaves out: writing gold questions, and ingesting the corpora.
 
-    python -m evals.corpora build [lohelp manpages debfaq debref mandev pytut] [--root DIR]
+    python -m evals.corpora build [lohelp manpages debfaq debref mandev pytut manen] [--root DIR]
     # --root: default <WENDA_DATA_DIR>/corpora
 """
 
@@ -46,12 +50,12 @@ from evals.corpus_debfaq import build_debfaq
 from evals.corpus_debian import CorpusError, fetch, unpack
 from evals.corpus_debref import build_debref
 from evals.corpus_lohelp import build_lohelp, html_text
-from evals.corpus_manpages import build_mandev, build_manpages
+from evals.corpus_manpages import build_mandev, build_manen, build_manpages
 from evals.corpus_pytut import build_pytut
 
-NAMES = ("lohelp", "manpages", "debfaq", "debref", "mandev", "pytut")
+NAMES = ("lohelp", "manpages", "debfaq", "debref", "mandev", "pytut", "manen")
 # bump a corpus's number when its recipe changes what it writes
-RECIPES = {"lohelp": 1, "manpages": 1, "debfaq": 1, "debref": 1, "mandev": 1, "pytut": 1}
+RECIPES = {"lohelp": 1, "manpages": 1, "debfaq": 1, "debref": 1, "mandev": 1, "pytut": 1, "manen": 1}
 PACKAGES = {
     "lohelp": "libreoffice-help-zh-cn",
     "manpages": "manpages-zh",
@@ -59,6 +63,7 @@ PACKAGES = {
     "debref": "debian-reference-zh-cn",
     "mandev": "manpages-zh",
     "pytut": "python3.11-doc",
+    "manen": "manpages",
 }
 
 RECIPE = {
@@ -68,6 +73,7 @@ RECIPE = {
     "debref": build_debref,
     "mandev": build_mandev,
     "pytut": build_pytut,
+    "manen": build_manen,
 }
 
 

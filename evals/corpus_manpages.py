@@ -1,7 +1,8 @@
-"""The `manpages` (test) and `mandev` (development) corpus recipes: Chinese man pages (`manpages-zh`)
-rendered by groff to plain UTF-8 text, left-adjusted and without hyphenation; commands in simplified
-Chinese plus a few in traditional Chinese, no page in both corpora. What it leaves out: fetching the
-package and stamping the build (`evals/corpora.py`).
+"""The man-page corpus recipes, rendered by groff to plain UTF-8 text, left-adjusted and without
+hyphenation: `manpages` (test) and `mandev` (development), Chinese man pages (`manpages-zh`), commands
+in simplified Chinese plus a few in traditional Chinese, no page in both corpora; and `manen`, English
+pages of the Linux man-pages project (`manpages`): file formats, overviews and a few commands. What it
+leaves out: fetching the package and stamping the build (`evals/corpora.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ MANDEV_CN = (
     "services.5 nsswitch.5 os-release.5"
 ).split()
 MANDEV_TW = "cal comm dirname fold shuf".split()
+# `manen`, English pages (`manpages`): file formats, overviews, a few commands
+MANEN = (
+    "hosts.5 host.conf.5 services.5 nsswitch.conf.5 resolv.conf.5 dir_colors.5 tmpfs.5 hier.7 glob.7 "
+    "ascii.7 utf-8.7 environ.7 boot.7 time.7 suffixes.7 symlink.7 pipe.7 hostname.7 random.7 ldd.1 "
+    "getent.1 iconv.1 locale.1 intro.1"
+).split()
 GROFF = ["groff", "-Kutf-8", "-Tutf8", "-mandoc", "-P-cbou", "-Ww", "-rHY=0"]  # ragged right, below
 
 
@@ -64,15 +71,25 @@ def build_mandev(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
     return _render(tree, out, {"zh_CN": MANDEV_CN, "zh_TW": MANDEV_TW}, say)
 
 
+def build_manen(tree: Path, out: Path, tmp: Path, say) -> dict[str, str]:
+    """The English corpus's documents (`hier.7.txt`…), rendered the same way."""
+    return _render(tree, out, {"": MANEN}, say)
+
+
 def _render(tree: Path, out: Path, pages: dict[str, list[str]], say) -> dict[str, str]:
+    """`pages`: language folder under usr/share/man ("" for English) → its pages ("date", "hosts.5"),
+    each written to `out` as `<language>_<page>.txt` (English: `<page>.txt`)."""
     ensure_tool(shutil.which("groff") is not None, "groff-base", "groff, to render man pages", say)
     man = tree / "usr/share/man"
     for lang, names in pages.items():
         for entry in names:
-            command, _, section = entry.partition(".")
-            section = section or "1"
-            source = man / lang / f"man{section}" / f"{command}.{section}.gz"
+            page, _, section = entry.rpartition(".") if "." in entry else (entry, "", "1")
+            source = man / lang / f"man{section}" / f"{page}.{section}.gz"
+            if not source.is_file():
+                raise CorpusError(f"the package has no {source.relative_to(tree)}")
             text = roff_to_text(gzip.decompress(source.read_bytes()))
-            (out / f"{lang}_{command}.{section}.txt").write_text(text, encoding="utf-8")
-    say(f"rendered {len(pages['zh_CN'])} simplified and {len(pages['zh_TW'])} traditional pages with groff")
+            name = f"{lang}_{page}.{section}.txt" if lang else f"{page}.{section}.txt"
+            (out / name).write_text(text, encoding="utf-8")
+    kinds = {"zh_CN": "simplified", "zh_TW": "traditional", "": "English"}
+    say("rendered " + " and ".join(f"{len(v)} {kinds[k]}" for k, v in pages.items()) + " pages with groff")
     return {"groff": installed_version("groff-base")}

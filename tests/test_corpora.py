@@ -1,8 +1,9 @@
-"""evals/corpora.py: the six out-of-domain corpora, built for real from Debian packages (slow), and
+"""evals/corpora.py: the seven out-of-domain corpora, built for real from Debian packages (slow), and
 the roff-to-text cleanup and the FAQ, Reference and tutorial recipes on tiny inline pages (fast)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import time
@@ -15,7 +16,16 @@ from evals.corpus_debfaq import FAQ_HTML, build_debfaq
 from evals.corpus_debian import CorpusError, run
 from evals.corpus_debref import CHAPTERS, REFERENCE_HTML, build_debref
 from evals.corpus_lohelp import cjk_share, html_text, own_text
-from evals.corpus_manpages import MAN_CN, MAN_TW, MANDEV_CN, MANDEV_TW, clean_terminal, roff_to_text
+from evals.corpus_manpages import (
+    MAN_CN,
+    MAN_TW,
+    MANDEV_CN,
+    MANDEV_TW,
+    MANEN,
+    build_manen,
+    clean_terminal,
+    roff_to_text,
+)
 from evals.corpus_pytut import TUTORIAL_HTML, build_pytut
 
 needs_debian = pytest.mark.skipif(
@@ -43,8 +53,27 @@ def test_the_man_page_development_corpus_has_no_command_of_the_test_corpus():
     assert commands(MANDEV_CN + MANDEV_TW).isdisjoint(commands(MAN_CN + MAN_TW))
 
 
+@pytest.mark.skipif(shutil.which("groff") is None, reason="needs groff")
+def test_english_man_page_recipe_renders_each_page_by_its_name(tmp_path):
+    man = tmp_path / "tree" / "usr/share/man"
+    for entry in MANEN:
+        page, _, section = entry.rpartition(".")
+        (man / f"man{section}").mkdir(parents=True, exist_ok=True)
+        source = f".TH {page.upper()} {section} 2023-02-05 Linux\n.SH NAME\n\\fB{page}\\fP \\- about {page}\n"
+        (man / f"man{section}" / f"{entry}.gz").write_bytes(gzip.compress(source.encode()))
+    out = tmp_path / "out"
+    out.mkdir()
+    build_manen(tmp_path / "tree", out, tmp_path, lambda msg: None)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{entry}.txt" for entry in MANEN)
+    assert "hosts - about hosts" in (out / "hosts.5.txt").read_text(encoding="utf-8")
+    assert "nsswitch.conf - about nsswitch.conf" in (out / "nsswitch.conf.5.txt").read_text(encoding="utf-8")
+    (man / "man7" / "hier.7.gz").unlink()
+    with pytest.raises(CorpusError, match="the package has no usr/share/man/man7/hier.7.gz"):
+        build_manen(tmp_path / "tree", out, tmp_path, lambda msg: None)
+
+
 def test_unknown_corpus_is_a_clear_error(tmp_path):
-    with pytest.raises(CorpusError, match="lohelp, manpages, debfaq, debref, mandev, pytut"):
+    with pytest.raises(CorpusError, match="lohelp, manpages, debfaq, debref, mandev, pytut, manen"):
         build("wiki", tmp_path, progress=False)
 
 
@@ -196,6 +225,18 @@ def test_mandev_is_other_pages_rendered_alike(built):
     for page in cn + tw:
         text = page.read_text(encoding="utf-8")
         assert "\b" not in text and "\x1b" not in text and cjk_share(text) > 0.3, page.name
+
+
+@pytest.mark.slow
+@needs_debian
+def test_manen_is_english_pages_rendered_alike(built):
+    docs = built("manen")
+    assert sorted(p.name for p in docs.iterdir()) == sorted(f"{entry}.txt" for entry in MANEN)
+    assert 150_000 <= _total(docs) <= 250_000
+    for page in docs.iterdir():
+        text = page.read_text(encoding="utf-8")
+        assert "\b" not in text and "\x1b" not in text and cjk_share(text) == 0, page.name
+    assert "/etc/hosts" in (docs / "hosts.5.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
