@@ -236,7 +236,10 @@ def test_manen_is_english_pages_rendered_alike(built):
     for page in docs.iterdir():
         text = page.read_text(encoding="utf-8")
         assert "\b" not in text and "\x1b" not in text and cjk_share(text) == 0, page.name
+        assert "T{" not in text and "allbox" not in text, page.name  # tables laid out by tbl, not leaked
     assert "/etc/hosts" in (docs / "hosts.5.txt").read_text(encoding="utf-8")
+    rows = (docs / "dir_colors.5.txt").read_text(encoding="utf-8")
+    assert "DIR       32          Directory" in rows  # one table row a line
 
 
 @pytest.mark.slow
