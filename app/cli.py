@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         "--corpus",
         metavar="NAME",
         default=None,
-        help="build corpus NAME (seeds, lohelp, manpages, debfaq, debref, mandev), index it on its own, run "
-        "evals/gold_NAME.jsonl; all: each, plus a summary table",
+        help="build corpus NAME (seeds, lohelp, manpages, debfaq, debref, mandev, pytut, manen), index it on "
+        "its own, run evals/gold_NAME.jsonl; all: each, plus a summary table",
     )
     p.add_argument(
         "--baselines", action="store_true", help="also run the baselines (dense, BM25, LangChain recipe)"

@@ -22,7 +22,10 @@ _SAYS_NOT_FOUND = re.compile(
     r"文档中没有|没有找到|未提及|没有提到|do(es)? not contain|not (mentioned|found|stated)", re.IGNORECASE
 )
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
+# in a span: not after a sentence's end (a lone backtick opens a "span" that runs over a real marker)
+_SPAN_BRACKETS = re.compile(r"(?<![.。！？!?；;])\[(\d{1,3}(?:,\s*\d{1,3})*)\]")
 _ZERO_SUBSCRIPT = re.compile(r"(?<=[A-Za-z0-9_)\]])\[0\]")  # argv[0]: no passage is numbered 0
+_OWN_BRACKETS = str.maketrans("［］", "\ue000\ue001")  # the reply's own full-width brackets, kept as written
 
 
 class LLMAnswerer(Answerer):
@@ -41,24 +44,28 @@ class LLMAnswerer(Answerer):
         if not text or not text.strip():
             text = self.llm.generate(answer_messages(request.query, request.passages))
         question, passages = request.question, request.passages
-        if _SAYS_NOT_FOUND.search(text) and not re.search(r"\[\d+\]", text):
+        shielded = shield_code(text.translate(_OWN_BRACKETS))
+        if _SAYS_NOT_FOUND.search(shielded) and not re.search(r"\[\d+\]", shielded):
             return refusal(question, passages, self.mode)
-        checked = self.checker.check(shield_code(text), passages)
+        checked = self.checker.check(shielded, passages)
         if not checked.text:
             answer = refusal(question, passages, self.mode)
             answer.dropped = checked.dropped
             return answer
         citations = citations_for(passages, checked.cited, [])
-        text = unshield_brackets(checked.text)
+        text = unshield_brackets(checked.text).translate({0xE000: "［", 0xE001: "］"})
         return Answer(text, False, self.mode, citations, passages, {}, request.query, checked.dropped)
 
 
 def shield_code(reply: str) -> str:
     r"""The reply with its code's bracketed numbers shielded from the citation checker (`shield_brackets`):
-    every one inside a fenced block or an inline code span, and a subscript "[0]" outside them.
+    every one inside a fenced block or an inline code span (but one after a sentence's end: a lone
+    backtick is no span), and a subscript "[0]" outside them.
 
     >>> shield_code("Use `sys.argv[0]`.[1] Or argv[0].[2]\n```\nx = [1, 2]\n```\n[2]")
     'Use `sys.argv［0］`.[1] Or argv［0］.[2]\n```\nx = ［1, 2］\n```\n[2]'
+    >>> shield_code("Quote with a backtick (`).[1] Then run `ls`.[2]")
+    'Quote with a backtick (`).[1] Then run `ls`.[2]'
     """
     out, pos = [], 0
     for start, end in fenced_blocks(reply):
@@ -71,6 +78,6 @@ def _shield_prose(text: str) -> str:
     out, pos = [], 0
     for span in _INLINE_CODE.finditer(text):
         prose = _ZERO_SUBSCRIPT.sub("［0］", text[pos : span.start()])
-        out += [prose, shield_brackets(span.group(), code=True)]
+        out += [prose, _SPAN_BRACKETS.sub(r"［\1］", span.group())]
         pos = span.end()
     return "".join(out) + _ZERO_SUBSCRIPT.sub("［0］", text[pos:])

@@ -171,3 +171,13 @@ def test_the_replys_own_code_keeps_its_brackets(chain, fake):
     assert "sys.argv[0] is set to '-'" in answer.answer, answer.answer
     assert ">>> squares = [1, 4, 9, 16, 25]\n>>> squares[0]" in answer.answer, answer.answer
     assert [c.n for c in answer.citations] == [1]
+
+
+def test_a_refusal_naming_code_is_still_a_refusal_and_own_full_width_brackets_stay(chain, fake):
+    passage = Passage("interpreter.html", "c1", ARGV, 0, len(ARGV), 1.0)
+    question = "what does sys.argv[1] hold?"
+    fake.script(reply("The documents do not contain what `sys.argv[1]` holds."))
+    assert chain.llm_answerer.answer(AnswerRequest(question, question, [passage])).refused
+    fake.script(reply("When no script and no arguments are given, sys.argv［0］ is an empty string.[1]"))
+    answer = chain.llm_answerer.answer(AnswerRequest(question, question, [passage]))
+    assert "sys.argv［0］ is an empty string" in answer.answer, answer.answer  # as written, not a marker
