@@ -207,13 +207,16 @@ class QuoteFinder:
     def _quotes(
         self, best: Unit, units: list[Unit], passages: list[Passage], continues: dict[int, int]
     ) -> list[Quote]:
-        """The window around the best unit, then close runners-up of the same document, best first (a
-        structured window too: what it introduces answers one part of a question, a runner-up another)."""
+        """The window around the best unit, then close runners-up of the same document, best first: up to
+        `MAX_UNITS` - 1 after a sentence's paragraph, one after a structured window (what it introduces
+        answers one part of a question, a runner-up another; a second made answers longer, no better)."""
         window = structural_window(best, units, passages, continues)
-        if len(window) == 1:  # nothing structural around it: its paragraph
+        structured = len(window) > 1
+        if not structured:
             window = paragraph_window(best, [u for u in units if u.n == best.n], passages[best.n - 1].text)
             if window[-1] is not best and introduces(window[-1].text):  # it ends introducing
                 window += structural_window(window[-1], units, passages, continues)[1:]
+                structured = True
         taken = {u.order for u in window}
         source = passages[best.n - 1].source
         extra = [
@@ -226,7 +229,7 @@ class QuoteFinder:
             and u.text.strip() not in {w.text.strip() for w in window}
         ]
         chosen = with_term(window, units, passages, taken)
-        for u in extra[: MAX_UNITS - 1]:
+        for u in extra[: 1 if structured else MAX_UNITS - 1]:
             if u.order in taken:
                 continue
             # a runner-up that introduces something (ends with a colon) brings it, as the best unit would
