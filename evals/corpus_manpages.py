@@ -34,7 +34,8 @@ MANEN = (
     "ascii.7 utf-8.7 environ.7 boot.7 time.7 suffixes.7 symlink.7 pipe.7 hostname.7 random.7 ldd.1 "
     "getent.1 iconv.1 locale.1 intro.1"
 ).split()
-GROFF = ["groff", "-t", "-Kutf-8", "-Tutf8", "-mandoc", "-P-cbou", "-Ww", "-rHY=0"]  # ragged right, below
+# -t: tables laid out by tbl (ascii(7), dir_colors(5)); ragged right without hyphenation: roff_to_text
+GROFF = ["groff", "-t", "-Kutf-8", "-Tutf8", "-mandoc", "-P-cbou", "-Ww", "-rHY=0"]
 
 
 def clean_terminal(text: str) -> str:
