@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.models import Citation, Dropped, Passage
 from app.quotes import bigrams
@@ -75,6 +75,17 @@ def shield_brackets(quoted: str, code: bool = False) -> str:
 
 def unshield_brackets(text: str) -> str:
     return _SHIELDED_BRACKETS.sub(r"[\1]", text)
+
+
+def unshield_dropped(
+    dropped: list[Dropped], restore: Callable[[str], str] = unshield_brackets
+) -> list[Dropped]:
+    """What the check removed, its texts and reasons with shielded brackets restored as written.
+
+    >>> unshield_dropped([Dropped("argv［0］.", "passage 2 does not support: argv［0］.")])
+    [Dropped(text='argv[0].', reason='passage 2 does not support: argv[0].', support=None)]
+    """
+    return [replace(d, text=restore(d.text), reason=restore(d.reason)) for d in dropped]
 
 
 def _sentences(text: str) -> list[str]:

@@ -14,7 +14,13 @@ from dataclasses import replace
 
 from app.answer_window import introduces, on_item_line
 from app.answering import Answerer, AnswerRequest, refusal
-from app.citations import CitationChecker, citations_for, shield_brackets, unshield_brackets
+from app.citations import (
+    CitationChecker,
+    citations_for,
+    shield_brackets,
+    unshield_brackets,
+    unshield_dropped,
+)
 from app.confidence import Calibration
 from app.dictionary import chinese_terms, english_terms, english_wording
 from app.glossary import gloss
@@ -73,7 +79,7 @@ class ExtractiveAnswerer(Answerer):
         checked = self.checker.check(self.finder.render(shielded), passages)
         if not checked.text:  # nothing the passages support: say so rather than answer with nothing
             answer = refusal(question, passages, self.mode, 0.0, surest.signals)  # refused at any threshold
-            answer.dropped = checked.dropped
+            answer.dropped = unshield_dropped(checked.dropped)
             return answer
         # verbatim quotes keep their line layout
         text = rendered if not checked.dropped else unshield_brackets(checked.text)
@@ -88,7 +94,7 @@ class ExtractiveAnswerer(Answerer):
             passages,
             {},
             request.query,
-            checked.dropped,
+            unshield_dropped(checked.dropped),
             confidence=round(confidence, 4),
             signals=surest.signals,
         )

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 
 from app.answering import Answerer, AnswerRequest, refusal
-from app.citations import CitationChecker, citations_for, shield_brackets, unshield_brackets
+from app.citations import CitationChecker, citations_for, shield_brackets, unshield_brackets, unshield_dropped
 from app.llm import OpenAIChat, answer_messages
 from app.models import Answer
 from ingest.clean import fenced_blocks
@@ -48,13 +48,18 @@ class LLMAnswerer(Answerer):
         if _SAYS_NOT_FOUND.search(shielded) and not re.search(r"\[\d+\]", shielded):
             return refusal(question, passages, self.mode)
         checked = self.checker.check(shielded, passages)
+        dropped = unshield_dropped(checked.dropped, _as_written)
         if not checked.text:
             answer = refusal(question, passages, self.mode)
-            answer.dropped = checked.dropped
+            answer.dropped = dropped
             return answer
         citations = citations_for(passages, checked.cited, [])
-        text = unshield_brackets(checked.text).translate({0xE000: "［", 0xE001: "］"})
-        return Answer(text, False, self.mode, citations, passages, {}, request.query, checked.dropped)
+        text = _as_written(checked.text)
+        return Answer(text, False, self.mode, citations, passages, {}, request.query, dropped)
+
+
+def _as_written(text: str) -> str:
+    return unshield_brackets(text).translate({0xE000: "［", 0xE001: "］"})
 
 
 def shield_code(reply: str) -> str:

@@ -173,7 +173,7 @@ def test_the_replys_own_code_keeps_its_brackets(chain, fake):
     assert [c.n for c in answer.citations] == [1]
 
 
-def test_a_refusal_naming_code_is_still_a_refusal_and_own_full_width_brackets_stay(chain, fake):
+def test_a_refusal_naming_code_is_a_refusal_and_own_or_dropped_brackets_stay_as_written(chain, fake):
     passage = Passage("interpreter.html", "c1", ARGV, 0, len(ARGV), 1.0)
     question = "what does sys.argv[1] hold?"
     fake.script(reply("The documents do not contain what `sys.argv[1]` holds."))
@@ -181,3 +181,10 @@ def test_a_refusal_naming_code_is_still_a_refusal_and_own_full_width_brackets_st
     fake.script(reply("When no script and no arguments are given, sys.argv［0］ is an empty string.[1]"))
     answer = chain.llm_answerer.answer(AnswerRequest(question, question, [passage]))
     assert "sys.argv［0］ is an empty string" in answer.answer, answer.answer  # as written, not a marker
+    unsupported = "圭多每周二把 `sys.argv[0]` 涂成蓝色。"
+    fake.script(reply(f"sys.argv［0］ is an empty string when no script is given.[1] {unsupported}[1]"))
+    answer = chain.llm_answerer.answer(AnswerRequest(question, question, [passage]))
+    assert "圭多" not in answer.answer
+    # what was dropped is reported as written, not with the checker's shielded brackets
+    assert unsupported in [d.text for d in answer.dropped], answer.dropped
+    assert not any("［" in d.text + d.reason for d in answer.dropped), answer.dropped
