@@ -26,6 +26,7 @@ _INLINE_CODE = re.compile(r"`[^`\n]+`")
 _SPAN_BRACKETS = re.compile(r"(?<![.。！？!?；;])\[(\d{1,3}(?:,\s*\d{1,3})*)\]")
 _ZERO_SUBSCRIPT = re.compile(r"(?<=[A-Za-z0-9_)\]])\[0\]")  # argv[0]: no passage is numbered 0
 _OWN_BRACKETS = str.maketrans("［］", "\ue000\ue001")  # the reply's own full-width brackets, kept as written
+_OWN_BRACKETS_BACK = str.maketrans("\ue000\ue001", "［］")
 
 
 class LLMAnswerer(Answerer):
@@ -59,7 +60,7 @@ class LLMAnswerer(Answerer):
 
 
 def _as_written(text: str) -> str:
-    return unshield_brackets(text).translate({0xE000: "［", 0xE001: "］"})
+    return unshield_brackets(text).translate(_OWN_BRACKETS_BACK)
 
 
 def shield_code(reply: str) -> str:
