@@ -16,13 +16,16 @@ from functools import cached_property
 from app.models import Passage
 from ingest.clean import FENCES, display_text
 from ingest.split import ITEM_MARKER
+from ingest.tokens import encoding
 
 ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
 _ENDS = "。.!！?？；;:："  # a line ending so is prose (or introduces what follows), not a term
-MAX_WINDOW_UNITS, MAX_WINDOW_CHARS = 12, 900
-ITEM_CHARS = 80  # an item's sentences after its first are quoted while the item stays this short
-TERM_CHARS = 60  # a line this short, with no sentence end, over an indented body is the term it defines
-PARAGRAPH_CHARS = 200  # a lone best sentence brings what follows it in its paragraph, up to this many chars
+# Window limits count cl100k tokens of the text as shown, so that a sentence weighs what it says in any
+# language: chosen as Chinese characters (900, 80, 200), converted at the seeds' 1.14 tokens a character.
+MAX_WINDOW_UNITS, MAX_WINDOW_TOKENS = 12, 1026
+ITEM_TOKENS = 91  # an item's sentences after its first are quoted while the item stays this short
+PARAGRAPH_TOKENS = 228  # a lone best sentence brings what follows it in its paragraph, up to this many
+TERM_CHARS = 60  # a line this short (a layout measure), with no sentence end, over an indented body is a term
 
 
 @dataclass
@@ -46,9 +49,9 @@ class Unit:
         return display_text(self.text)
 
     @cached_property
-    def chars(self) -> int:
-        """Its length as quoted: the window limits count what the reader sees."""
-        return len(self.shown)
+    def tokens(self) -> int:
+        """Its length as quoted, in tokens: the window limits count what the reader sees."""
+        return len(encoding().encode(self.shown))
 
     @property
     def code(self) -> bool:
@@ -69,17 +72,17 @@ def structural_window(
         n = continues[n]
         following += [u for u in units if u.n == n]
     if introduces(best.text) or (following and _belongs_below(best, following[0], text)):
-        chars = sum(u.chars for u in window)
+        size = sum(u.tokens for u in window)
         cut: tuple[int, int] | None = None  # (passage, line) of the item whose rest is left out
         for nxt in following:
             across = nxt.n != window[-1].n  # the next passage: its first unit follows directly
             text = passages[nxt.n - 1].text
             item = not across and _same_item(window, nxt, text)  # an item's later sentences, on its line
             line = (nxt.n, line_start(text, nxt.start))
-            if item and (cut == line or _item_chars(window, text) + nxt.chars > ITEM_CHARS):
+            if item and (cut == line or _item_tokens(window, text) + nxt.tokens > ITEM_TOKENS):
                 cut = line  # a long item's first sentences stand for it; the next item still follows
                 continue
-            if len(window) >= MAX_WINDOW_UNITS or chars + nxt.chars > MAX_WINDOW_CHARS:
+            if len(window) >= MAX_WINDOW_UNITS or size + nxt.tokens > MAX_WINDOW_TOKENS:
                 break
             if (
                 not across
@@ -91,18 +94,23 @@ def structural_window(
             if across and not ITEM.match(nxt.text) and not introduces(window[-1].text):
                 break
             window.append(nxt)
-            chars += nxt.chars
+            size += nxt.tokens
     return window
 
 
 def term_above(unit: Unit, units: list[Unit], text: str) -> Unit | None:
-    """The term `unit` describes, when `unit` opens the indented body of a definition — an option over
-    its description ("-l limit" over "Limits the used bandwidth…", "skip=blocks" over "在拷贝之前，跳过
-    输入文件的前 blocks 块…"): the unit just before it, on a line of its own, short, with no sentence end,
-    indented less than `unit` but not at the margin (there it is a section heading or a page header).
-    None otherwise: a description quoted without its term does not say what it describes."""
+    """The term `unit` describes, when `unit` lies in the first paragraph of the indented body of a
+    definition — an option over its description ("-l limit" over "Limits the used bandwidth…",
+    "use-vc" over "Sets RES_USEVC… This option forces the use of TCP…"): the unit just before the
+    paragraph, on a line of its own, short, with no sentence end, indented less than the paragraph but
+    not at the margin (there it is a section heading or a page header). None otherwise: a description
+    quoted without its term does not say what it describes."""
+    while unit.order > 0 and units[unit.order - 1].n == unit.n:
+        if not same_paragraph(units[unit.order - 1], unit, text):
+            break
+        unit = units[unit.order - 1]  # the paragraph's first sentence
     prev = units[unit.order - 1] if unit.order > 0 else None
-    if prev is None or prev.n != unit.n or prev.chars > TERM_CHARS or prev.text.rstrip()[-1:] in _ENDS:
+    if prev is None or prev.n != unit.n or len(prev.shown) > TERM_CHARS or prev.text.rstrip()[-1:] in _ENDS:
         return None
     if any(ITEM.match(u.text) or u.code for u in (prev, unit)):
         return None
@@ -128,19 +136,19 @@ def introduces(text: str) -> bool:
 
 
 def paragraph_window(best: Unit, same: list[Unit], text: str) -> list[Unit]:
-    """`best` and the sentences after it in its paragraph (`same_paragraph`), at most `PARAGRAPH_CHARS`
-    characters: the next sentence often holds the answer's fact. The sentences before it are left out,
+    """`best` and the sentences after it in its paragraph (`same_paragraph`), at most `PARAGRAPH_TOKENS`
+    tokens: the next sentence often holds the answer's fact. The sentences before it are left out,
     so the answer starts with its most direct sentence (taking them too changed no all-facts score on
     seeds or lohelp, and made the answers longer)."""
     i = same.index(best)
-    window, chars = [best], best.chars
+    window, size = [best], best.tokens
     for nxt in same[i + 1 :]:
         if not same_paragraph(window[-1], nxt, text) or ITEM.match(nxt.text):
             break
-        if chars + nxt.chars > PARAGRAPH_CHARS:
+        if size + nxt.tokens > PARAGRAPH_TOKENS:
             break
         window.append(nxt)
-        chars += nxt.chars
+        size += nxt.tokens
     return window
 
 
@@ -193,8 +201,8 @@ def _same_item(window: list[Unit], nxt: Unit, text: str) -> bool:
     )
 
 
-def _item_chars(window: list[Unit], text: str) -> int:
-    """Characters of the window's last item so far, from the unit that opens it (a table row is never
+def _item_tokens(window: list[Unit], text: str) -> int:
+    """Tokens of the window's last item so far, from the unit that opens it (a table row is never
     cut: it counts as none)."""
     line = line_start(text, window[-1].start)
     if text[line:].lstrip().startswith("|"):
@@ -203,7 +211,7 @@ def _item_chars(window: list[Unit], text: str) -> int:
     for u in reversed(window):
         if u.n != window[-1].n or u.start < line:
             break
-        total += u.chars
+        total += u.tokens
         if ITEM.match(u.text):
             break
     return total

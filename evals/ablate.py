@@ -22,7 +22,7 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "none": {},
     "runner_up": {"app.quotes.RUNNER_UP": 9.0},  # no runner-up reaches 9× the best score
     "structure": {"app.answer_window.MAX_WINDOW_UNITS": 1},
-    "paragraph": {"app.answer_window.PARAGRAPH_CHARS": 0},
+    "paragraph": {"app.answer_window.PARAGRAPH_TOKENS": 0},
     "read_on": {"app.extractive.READ_ON": 0},
     "item_lines": {"app.answer_window._same_item": lambda *args: False},
     "split_questions": {"app.extractive.split_questions": lambda message: [message]},

@@ -92,13 +92,35 @@ ANNOTATED = (  # the seeds' traditional document (003), pinyin after some charac
 def test_a_paragraphs_length_is_counted_as_the_reader_sees_it():
     """The pinyin annotations the answer drops do not count against the paragraph's length: the
     sentence after the best one, which holds the number asked for, still comes."""
-    from app.answer_window import PARAGRAPH_CHARS
+    from app.answer_window import PARAGRAPH_TOKENS
     from ingest.clean import display_text
+    from ingest.tokens import encoding
 
-    assert len(ANNOTATED.strip()) > PARAGRAPH_CHARS >= len(display_text(ANNOTATED))
+    tokens = encoding().encode
+    assert len(tokens(ANNOTATED.strip())) > PARAGRAPH_TOKENS >= len(tokens(display_text(ANNOTATED)))
     _, text = _answer(ANNOTATED, "HIBIO创新加速营为企业提供什么服务？")
     assert "已舉辦10場" in text, text
     assert "(lián)" not in text
+
+
+FLOATS = (  # the Python tutorial (the `pytut` corpus): two English sentences of ~340 characters, ~70 tokens
+    "Almost all machines today (November 2000) use IEEE-754 floating point arithmetic, and almost all "
+    "platforms map Python floats to IEEE-754 \u201cdouble precision\u201d. 754 doubles contain 53 bits of "
+    "precision, so on input the computer strives to convert 0.1 to the closest fraction it can of the "
+    "form J/2**N where J is an integer containing exactly 53 bits.\n\n"
+    "Rewriting 1 / 10 ~= J / (2**N) as J ~= 2**N / 10 and recalling that J has exactly 53 bits, the best "
+    "value for N is 56.\n"
+)
+
+
+def test_a_paragraph_is_measured_in_tokens_so_english_gets_what_chinese_gets():
+    """Counted in characters, an English paragraph's second sentence (the 53 bits asked for) was past the
+    limit that lets a Chinese paragraph of the same content through; in tokens it comes."""
+    question = "Python floats are IEEE-754 doubles on almost all machines: how many bits of precision?"
+    _, text = _answer(FLOATS, question)
+    assert text.startswith("Almost all machines today"), text
+    assert "53 bits of precision" in text, text
+    assert "the best value for N" not in text  # the next paragraph stays out
 
 
 NETWORKD = (
@@ -176,6 +198,27 @@ def test_a_quoted_description_comes_with_the_option_it_describes():
     assert "Limits the used bandwidth" in text
     _, text = _answer(DD_OPTIONS, "用 dd 拷贝时怎么跳过输入文件开头的几块？", "dd.1.txt")
     assert text.startswith("skip=blocks[1]"), text
+
+
+# resolv.conf(5), the `manen` corpus: the sentence asked for is not its description's first
+RESOLV_OPTIONS = (
+    "              rotate Sets RES_ROTATE in _res.options, which causes round-robin\n"
+    "                     selection of name servers from among those listed.\n\n"
+    "              use-vc (since glibc 2.14)\n"
+    "                     Sets RES_USEVC in _res.options.  This option forces the\n"
+    "                     use of TCP for DNS resolutions.\n\n"
+    "       The search keyword of a system's resolv.conf file can be overridden.\n"
+)
+
+
+def test_a_later_sentence_of_a_description_comes_with_its_option_too():
+    page = "resolv.conf.5.txt"
+    _, text = _answer(RESOLV_OPTIONS, "How do I force the use of TCP for DNS resolutions?", page)
+    assert "This option forces the use of TCP" in text, text
+    assert text.startswith("use-vc (since glibc 2.14)[1]"), text
+    # the sentence after the description, at the margin, belongs to no option
+    _, text = _answer(RESOLV_OPTIONS, "Can the search keyword of resolv.conf be overridden?", page)
+    assert text.startswith("The search keyword"), text
 
 
 def test_a_section_heading_or_page_header_at_the_margin_is_not_taken_for_a_term():
