@@ -16,7 +16,7 @@ from functools import cached_property
 from app.models import Passage
 from ingest.clean import FENCES, display_text
 from ingest.split import ITEM_MARKER
-from ingest.tokens import encoding
+from ingest.tokens import count_tokens
 
 ITEM = re.compile(rf"\s*(?:{ITEM_MARKER}|[-*+]\s|\|)")
 _ENDS = "。.!！?？；;:："  # a line ending so is prose (or introduces what follows), not a term
@@ -51,7 +51,7 @@ class Unit:
     @cached_property
     def tokens(self) -> int:
         """Its length as quoted, in tokens: the window limits count what the reader sees."""
-        return len(encoding().encode(self.shown))
+        return count_tokens(self.shown)  # text as written: "<|endoftext|>" is words here, not a token
 
     @property
     def code(self) -> bool:
@@ -106,17 +106,22 @@ def term_above(unit: Unit, units: list[Unit], text: str) -> Unit | None:
     not at the margin (there it is a section heading or a page header). None otherwise: a description
     quoted without its term does not say what it describes."""
     while unit.order > 0 and units[unit.order - 1].n == unit.n:
-        if not same_paragraph(units[unit.order - 1], unit, text):
-            break
-        unit = units[unit.order - 1]  # the paragraph's first sentence
+        prev = units[unit.order - 1]
+        if not same_paragraph(prev, unit, text) or _term_line(prev, text):
+            break  # a term at the description's own indentation is no sentence of it
+        unit = prev  # back to the paragraph's first sentence
     prev = units[unit.order - 1] if unit.order > 0 else None
-    if prev is None or prev.n != unit.n or len(prev.shown) > TERM_CHARS or prev.text.rstrip()[-1:] in _ENDS:
+    if prev is None or prev.n != unit.n or not _term_line(prev, text) or ITEM.match(unit.text) or unit.code:
         return None
-    if any(ITEM.match(u.text) or u.code for u in (prev, unit)):
-        return None
-    own_line = not text[line_start(text, prev.start) : prev.start].strip()
-    below = own_line and "\n" in text[prev.end : unit.start]
+    below = "\n" in text[prev.end : unit.start]
     return prev if below and 0 < _indent(text, prev.start) < _indent(text, unit.start) else None
+
+
+def _term_line(unit: Unit, text: str) -> bool:
+    """Whether `unit` could be a term: a short line of its own with no sentence end, no item or code."""
+    if len(unit.shown) > TERM_CHARS or unit.text.rstrip()[-1:] in _ENDS or ITEM.match(unit.text) or unit.code:
+        return False
+    return not text[line_start(text, unit.start) : unit.start].strip()
 
 
 def with_term(window: list[Unit], units: list[Unit], passages: list[Passage], taken: set[int]) -> list[Unit]:

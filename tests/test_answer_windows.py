@@ -221,6 +221,36 @@ def test_a_later_sentence_of_a_description_comes_with_its_option_too():
     assert text.startswith("The search keyword"), text
 
 
+# timedatectl(1) (the `mandev` corpus): groff wraps a sentence's quoted word ("yes") onto a line of its own
+TIMEDATECTL = (
+    "       set-local-rtc [BOOL]\n"
+    '           设为 "no" 表示在RTC中存储UTC时间； 设为 "yes"\n'
+    "           表示在RTC中存储本地时间。 应该尽一切可能在RTC中存储UTC时间。\n"
+    "           尽量不要在RTC中存储本地时间， 因为这会造成一系列麻烦，\n"
+    "           尤其是在切换时区以及调整夏令时或冬令时的时候。\n"
+)
+
+
+def test_a_sentence_wrapped_inside_a_description_does_not_hide_the_term():
+    _, text = _answer(TIMEDATECTL, "为什么不要在RTC中存储本地时间，会造成什么麻烦？", "timedatectl.1.txt")
+    assert text.startswith("set-local-rtc [BOOL][1]"), text
+    assert "尽量不要在RTC中存储本地时间" in text, text
+
+
+def test_a_label_above_an_option_at_the_descriptions_indentation_is_not_its_term():
+    page = "   Bandwidth-options\n       -l limit\n       Limits the used bandwidth. It is given in Kbit/s.\n"
+    _, text = _answer(page, "In what unit is the bandwidth limit given?", "scp.1.txt")
+    assert text.startswith("Limits the used bandwidth. It is given in Kbit/s.[1]"), text  # no label before it
+
+
+def test_a_documents_special_token_text_is_counted_as_words():
+    """A window's length is counted in tokens; text that names a tokenizer's special token is the
+    document's own words, and must not stop the answer."""
+    page = "模型输出 <|endoftext|> 表示文本结束。之后的内容会被忽略。\n"
+    _, text = _answer(page, "<|endoftext|> 表示什么？")
+    assert "<|endoftext|> 表示文本结束" in text, text
+
+
 def test_a_section_heading_or_page_header_at_the_margin_is_not_taken_for_a_term():
     _, text = _answer(DD_OPTIONS, "dd 是用什么块大小拷贝文件的？", "dd.1.txt")
     assert "输入和输出块大小拷贝文件" in text, text
