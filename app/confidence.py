@@ -109,7 +109,12 @@ class Calibration:
 
 
 def fit(
-    rows: list[dict[str, float]], labels: list[int], l2: float = 0.01, steps: int = 3000, lr: float = 0.5
+    rows: list[dict[str, float]],
+    labels: list[int],
+    l2: float = 0.01,
+    steps: int = 3000,
+    lr: float = 0.5,
+    features: tuple[str, ...] = FEATURES,
 ) -> tuple[dict[str, float], float]:
     """Logistic regression by gradient descent (a few hundred rows: no library needed).
     `labels`: 1 = answerable. Classes are weighted equally, whatever their sizes. Signals are
@@ -117,7 +122,7 @@ def fit(
     would otherwise silence the narrow ones) and the weights folded back to raw signals."""
     import numpy as np
 
-    raw = np.array([[float(r.get(f, 0.0)) for f in FEATURES] for r in rows])
+    raw = np.array([[float(r.get(f, 0.0)) for f in features] for r in rows])
     mean, std = raw.mean(axis=0), raw.std(axis=0)
     std[std == 0] = 1.0
     x = (raw - mean) / std
@@ -125,11 +130,11 @@ def fit(
     positive = max(1.0, y.sum())
     negative = max(1.0, len(y) - y.sum())
     sample = np.where(y == 1, 0.5 / positive, 0.5 / negative)
-    w, b = np.zeros(len(FEATURES)), 0.0
+    w, b = np.zeros(len(features)), 0.0
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(x @ w + b)))
         grad = p - y
         w -= lr * ((sample * grad) @ x + l2 * w)
         b -= lr * float((sample * grad).sum())
     w, b = w / std, b - float((w * mean / std).sum())
-    return {f: round(float(v), 4) for f, v in zip(FEATURES, w)}, round(b, 4)
+    return {f: round(float(v), 4) for f, v in zip(features, w)}, round(b, 4)

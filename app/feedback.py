@@ -80,6 +80,20 @@ class AnswerMemory:
         return asked
 
 
+def without_markers(answer: str, cited: set[int]) -> str:
+    r"""`answer` without its citation markers: a bracketed number naming a cited passage, at the end of
+    the answer or before a space, a line break, another marker, punctuation or Chinese text. The
+    quoted text's own brackets stay ("sys.argv[0]", "f(a[1])", "x[2] = 1" when passage 2 is not cited).
+
+    >>> without_markers("Use sys.argv[0].[1] It lists /etc/hosts[2]\n- a[1][2]", {1, 2})
+    'Use sys.argv[0]. It lists /etc/hosts\n- a'
+    >>> without_markers("产值11340亿元[1]。据文档[1]的说明，x[3] = 1", {1})
+    '产值11340亿元。据文档的说明，x[3] = 1'
+    """
+    marker = re.compile(r"\[(\d{1,3})\](?=$|[\s\[。，；：！？、,.;:!?\u4e00-\u9fff])")
+    return marker.sub(lambda m: "" if int(m[1]) in cited else m[0], answer).strip()
+
+
 def feedback_record(answer_id: str, asked: dict, rating: str, correction: str | None = None) -> dict:
     """The gold-set item for `rating` ("up"/"down") of the remembered answer `asked` (see the table above).
 
@@ -110,7 +124,7 @@ def feedback_record(answer_id: str, asked: dict, rating: str, correction: str | 
     elif rating == "up":
         record.update(
             type="confirmed",
-            answer=re.sub(r"\[\d+\]", "", asked["answer"]).strip(),  # the reference, without [n] marks
+            answer=without_markers(asked["answer"], {c["n"] for c in cited}),  # the reference
             source=list(dict.fromkeys(c["source"] for c in cited)),
             evidence=list(dict.fromkeys(q for c in cited for q in c["quotes"])),
         )

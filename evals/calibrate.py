@@ -1,5 +1,6 @@
 """Fit the refusal model (`app/confidence.py`) on eval results of several corpora, and measure it
-leave-one-corpus-out: for each corpus, fit on the others and score the held-out one.
+leave-one-corpus-out: for each corpus, fit on the others and score the held-out one; and what no user
+has, as a bound: each corpus's own best threshold, and a model fitted on its own answers, scored on them.
 
     python -m evals.calibrate seeds=evals/out/seeds/results.jsonl lohelp=evals/out/lohelp/results.jsonl \
         [--write] [--target-false-refusal 0.05]
@@ -16,7 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
-from app.confidence import MODEL_PATH, SIGNALS, Calibration, fit
+from app.confidence import FEATURES, MODEL_PATH, SIGNALS, Calibration, fit
 from evals.runner import refusal_tradeoff
 from ingest.embeddings import LocalE5Embedder
 
@@ -54,15 +55,19 @@ def tradeoff(model: Calibration, rows: list[dict], threshold: float) -> dict:
     return {"refusal_correct": point["refusal_correct"], "false_refusal": point["false_refusal"]}
 
 
-def train(sets: dict[str, list[dict]], target: float) -> Calibration:
+def train(sets: dict[str, list[dict]], target: float, features: tuple[str, ...] = FEATURES) -> Calibration:
     rows = [r for rs in sets.values() for r in rs]
-    weights, bias = fit([r["signals"] for r in rows], [label(r) for r in rows])
+    weights, bias = fit([r["signals"] for r in rows], [label(r) for r in rows], features=features)
     model = Calibration(weights, bias, 0.0, sorted(sets), embedder=EMBEDDER)
     # per corpus, then the worst corpus decides: a threshold good on average may fail one collection
     grid = [i / 100 for i in range(1, 96)]
     ok = [t for t in grid if all(tradeoff(model, rs, t)["false_refusal"] <= target for rs in sets.values())]
     model.threshold = max(ok) if ok else grid[0]
     return model
+
+
+def _point(point: dict) -> str:
+    return f"refusal {point['refusal_correct']:.2f} / false refusals {point['false_refusal']:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +87,19 @@ def main(argv: list[str] | None = None) -> int:
             break
         model = train(others, args.target_false_refusal)
         print(f"  {held:10s} threshold {model.threshold:.2f}  {tradeoff(model, sets[held], model.threshold)}")
+    print("in sample: each corpus's own best threshold for the confidences it recorded, and its own fit")
+    for name, rows in sets.items():
+        points = refusal_tradeoff(rows, [i / 100 for i in range(1, 96)])
+        best = max(
+            (p for p in points if p["false_refusal"] <= args.target_false_refusal),
+            key=lambda p: p["refusal_correct"],
+            default=None,
+        )
+        if best:
+            print(f"  {name:10s} {'recorded, at ' + str(best['threshold']):20s} {_point(best)}")
+        for features, called in ((FEATURES, "own fit"), (SIGNALS, "own fit, all signals")):
+            own = train({name: rows}, args.target_false_refusal, features)
+            print(f"  {name:10s} {called:20s} {_point(tradeoff(own, rows, own.threshold))}")
     model = train(sets, args.target_false_refusal)
     print(f"all corpora: weights {model.weights} bias {model.bias} threshold {model.threshold:.2f}")
     for name, rows in sets.items():

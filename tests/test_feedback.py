@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.errors import NotFound
-from app.feedback import MAX_CORRECTION_CHARS, Feedback
+from app.feedback import MAX_CORRECTION_CHARS, Feedback, feedback_record
 from evals.gold import load_gold
 from tests.tiny_corpus import LIST_QUESTION, hash_chain
 
@@ -51,6 +51,25 @@ def test_a_thumbs_up_writes_a_gold_item_with_the_cited_passages(api):
     cited = [q["text"] for c in answer["citations"] for q in c["quotes"]]
     assert record["evidence"] == cited and "二是细胞治疗中试平台;" in record["evidence"]
     assert load_gold(settings.data_path / "feedback" / "default.jsonl")[0]["id"] == f"fb-{answer['id']}"
+
+
+def test_a_confirmed_reference_keeps_the_quoted_code_s_own_brackets():
+    # the Python tutorial's interpreter page, as the extractive answerer quotes it (markers after quotes)
+    asked = {
+        "question": "How do I read the script name?",
+        "history": [],
+        "kb": "pytut",
+        "answer": "When no script and no arguments are given, sys.argv[0] is an empty string.[1]\n"
+        "```\nimport sys\nprint(sys.argv[1])\n```\n[2]",
+        "refused": False,
+        "citations": [
+            {"n": 1, "source": "interpreter.html", "quotes": ["sys.argv[0] is an empty string."]},
+            {"n": 2, "source": "interpreter.html", "quotes": ["print(sys.argv[1])"]},
+        ],
+    }
+    reference = feedback_record("abc", asked, "up")["answer"]
+    assert "sys.argv[0] is an empty string.\n```" in reference  # its marker [1] gone, its [0] kept
+    assert "print(sys.argv[1])" in reference and reference.endswith("```")
 
 
 def test_thumbs_down_then_a_correction_replaces_the_line_and_a_refusal_confirmed_is_unanswerable(api):
