@@ -223,8 +223,10 @@ def _item_tokens(window: list[Unit], text: str) -> int:
 
 
 def _indent(text: str, pos: int) -> int:
-    line = text[line_start(text, pos) : pos]
-    return len(line) - len(line.lstrip(" \t"))
+    """The column `pos`'s line starts its text at, a tab reaching the next multiple of 8 (as a terminal
+    shows it: two tabs are deeper than eight spaces)."""
+    line = text[line_start(text, pos) : pos].expandtabs(8)
+    return len(line) - len(line.lstrip(" "))
 
 
 def _belongs_below(unit: Unit, nxt: Unit, text: str) -> bool:

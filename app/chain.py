@@ -132,6 +132,8 @@ class WendaChain:
         if top_k is not None and not (1 <= int(top_k) <= 50):
             raise BadRequest("top_k must be between 1 and 50")
         question = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        if not question:  # only control or zero-width characters
+            raise BadRequest("the question has no visible characters: ask something about the documents")
         return {
             "question": question,
             "history": history,

@@ -27,6 +27,7 @@ from ingest.split import ITEM_MARKER, sentence_spans
 MARKER = re.compile(r"\s*[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
 _MARKER_RUN = re.compile(r"(?:\s*[\[【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]】])+")
 _QUOTED_BRACKETS = re.compile(r"(?<=[A-Za-z0-9_)\]])\[(\d{1,3})\]")  # a subscript: argv[0], a[1][2]
+_LABEL = re.compile(r"(?<![A-Za-z0-9_)\]])[ \t]*[\[【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]】]")
 _CODE_BRACKETS = re.compile(r"\[(\d{1,3}(?:,\s*\d{1,3})*)\]")  # in code, also a list: [1], [1, 2]
 _SHIELDED_BRACKETS = re.compile(r"［(\d{1,3}(?:,\s*\d{1,3})*)］")
 _SENTENCE_END = re.compile(r"[。！？!?；;]+|(?<!\d)\.(?=\s|$)")
@@ -71,6 +72,17 @@ def shield_brackets(quoted: str, code: bool = False) -> str:
     'print(x) ［1］ ［1, 2］'
     """
     return (_CODE_BRACKETS if code else _QUOTED_BRACKETS).sub(r"［\1］", quoted)
+
+
+def without_labels(quoted: str) -> str:
+    r"""A quote of prose without the document's own footnote labels ("国家标准 [1]", "[6] 2014 年…", "【2】"):
+    in an answer they would read as markers naming passages, and the check, dropping them, would
+    rebuild the answer sentence by sentence and lose its lines. Subscripts stay ("argv[0]", "a[1]").
+
+    >>> without_labels("安装步骤如下 [3]：\n1. 执行 argv[0]。【2】")
+    '安装步骤如下：\n1. 执行 argv[0]。'
+    """
+    return _LABEL.sub("", quoted)
 
 
 def unshield_brackets(text: str) -> str:

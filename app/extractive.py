@@ -20,6 +20,7 @@ from app.citations import (
     shield_brackets,
     unshield_brackets,
     unshield_dropped,
+    without_labels,
 )
 from app.confidence import Calibration
 from app.dictionary import chinese_terms, english_terms, english_wording
@@ -73,6 +74,7 @@ class ExtractiveAnswerer(Answerer):
         chosen = answered_quotes(drafts, self.calibration.threshold, passages)
         if not chosen:
             return refusal(question, passages, self.mode, confidence, surest.signals)
+        chosen = [q if q.text.startswith(FENCES) else replace(q, text=without_labels(q.text)) for q in chosen]
         rendered = self.finder.render(chosen)
         # checked with the quotes' own "[0]" (argv[0], a code block's [1, 2]) shielded: markers are markers
         shielded = [replace(q, text=shield_brackets(q.text, q.text.startswith(FENCES))) for q in chosen]

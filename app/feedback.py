@@ -81,16 +81,18 @@ class AnswerMemory:
 
 
 def without_markers(answer: str, cited: set[int]) -> str:
-    r"""`answer` without its citation markers: a bracketed number naming a cited passage, at the end of
-    the answer or before a space, a line break, another marker, punctuation or Chinese text. The
-    quoted text's own brackets stay ("sys.argv[0]", "f(a[1])", "x[2] = 1" when passage 2 is not cited).
+    r"""`answer` without its citation markers: a bracketed number naming a cited passage and not followed
+    by what follows a subscript in code. The quoted text's own brackets stay ("sys.argv[0]", "f(a[1])",
+    "a[1].b", "x[1]=2"; "x[2] = 1" when passage 2 is not cited).
 
-    >>> without_markers("Use sys.argv[0].[1] It lists /etc/hosts[2]\n- a[1][2]", {1, 2})
-    'Use sys.argv[0]. It lists /etc/hosts\n- a'
+    >>> without_markers("Use sys.argv[0].[1] It lists /etc/hosts[2]\n- a[1][2]\n:[1]1. 装[2]Ubuntu", {1, 2})
+    'Use sys.argv[0]. It lists /etc/hosts\n- a\n:1. 装Ubuntu'
+    >>> without_markers("f(a[1]) and a[1].b, x[1]=2[1]", {1})
+    'f(a[1]) and a[1].b, x[1]=2'
     >>> without_markers("产值11340亿元[1]。据文档[1]的说明，x[3] = 1", {1})
     '产值11340亿元。据文档的说明，x[3] = 1'
     """
-    marker = re.compile(r"\[(\d{1,3})\](?=$|[\s\[。，；：！？、,.;:!?\u4e00-\u9fff])")
+    marker = re.compile(r"\[(\d{1,3})\](?![(=+\-*/%<>|&^~)\]]|\.\w)")  # not code: f(a[1]), x[1] = 2, a[1].b
     return marker.sub(lambda m: "" if int(m[1]) in cited else m[0], answer).strip()
 
 

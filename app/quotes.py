@@ -31,7 +31,7 @@ from app.answer_window import Unit, introduces, paragraph_window, structural_win
 from app.models import Passage
 from app.questions import asks_quantity, is_english, languages_differ
 from app.sentence_vectors import scaled_similarity
-from ingest.clean import CJK_CHAR, FENCES, normalize_query, opening_fence, search_text
+from ingest.clean import FENCES, normalize_query, opening_fence, search_text
 from ingest.lexical import tokenize
 from ingest.split import heading_level, sentence_spans
 
@@ -261,7 +261,7 @@ class QuoteFinder:
             piece = f"{q.text}[{q.n}]" if not q.text.endswith(FENCES) else f"{q.text}\n[{q.n}]"
             if q.block or introduced:  # what a quote ending with a colon introduces starts a line
                 out = out.rstrip() + "\n" + piece + "\n"
-            elif out and not CJK_CHAR.search(out.rstrip()[-2:-1] or "") and not out.endswith("\n"):
+            elif out and not out.endswith("\n"):  # after a marker, in Chinese too: "…。[1] 第二句。[2]"
                 out += " " + piece
             else:
                 out += piece

@@ -51,16 +51,39 @@ def strip_pinyin(text: str) -> str:
     return PINYIN_ANNOTATION.sub("", text)
 
 
-def repair(text: str) -> str:
+def repair(text: str, shown: bool = False) -> str:
     """Width-normalise, drop pinyin annotations, join broken lines, remove spaces between CJK characters.
+    `shown`: text a reader sees, whose superscripts, subscripts, fractions and squared units keep their
+    form (NFKC would make "3×10⁸" "3×108" and "120㎡" "120m2": another number).
 
     >>> repair("创新积 极性不够,对技术孵化和产\\n业化望而却步")
     '创新积极性不够,对技术孵化和产业化望而却步'
+    >>> repair("光速约为 3×10⁸ 米／秒，面积 120㎡", shown=True), repair("10⁸ ㎡")
+    ('光速约为 3×10⁸ 米/秒,面积 120㎡', '108 m2')
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = _kept_forms(text) if shown else unicodedata.normalize("NFKC", text)
     text = strip_pinyin(text)
     text = _SPACE_BETWEEN_CJK.sub("", text)
     return _SPACE_RUN.sub(" ", text).strip()
+
+
+_MEANING_FORMS = ("<super>", "<sub>", "<fraction>", "<square>")
+
+
+def _kept_forms(text: str) -> str:
+    """NFKC except for the characters whose compatibility form would change what they say."""
+    kept = [
+        i
+        for i, ch in enumerate(text)
+        if ord(ch) > 0x7F and unicodedata.decomposition(ch).startswith(_MEANING_FORMS)
+    ]
+    if not kept:
+        return unicodedata.normalize("NFKC", text)
+    parts, pos = [], 0
+    for i in kept:
+        parts += [unicodedata.normalize("NFKC", text[pos:i]), text[i]]
+        pos = i + 1
+    return "".join(parts) + unicodedata.normalize("NFKC", text[pos:])
 
 
 def display_text(text: str) -> str:
@@ -76,9 +99,9 @@ def display_text(text: str) -> str:
     blocks = fenced_blocks(text) if "```" in text or "~~~" in text else []
     parts, pos = [], 0
     for start, end in blocks:
-        parts += [repair(text[pos:start]), display_code_block(text[start:end])]
+        parts += [repair(text[pos:start], shown=True), display_code_block(text[start:end])]
         pos = end
-    parts.append(repair(text[pos:]))
+    parts.append(repair(text[pos:], shown=True))
     return "\n".join(p for p in parts if p)
 
 

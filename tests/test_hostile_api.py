@@ -23,6 +23,7 @@ def client(seeded_settings, seeded_chain):
     [
         ("生" * 200_000, 413),
         ("\x00\x01\x02\x1b[31m", 200),  # control characters are dropped; what is left is refused
+        ("\u200b\u2060\x00", 400),  # nothing visible: as empty as an empty question
         ("😀😀😀", 200),
         ("2008年全国生物产业总产值是多少?\x00\x07", 200),
         ("<script>alert(1)</script> 2008年生物产业总产值", 200),
