@@ -41,9 +41,9 @@ def lexical_tokens(
 
     >>> lexical_tokens("What was the bioindustry output in 2008?")
     ['生物', '产业', '产值', '2008']
-    >>> english = lambda words: {w: 1 for w in words if w in {"virtual", "environment", "3"}}
+    >>> english = lambda words: {w: 1 for w in words if w in {"virtual", "environ", "3"}}
     >>> lexical_tokens("How do I create a virtual environment for Python 3?", used=english)
-    ['3', 'virtual', 'environment']
+    ['3', 'virtual', 'environ']
     """
     if CJK_CHAR.search(query):  # and, on an English collection, the English of its Chinese words
         tokens = query_tokens(query)

@@ -1,4 +1,5 @@
-"""The lexical index: BM25 (`bm25s`) over jieba tokens of each chunk's normalised search text.
+"""The lexical index: BM25 (`bm25s`) over jieba tokens of each chunk's normalised search text, English
+words by their stems (`search_form`).
 
 It is wenda's own (Chroma's hybrid search exists only in hosted Chroma) and lives in
 `<data dir>/lexical/`: the tokens of every chunk (so a change re-tokenises only new chunks) and the
@@ -35,7 +36,7 @@ STOPWORDS = frozenset(
     "the a an of to in on for and or is are was were be been what which who how why when where does do did "
     "with by as at from that this these those it its their there about into".split()
 )
-TOKENIZER_VERSION = "2"  # bump when `tokenize` changes: persisted tokens are then rebuilt
+TOKENIZER_VERSION = "3"  # bump when `tokenize` changes: persisted tokens are then rebuilt
 # BM25's length normalisation (bm25s and Lucene default to 0.75). At 0.5 a short chunk's few matching words
 # count for less against a longer chunk's: a help page's one-line sections crowd out the page that answers
 # less often (docs/evaluation.md). An index saved with another value is re-weighted when loaded.
@@ -43,6 +44,40 @@ BM25_B = 0.5
 _WORD = re.compile(r"\w", re.UNICODE)
 # tokens made only of these are question words ("哪几个", "多少", "几项"), not content
 _QUESTION_CHARS = frozenset("哪几多少个项种些么什怎样谁何啥吗呢")
+
+
+_ENGLISH_WORD = re.compile(r"[a-z]{4,}")
+
+
+@functools.cache
+def _english_stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
+def search_form(token: str) -> str:
+    """The form a lower-cased token is indexed and looked up by: an English word's Snowball stem
+    ("buffering" and "buffers" both "buffer"), any other token as it is. A stem's final "i" (Snowball's
+    y → i) goes, so that the form stays a prefix of the words it stands for: the answerer also looks
+    for tokens inside text ("director" is in "directory" and "directories"; "directori" is not).
+
+    >>> [search_form(t) for t in ("directories", "directory", "raises", "rais", "ls", "生物")]
+    ['director', 'director', 'rai', 'rai', 'ls', '生物']
+    """
+    form = token
+    # stemmed again until the stem holds ("raises" → "rais" → "rai"), so that a form looked up again
+    # (a question's tokens are forms already) is the same form; stems shrink, so this ends in a step or two
+    for _ in range(8):
+        if not _ENGLISH_WORD.fullmatch(form):
+            break
+        stem = _english_stemmer().stemWord(form)
+        stem = stem[:-1] if stem.endswith("i") and len(stem) > 3 else stem
+        if stem == form:
+            break
+        form = stem
+    return form
 
 
 @functools.cache
@@ -55,7 +90,8 @@ def _jieba():
 
 
 def tokenize(text: str) -> list[str]:
-    """Search tokens of already-normalised text: jieba search-mode words, lower-cased, stopwords dropped."""
+    """Search tokens of already-normalised text: jieba search-mode words, lower-cased, stopwords dropped,
+    English words by their stems (`search_form`)."""
     if len(text) > _MEMO_CHARS:
         return _tokens(text)
     return list(_memo_tokens(text))
@@ -63,7 +99,7 @@ def tokenize(text: str) -> list[str]:
 
 def _tokens(text: str) -> list[str]:
     return [
-        token
+        search_form(token)
         for raw in _jieba().cut_for_search(text)
         if (token := raw.strip().lower())
         and _WORD.search(token)
@@ -271,7 +307,7 @@ class LexicalIndex:
             bm25, ids = self._bm25, self._ids
         if bm25 is None or not tokens:
             return []
-        known = [t for t in tokens if t in bm25.vocab_dict]
+        known = [f for t in tokens if (f := search_form(t)) in bm25.vocab_dict]
         if not known:
             return []
         k = min(k, len(ids))
@@ -288,14 +324,18 @@ class LexicalIndex:
         return df
 
     def document_frequency(self, tokens: list[str]) -> dict[str, int]:
-        """In how many indexed chunks each token occurs."""
+        """In how many indexed chunks each token occurs (a word is looked up by its `search_form`)."""
         with self._lock:
             if self.fingerprint is None:
                 self.load()
             if self._df is None:
                 self._df = self._document_frequencies()
             df, vocab = self._df, self._vocab
-            return {t: int(df[vocab[t]]) if t in vocab and vocab[t] < len(df) else 0 for t in tokens}
+            out = {}
+            for t in tokens:
+                k = vocab.get(search_form(t))
+                out[t] = int(df[k]) if k is not None and k < len(df) else 0
+            return out
 
     def idf(self, tokens: list[str]) -> dict[str, float]:
         """Inverse document frequency of each token over the indexed chunks (unseen tokens: the maximum)."""

@@ -1,7 +1,7 @@
 """An English collection (pages like the Python tutorial, the `pytut` corpus), through the real chain
-with the real e5 embedder: English questions are searched by their own words, a Chinese question is
-answered from English pages, and a quote's own "[0]" (or a code block's "[1, 4, 9]") is not taken
-for a citation marker.
+with the real e5 embedder: English questions are searched by their own words, a word finds its other
+forms, a Chinese question is answered from English pages, and a quote's own "[0]" (or a code block's
+"[1, 4, 9]") is not taken for a citation marker.
 """
 
 from __future__ import annotations
@@ -56,9 +56,18 @@ def test_an_english_question_is_searched_by_its_own_words(chain):
     used to search only their Chinese, and found nothing)."""
     index = chain.retriever.index
     tokens = lexical_tokens("How do I create a virtual environment?", used=index.lexical.document_frequency)
-    assert {"virtual", "environment"} <= set(tokens)
+    assert {"virtual", "environ"} <= set(tokens)  # "environment" by its stem
     hits = index.lexical_search(tokens, 3)
     assert hits and hits[0][0].source == "venv.html"
+
+
+def test_an_english_word_finds_its_other_forms(chain):
+    """A word finds the page that says it in another form ("directories": "directory"; "assigning":
+    "assigned"): the lexical index holds English words by their stems (the words alone are in no chunk)."""
+    index = chain.retriever.index
+    for word, page in (("directories", "venv.html"), ("assigning", "interpreter.html")):
+        hits = index.lexical_search([word], 3)
+        assert hits and hits[0][0].source == page
 
 
 def test_a_chinese_question_is_answered_from_english_pages(chain):
